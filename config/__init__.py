@@ -1,0 +1,1 @@
+"""Reporting calendars: the YAML schema, its loader, and examples drawn from real documents."""

@@ -1,0 +1,82 @@
+"""The plan of a year: every expected unit × obligation with its dates and the reasons.
+
+This is what `hanchot plan` shows and what a cycle freezes when it opens: one CyclePlan
+per obligation and period, and the units expected to report in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from deadlines.expected import expected_units
+from deadlines.model import Calendar, Reading, Unit
+from deadlines.timeline import CyclePlan, plan_year
+from deadlines.vi import fmt_date
+
+
+@dataclass(frozen=True, slots=True)
+class PlanEntry:
+    cycle: CyclePlan
+    units: tuple[Unit, ...]
+
+
+def year_plan(calendar: Calendar, year: int, unit: str | None = None) -> list[PlanEntry]:
+    """Cycles of `year` with their expected units; with `unit`, only that unit's subtree."""
+    keep = set(calendar.subtree(unit)) if unit is not None else None
+    out: list[PlanEntry] = []
+    for cycle in plan_year(calendar, year):
+        obligation = calendar.obligation(cycle.obligation_id)
+        units = expected_units(calendar, obligation, cycle.period, cycle.last_day)
+        if keep is not None:
+            units = [u for u in units if u.id in keep]
+            if not units:
+                continue
+        out.append(PlanEntry(cycle, tuple(units)))
+    return out
+
+
+_DUE_WORDS = (("before day ", "trước ngày "), ("by day ", "chậm nhất ngày "),
+              ("before ", "trước ngày "), ("by ", "chậm nhất ngày "),
+              (" next year", " năm sau"), (" next month", " tháng sau"))
+
+
+def due_vi(text: str) -> str:
+    """The due rule in Vietnamese: "before 15/06" → "trước ngày 15/06"."""
+    out = text
+    for english, vietnamese in _DUE_WORDS:
+        if english.strip() in ("before", "by", "before day", "by day"):
+            if out.lower().startswith(english):
+                out = vietnamese + out[len(english):]
+        else:
+            out = out.replace(english, vietnamese)
+    return out
+
+
+def reading_vi(cycle: CyclePlan) -> str:
+    if not cycle.due_text:
+        return "hết đợt"
+    if cycle.reading is Reading.LITERAL:
+        return "trước ngày X: hạn là hết ngày X-1"
+    return "hạn là hết ngày X"
+
+
+def shift_reason(cycle: CyclePlan) -> str:
+    """Why the legal end differs from the last day, e.g.
+    "14/06/2025 là Thứ Bảy, 15/06/2025 là Chủ nhật: dời sang ngày làm việc tiếp theo
+    (BLDS 2015 Điều 148.5)"; empty when it does not.
+    """
+    if not cycle.shifted_over:
+        return ""
+    days = ", ".join(f"{fmt_date(d)} là {why}" for d, why in _compress(cycle.shifted_over))
+    return f"{days}: dời sang ngày làm việc tiếp theo (BLDS 2015 Điều 148.5)"
+
+
+def _compress(days: tuple[tuple[date, str], ...]) -> list[tuple[date, str]]:
+    """Keep a long holiday readable: one entry per run of the same reason."""
+    out: list[tuple[date, str]] = []
+    for day, why in days:
+        if out and out[-1][1] == why and why not in ("Thứ Bảy", "Chủ nhật"):
+            continue
+        out.append((day, why))
+    return out

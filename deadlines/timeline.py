@@ -1,0 +1,225 @@
+"""From an obligation and a period to instants: legal end, reminders, escalations.
+
+Everything a workflow needs is computed here, outside Temporal, and handed over as UTC
+instants; the workflow never sees a time zone or a holiday table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from deadlines.model import (
+    Calendar,
+    DueRule,
+    EscalationTarget,
+    Obligation,
+    Reading,
+    WorkingHours,
+)
+from deadlines.periods import Period, data_window, nominal_date, periods_in_year
+from deadlines.workdays import WorkCalendar
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderStep:
+    key: str
+    """Stable within a cycle ("remind:-7d"); part of the outbox key, so never renumbered."""
+    offset_days: int
+    nominal_at: datetime
+    at: datetime
+    """When it is delivered: nominal_at moved into working hours if needed (UTC)."""
+    deferred_because: str | None = None
+    merged: tuple[str, ...] = ()
+    """Keys of later-listed reminders that deferral moved onto this same instant."""
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationStep:
+    key: str
+    to: EscalationTarget
+    after: timedelta
+    nominal_at: datetime
+    at: datetime
+    deferred_because: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CyclePlan:
+    """One obligation in one period: the same timeline for every expected unit."""
+
+    calendar_id: str
+    obligation_id: str
+    period: Period
+    due_text: str
+    nominal: date
+    """The date as written ("X" in "trước ngày X")."""
+    reading: Reading
+    last_day: date
+    """The last day by the reading, before any shift for days off."""
+    legal_end: date
+    """The last day a submission counts as on time (Bộ luật Dân sự 2015 Điều 148.5)."""
+    legal_end_at: datetime
+    """UTC instant at which the legal end passes (24:00 local on `legal_end`)."""
+    shifted_over: tuple[tuple[date, str], ...]
+    """Days skipped to reach the legal end, each with why it is not a working day."""
+    other_reading_legal_end: date | None
+    """Legal end under the other reading of "trước ngày", when the rule is "before"."""
+    data_window: tuple[date, date] | None
+    campaign_window: tuple[date, date] | None
+    opens_at: datetime
+    reminders: tuple[ReminderStep, ...]
+    escalations: tuple[EscalationStep, ...]
+
+    @property
+    def cycle_id(self) -> str:
+        return f"cycle/{self.calendar_id}/{self.obligation_id}/{self.period.id}"
+
+    def deadline_id(self, unit_id: str) -> str:
+        return f"deadline/{self.calendar_id}/{self.obligation_id}/{self.period.id}/{unit_id}"
+
+
+def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+def end_of_day(day: date, tz: ZoneInfo) -> datetime:
+    return local_instant(day + timedelta(days=1), time(0, 0), tz)
+
+
+def next_slot(
+    instant: datetime, hours: WorkingHours, work: WorkCalendar, tz: ZoneInfo
+) -> tuple[datetime, str | None]:
+    """The first moment at or after `instant` inside working hours on a working day.
+
+    Returns the moment and, when it moved, why (in Vietnamese). Deferred, never dropped.
+    """
+    local = instant.astimezone(tz)
+    day, clock = local.date(), local.time()
+    in_hours = hours.start <= clock < hours.end
+    reason = work.day_off_reason(day)
+    if reason is None:
+        if in_hours:
+            return instant, None
+        if clock < hours.start:
+            return local_instant(day, hours.start, tz), "ngoài giờ làm việc"
+        reason = "ngoài giờ làm việc"
+    # Moved to another day: keep the intended time of day when it is a working hour.
+    clock = clock if in_hours else hours.start
+    return local_instant(work.next_working_day(day), clock, tz), reason
+
+
+def _last_day(rule: DueRule | None, nominal: date, reading: Reading) -> date:
+    if rule is None or rule.inclusive or reading is Reading.INCLUSIVE:
+        return nominal
+    return nominal - timedelta(days=1)
+
+
+def plan_cycle(
+    calendar: Calendar, obligation: Obligation, period: Period, rule: DueRule | None
+) -> CyclePlan:
+    tz = ZoneInfo(calendar.organisation.timezone)
+    work = WorkCalendar(calendar.days_off, calendar.working_saturdays)
+    nominal = nominal_date(rule, period)
+    last_day = _last_day(rule, nominal, obligation.reading)
+    legal_end, skipped = work.roll_forward(last_day)
+    legal_end_at = end_of_day(legal_end, tz)
+
+    other: date | None = None
+    if rule is not None and not rule.inclusive:
+        other_reading = (
+            Reading.INCLUSIVE if obligation.reading is Reading.LITERAL else Reading.LITERAL
+        )
+        other = work.roll_forward(_last_day(rule, nominal, other_reading))[0]
+
+    reminders = _reminders(obligation, last_day, legal_end, legal_end_at, work, tz)
+    escalations = tuple(
+        _escalation(i, step.to, step.after, legal_end_at, obligation.working_hours, work, tz)
+        for i, step in enumerate(obligation.escalation, start=1)
+    )
+    opens_day = last_day - timedelta(days=obligation.open_before)
+    if obligation.period.value == "campaign":
+        opens_day = min(opens_day, period.start)
+    opens_at = local_instant(opens_day, time(0, 0), tz)
+    if reminders:
+        opens_at = min(opens_at, reminders[0].at - timedelta(days=1))
+    return CyclePlan(
+        calendar_id=calendar.id,
+        obligation_id=obligation.id,
+        period=period,
+        due_text=rule.text if rule is not None else "",
+        nominal=nominal,
+        reading=Reading.INCLUSIVE if rule is None or rule.inclusive else obligation.reading,
+        last_day=last_day,
+        legal_end=legal_end,
+        legal_end_at=legal_end_at,
+        shifted_over=tuple(skipped),
+        other_reading_legal_end=other,
+        data_window=(
+            data_window(obligation.data_window, period) if obligation.data_window else None
+        ),
+        campaign_window=(period.start, period.end) if obligation.window else None,
+        opens_at=opens_at,
+        reminders=reminders,
+        escalations=escalations,
+    )
+
+
+def _reminders(
+    obligation: Obligation,
+    last_day: date,
+    legal_end: date,
+    legal_end_at: datetime,
+    work: WorkCalendar,
+    tz: ZoneInfo,
+) -> tuple[ReminderStep, ...]:
+    hours = obligation.working_hours
+    steps: list[ReminderStep] = []
+    for offset in sorted(obligation.reminders, key=lambda o: (o.days, o.at or time())):
+        nominal_at = local_instant(
+            last_day + timedelta(days=offset.days), offset.at or obligation.reminder_time, tz
+        )
+        at, why = next_slot(nominal_at, hours, work, tz)
+        if at >= legal_end_at:
+            # Only a reminder set after working hours on the last day can get here; the
+            # loader refuses those, but the invariant must hold whatever the input.
+            at = local_instant(legal_end, hours.start, tz)
+        key = f"remind:{offset.label()}"
+        if steps and steps[-1].at == at:
+            prev = steps[-1]
+            steps[-1] = ReminderStep(
+                prev.key,
+                prev.offset_days,
+                prev.nominal_at,
+                prev.at,
+                prev.deferred_because,
+                (*prev.merged, key),
+            )
+            continue
+        steps.append(ReminderStep(key, offset.days, nominal_at, at, why))
+    return tuple(steps)
+
+
+def _escalation(
+    index: int,
+    to: EscalationTarget,
+    after: timedelta,
+    legal_end_at: datetime,
+    hours: WorkingHours,
+    work: WorkCalendar,
+    tz: ZoneInfo,
+) -> EscalationStep:
+    nominal_at = legal_end_at + after
+    at, why = next_slot(nominal_at, hours, work, tz)
+    return EscalationStep(f"escalate:{index}:{to.value}", to, after, nominal_at, at, why)
+
+
+def plan_year(calendar: Calendar, year: int) -> list[CyclePlan]:
+    """Every cycle of every obligation whose period falls in `year`, in calendar order."""
+    plans = [
+        plan_cycle(calendar, obligation, period, rule)
+        for obligation in calendar.obligations
+        for period, rule in periods_in_year(obligation, year)
+    ]
+    return sorted(plans, key=lambda p: (p.legal_end, p.obligation_id, p.period.id))

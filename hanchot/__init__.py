@@ -1,0 +1,1 @@
+"""The `hanchot` command and the wiring of its processes."""

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, queries and Alembic migrations (SQLite or PostgreSQL)."""
