@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from datetime import time
 from typing import Any
 
 from config.source import Node, Report, check_keys, read, text
@@ -29,13 +31,29 @@ from deadlines.model import (
     Submitters,
     Supervisor,
     Unit,
+    WorkingHours,
 )
 from deadlines.periods import QUARTER_SLOTS, SEMIANNUAL_SLOTS
 
 _OBLIGATION = {
-    "id", "name", "period", "due", "window", "data_window", "reading", "submitters",
-    "receiver", "feeds", "reminders", "escalation", "reminder_time", "working_hours",
-    "open_before", "from_year", "until_year", "source",
+    "id",
+    "name",
+    "period",
+    "due",
+    "window",
+    "data_window",
+    "reading",
+    "submitters",
+    "receiver",
+    "feeds",
+    "reminders",
+    "escalation",
+    "reminder_time",
+    "working_hours",
+    "open_before",
+    "from_year",
+    "until_year",
+    "source",
 }
 _SUBMITTERS = {"kinds", "units", "subtrees", "exclude"}
 _PERIOD_HINT = ", ".join(k.value for k in PeriodKind)
@@ -75,12 +93,33 @@ def escalation(node: Node | None, report: Report) -> tuple[EscalationRule, ...] 
             report.error(item.child("after"), "bước đôn đốc phải sau hạn nộp", "1d, 12h")
             continue
         if after is not None and previous is not None and after <= previous:
-            report.error(item.child("after"), "các bước đôn đốc phải theo thứ tự thời gian tăng dần")
+            report.error(
+                item.child("after"), "các bước đôn đốc phải theo thứ tự thời gian tăng dần"
+            )
             continue
         if after is not None and to is not None:
             steps.append(EscalationRule(after, to))
             previous = after
     return tuple(steps)
+
+
+def reminders_in_hours(
+    offsets: tuple[ReminderOffset, ...],
+    default_time: time,
+    hours: WorkingHours,
+    where: Node,
+    report: Report,
+) -> None:
+    """A reminder must be set inside working hours, or deferral could push it past the end."""
+    for offset in offsets:
+        clock = offset.at or default_time
+        if not hours.start <= clock < hours.end:
+            report.error(
+                where,
+                f"giờ nhắc {clock:%H:%M} nằm ngoài giờ làm việc "
+                f"{hours.start:%H:%M}-{hours.end:%H:%M}",
+            )
+            return
 
 
 def open_before(node: Node | None, report: Report) -> int | None:
@@ -113,30 +152,44 @@ def _due_rules(node: Node | None, kind: PeriodKind | None, report: Report) -> li
         rules = []
         for key, child in node.entries():
             if key not in allowed:
-                report.error(child, f"kỳ '{key}' không có trong kỳ {kind.value}", ", ".join(allowed))
+                report.error(
+                    child, f"kỳ '{key}' không có trong kỳ {kind.value}", ", ".join(allowed)
+                )
                 continue
-            if (rule := read(child, lambda v, k=key: parse_due(v, k), report)) is not None:
+            if (rule := read(child, functools.partial(parse_due, slot=key), report)) is not None:
                 rules.append(rule)
         return rules
     rule = read(node, parse_due, report)
     if rule is None:
         return None
     if kind is PeriodKind.SEMIANNUAL and rule.on is not None:
-        report.error(node, "báo cáo 6 tháng cần ghi rõ kỳ", "{H1: before 15/06} hoặc {H1: ..., H2: ...}")
+        report.error(
+            node, "báo cáo 6 tháng cần ghi rõ kỳ", "{H1: before 15/06} hoặc {H1: ..., H2: ...}"
+        )
         return None
     return [rule]
 
 
-def _check_due_form(node: Node | None, kind: PeriodKind, rules: list[DueRule], report: Report) -> bool:
+def _check_due_form(
+    node: Node | None, kind: PeriodKind, rules: list[DueRule], report: Report
+) -> bool:
     for rule in rules:
         if kind is PeriodKind.ONE_OFF and rule.exact is None:
             report.error(node, "báo cáo đột xuất cần ngày đầy đủ", "before 25/02/2017")
             return False
         if kind is not PeriodKind.ONE_OFF and rule.exact is not None:
-            report.error(node, f"hạn có năm chỉ dùng cho kỳ one_off; kỳ {kind.value} lặp lại mỗi năm", "before 25/02")
+            report.error(
+                node,
+                f"hạn có năm chỉ dùng cho kỳ one_off; kỳ {kind.value} lặp lại mỗi năm",
+                "before 25/02",
+            )
             return False
         if kind is PeriodKind.MONTHLY and rule.day_of_month is None:
-            report.error(node, "báo cáo tháng cần hạn theo ngày trong tháng", "before day 20, before day 5 next month")
+            report.error(
+                node,
+                "báo cáo tháng cần hạn theo ngày trong tháng",
+                "before day 20, before day 5 next month",
+            )
             return False
         if kind in (PeriodKind.ANNUAL, PeriodKind.CAMPAIGN) and rule.on is None:
             report.error(node, f"kỳ {kind.value} cần hạn dạng ngày/tháng", "before 15/12")
@@ -146,7 +199,9 @@ def _check_due_form(node: Node | None, kind: PeriodKind, rules: list[DueRule], r
 
 def obligation(node: Node, defaults: Any, ctx: Context) -> Obligation | None:
     report = ctx.report
-    if not check_keys(node, _OBLIGATION, {"id", "name", "period", "submitters", "receiver"}, report):
+    if not check_keys(
+        node, _OBLIGATION, {"id", "name", "period", "submitters", "receiver"}, report
+    ):
         return None
     oid = read(node.child("id"), check_id, report, ID_HINT)
     name = read(node.child("name"), text, report)
@@ -154,7 +209,11 @@ def obligation(node: Node, defaults: Any, ctx: Context) -> Obligation | None:
     due_node = node.child("due")
     if due_node is None and kind not in (None, PeriodKind.CAMPAIGN):
         report.error(node, "thiếu khóa bắt buộc 'due' (hạn nộp)", "before 15/06")
-    due = _due_rules(due_node, kind, report) if due_node is not None or kind is PeriodKind.CAMPAIGN else None
+    due = (
+        _due_rules(due_node, kind, report)
+        if due_node is not None or kind is PeriodKind.CAMPAIGN
+        else None
+    )
     if due is not None and kind is not None and not _check_due_form(due_node, kind, due, report):
         due = None
     window = None
@@ -177,30 +236,40 @@ def obligation(node: Node, defaults: Any, ctx: Context) -> Obligation | None:
     from_year = read(node.child("from_year"), _year, report)
     until_year = read(node.child("until_year"), _year, report)
     if from_year and until_year and until_year < from_year:
-        report.error(node.child("until_year"), f"năm kết thúc {until_year} trước năm bắt đầu {from_year}")
+        report.error(
+            node.child("until_year"), f"năm kết thúc {until_year} trước năm bắt đầu {from_year}"
+        )
     source = read(node.child("source"), text, report)
     offsets = rem if rem is not None else defaults.reminders
-    for offset in offsets:
-        clock = offset.at or rtime
-        if not hours.start <= clock < hours.end:
-            where = node.child("reminders") or node.child("reminder_time") or node
-            report.error(
-                where,
-                f"giờ nhắc {clock:%H:%M} nằm ngoài giờ làm việc "
-                f"{hours.start:%H:%M}-{hours.end:%H:%M}",
-            )
-            break
-    if None in (oid, name, kind, due, subs, receiver) or (kind is PeriodKind.CAMPAIGN and window is None):
+    overrides = [node.child(k) for k in ("reminders", "reminder_time", "working_hours")]
+    if any(n is not None for n in overrides):  # defaults were checked where they are written
+        where = next(n for n in overrides if n is not None)
+        reminders_in_hours(offsets, rtime, hours, where, report)
+    if None in (oid, name, kind, due, subs, receiver) or (
+        kind is PeriodKind.CAMPAIGN and window is None
+    ):
         return None
     assert oid and name and kind and due is not None and subs and receiver
     ctx.obligation_nodes[oid] = node
     return Obligation(
-        id=oid, name=name, period=kind, due=tuple(due), submitters=subs, receiver=receiver,
-        reading=reading, window=window, data_window=data_window, feeds=feeds,
-        reminders=offsets, escalation=esc if esc is not None else defaults.escalation,
-        working_hours=hours, reminder_time=rtime,
+        id=oid,
+        name=name,
+        period=kind,
+        due=tuple(due),
+        submitters=subs,
+        receiver=receiver,
+        reading=reading,
+        window=window,
+        data_window=data_window,
+        feeds=feeds,
+        reminders=offsets,
+        escalation=esc if esc is not None else defaults.escalation,
+        working_hours=hours,
+        reminder_time=rtime,
         open_before=opens if opens is not None else defaults.open_before,
-        from_year=from_year, until_year=until_year, source=source,
+        from_year=from_year,
+        until_year=until_year,
+        source=source,
     )
 
 
@@ -258,7 +327,9 @@ class Context:
             if idn is None or not isinstance(idn.value, str):
                 continue
             if idn.value in first:
-                self.report.error(idn, f"mã {label} '{idn.value}' bị trùng (đã có ở dòng {first[idn.value]})")
+                self.report.error(
+                    idn, f"mã {label} '{idn.value}' bị trùng (đã có ở dòng {first[idn.value]})"
+                )
             else:
                 first[idn.value] = idn.line
 
@@ -279,11 +350,19 @@ class Context:
         for unit in self.units:
             node = nodes.get(unit.id)
             if unit.parent is not None and unit.parent not in self.unit_ids:
-                self.report.error(node and node.child("parent"), f"đơn vị cấp trên '{unit.parent}' không có trong units", self._some(self.unit_ids))
+                self.report.error(
+                    node and node.child("parent"),
+                    f"đơn vị cấp trên '{unit.parent}' không có trong units",
+                    self._some(self.unit_ids),
+                )
             for pid in (*unit.focal_points, *([unit.head] if unit.head else [])):
                 if pid not in self.person_ids:
                     field = "focal_point" if pid in unit.focal_points else "head"
-                    self.report.error(node and node.child(field), f"người '{pid}' không có trong people", self._some(self.person_ids))
+                    self.report.error(
+                        node and node.child(field),
+                        f"người '{pid}' không có trong people",
+                        self._some(self.person_ids),
+                    )
         reported: set[str] = set()
         for unit in self.units:
             path, cur = [unit.id], parents.get(unit.id)
@@ -291,41 +370,78 @@ class Context:
                 path.append(cur)
                 cur = parents.get(cur)
             if cur is not None and cur in path and not reported & set(path):
-                loop = path[path.index(cur):] + [cur]
+                loop = [*path[path.index(cur) :], cur]
                 reported.update(loop)
                 node = nodes.get(cur)
-                self.report.error(node and node.child("parent"), "cây đơn vị có vòng lặp: " + " → ".join(loop), "mỗi đơn vị chỉ có một cấp trên và không quay lại chính nó")
+                self.report.error(
+                    node and node.child("parent"),
+                    "cây đơn vị có vòng lặp: " + " → ".join(loop),
+                    "mỗi đơn vị chỉ có một cấp trên và không quay lại chính nó",
+                )
 
     def check_supervisors(self, sups: list[Supervisor], section: Node | None) -> None:
         items = list(section.items()) if section is not None and section.is_list else []
         for sup, node in zip(sups, [i for i in items if i.is_map], strict=False):
             if sup.person not in self.person_ids:
-                self.report.error(node.child("person"), f"người '{sup.person}' không có trong people", self._some(self.person_ids))
+                self.report.error(
+                    node.child("person"),
+                    f"người '{sup.person}' không có trong people",
+                    self._some(self.person_ids),
+                )
             for root in sup.units:
                 if root not in self.unit_ids:
-                    self.report.error(node.child("units"), f"đơn vị '{root}' không có trong units", self._some(self.unit_ids))
+                    self.report.error(
+                        node.child("units"),
+                        f"đơn vị '{root}' không có trong units",
+                        self._some(self.unit_ids),
+                    )
 
     def check_obligations(self, obligations: list[Obligation], section: Node | None) -> None:
         self._duplicates(section, "nghĩa vụ")
         ids = {o.id for o in obligations}
+        counts = {i: sum(o.id == i for o in obligations) for i in ids}
         for ob in obligations:
+            if counts[ob.id] > 1:  # already reported; its node is ambiguous
+                continue
             node = self.obligation_nodes[ob.id]
             if ob.receiver not in self.unit_ids:
-                self.report.error(node.child("receiver"), f"đơn vị nhận '{ob.receiver}' không có trong units", self._some(self.unit_ids))
+                self.report.error(
+                    node.child("receiver"),
+                    f"đơn vị nhận '{ob.receiver}' không có trong units",
+                    self._some(self.unit_ids),
+                )
             subs = node.child("submitters")
             assert subs is not None
             for kind in ob.submitters.kinds:
                 if kind not in self.kinds:
-                    self.report.error(subs.child("kinds"), f"không có đơn vị nào thuộc loại '{kind}'", ", ".join(self.kinds))
-            for field, refs in (("units", ob.submitters.units), ("subtrees", ob.submitters.subtrees), ("exclude", ob.submitters.exclude)):
+                    self.report.error(
+                        subs.child("kinds"),
+                        f"không có đơn vị nào thuộc loại '{kind}'",
+                        ", ".join(self.kinds),
+                    )
+            for field, refs in (
+                ("units", ob.submitters.units),
+                ("subtrees", ob.submitters.subtrees),
+                ("exclude", ob.submitters.exclude),
+            ):
                 for ref in refs:
                     if ref not in self.unit_ids:
-                        self.report.error(subs.child(field), f"đơn vị '{ref}' không có trong units", self._some(self.unit_ids))
+                        self.report.error(
+                            subs.child(field),
+                            f"đơn vị '{ref}' không có trong units",
+                            self._some(self.unit_ids),
+                        )
             if ob.feeds is not None and "/" not in ob.feeds:
                 if ob.feeds not in ids:
-                    self.report.error(node.child("feeds"), f"nghĩa vụ '{ob.feeds}' không có trong obligations", ", ".join(sorted(ids)))
+                    self.report.error(
+                        node.child("feeds"),
+                        f"nghĩa vụ '{ob.feeds}' không có trong obligations",
+                        ", ".join(sorted(ids)),
+                    )
                 elif ob.feeds == ob.id:
-                    self.report.error(node.child("feeds"), "một nghĩa vụ không thể tổng hợp vào chính nó")
+                    self.report.error(
+                        node.child("feeds"), "một nghĩa vụ không thể tổng hợp vào chính nó"
+                    )
 
     @staticmethod
     def _some(ids: set[str]) -> str:

@@ -39,8 +39,15 @@ from deadlines.model import (
 )
 
 _TOP = {
-    "calendar", "organisation", "defaults", "people", "units", "supervisors",
-    "obligations", "days_off", "working_saturdays",
+    "calendar",
+    "organisation",
+    "defaults",
+    "people",
+    "units",
+    "supervisors",
+    "obligations",
+    "days_off",
+    "working_saturdays",
 }
 _DEFAULTS = {"reading", "reminder_time", "working_hours", "reminders", "escalation", "open_before"}
 _PERSON = {"id", "name", "email", "telegram", "language"}
@@ -59,7 +66,9 @@ def load_calendar(path: Path | str) -> Calendar:
             [ConfigIssue(str(path), None, "", f"tệp không phải UTF-8 (byte {exc.start})")]
         ) from None
     except OSError as exc:
-        raise CalendarError([ConfigIssue(str(path), None, "", f"không đọc được tệp: {exc.strerror}")]) from None
+        raise CalendarError(
+            [ConfigIssue(str(path), None, "", f"không đọc được tệp: {exc.strerror}")]
+        ) from None
     return load_calendar_text(content, str(path))
 
 
@@ -87,7 +96,12 @@ def load_calendars(paths: list[Path]) -> list[Calendar]:
             continue
         if cal.id in seen:
             issues.append(
-                ConfigIssue(str(path), None, "calendar.id", f"mã lịch '{cal.id}' đã dùng trong {seen[cal.id]}")
+                ConfigIssue(
+                    str(path),
+                    None,
+                    "calendar.id",
+                    f"mã lịch '{cal.id}' đã dùng trong {seen[cal.id]}",
+                )
             )
         seen[cal.id] = str(path)
         calendars.append(cal)
@@ -163,7 +177,9 @@ def _calendar_header(node: Node | None, report: Report) -> tuple[str | None, str
 
 
 def _organisation(node: Node | None, report: Report) -> Organisation | None:
-    if node is None or not check_keys(node, {"id", "name", "timezone", "language"}, {"id", "name"}, report):
+    if node is None or not check_keys(
+        node, {"id", "name", "timezone", "language"}, {"id", "name"}, report
+    ):
         return None
     org_id = read(node.child("id"), check_id, report, ID_HINT)
     name = read(node.child("name"), text, report)
@@ -205,6 +221,9 @@ def _defaults(node: Node | None, report: Report) -> _Defaults:
         out.escalation = esc
     if (days := checks.open_before(node.child("open_before"), report)) is not None:
         out.open_before = days
+    checks.reminders_in_hours(
+        out.reminders, out.reminder_time, out.working_hours, node.child("reminders") or node, report
+    )
     return out
 
 
@@ -266,7 +285,11 @@ def _days(node: Node | None, report: Report, *, saturdays: bool) -> list[DayOff]
         if day is None:
             continue
         if saturdays and day.weekday() < 5:
-            report.error(where, f"{day:%d/%m/%Y} không phải Thứ Bảy hay Chủ nhật", "một ngày cuối tuần được đổi thành ngày làm việc")
+            report.error(
+                where,
+                f"{day:%d/%m/%Y} không phải Thứ Bảy hay Chủ nhật",
+                "một ngày cuối tuần được đổi thành ngày làm việc",
+            )
             continue
         default = "Ngày làm việc bù" if saturdays else "Ngày nghỉ theo lịch của đơn vị"
         out.append(DayOff(day, name or default))

@@ -57,10 +57,9 @@ class Node:
             return None
         line = self.line
         if isinstance(self.value, CommentedMap):
-            try:
-                line = self.value.lc.value(key)[0] + 1
-            except (KeyError, TypeError):
-                line = self.value.lc.key(key)[0] + 1
+            # The key's line: for a block value the value itself starts a line later,
+            # but the person looks for the field's name.
+            line = self.value.lc.key(key)[0] + 1
         path = f"{self.path}.{key}" if self.path else key
         return Node(self.value[key], path, line)
 
@@ -117,7 +116,9 @@ def check_keys(node: Node, allowed: set[str], required: set[str], report: Report
     return True
 
 
-def read(node: Node | None, parse: Callable[[Any], T], report: Report, hint: str | None = None) -> T | None:
+def read(
+    node: Node | None, parse: Callable[[Any], T], report: Report, hint: str | None = None
+) -> T | None:
     """Parse `node.value`; on failure record the error and return None."""
     if node is None:
         return None

@@ -113,7 +113,7 @@ def parse_due(value: object, slot: str = "") -> DueRule:
             f"'{raw}' không phải hạn nộp; viết 'before 15/06' (trước ngày) hoặc 'by 15/06' "
             "(chậm nhất ngày)"
         )
-    if m := _DATE.match(body):
+    if _DATE.match(body):
         return DueRule(raw, inclusive, slot, exact=parse_date(body))
     body, next_year = _strip_suffix(body, _NEXT_YEAR)
     if _DAY_MONTH.match(body):
@@ -140,9 +140,7 @@ def parse_offset(value: object) -> ReminderOffset:
     amount = int(m.group(1)) * (7 if m.group(2) == "w" else 1)
     at = parse_time(m.group(3)) if m.group(3) else None
     if amount > 0:
-        raise ValueError(
-            f"mốc nhắc '{text}' nằm sau hạn nộp; nhắc sau hạn thuộc về escalation"
-        )
+        raise ValueError(f"mốc nhắc '{text}' nằm sau hạn nộp; nhắc sau hạn thuộc về escalation")
     return ReminderOffset(amount, at)
 
 

@@ -70,9 +70,7 @@ def is_expected(unit: Unit, period: Period, last_day: date) -> bool:
     """
     if unit.opened is not None and unit.opened > min(period.end, last_day):
         return False
-    if unit.closed is not None and unit.closed <= max(last_day, period.start):
-        return False
-    return True
+    return unit.closed is None or unit.closed > max(last_day, period.start)
 
 
 def expected_units(

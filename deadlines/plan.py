@@ -36,9 +36,14 @@ def year_plan(calendar: Calendar, year: int, unit: str | None = None) -> list[Pl
     return out
 
 
-_DUE_WORDS = (("before day ", "trước ngày "), ("by day ", "chậm nhất ngày "),
-              ("before ", "trước ngày "), ("by ", "chậm nhất ngày "),
-              (" next year", " năm sau"), (" next month", " tháng sau"))
+_DUE_WORDS = (
+    ("before day ", "trước ngày "),
+    ("by day ", "chậm nhất ngày "),
+    ("before ", "trước ngày "),
+    ("by ", "chậm nhất ngày "),
+    (" next year", " năm sau"),
+    (" next month", " tháng sau"),
+)
 
 
 def due_vi(text: str) -> str:
@@ -47,7 +52,7 @@ def due_vi(text: str) -> str:
     for english, vietnamese in _DUE_WORDS:
         if english.strip() in ("before", "by", "before day", "by day"):
             if out.lower().startswith(english):
-                out = vietnamese + out[len(english):]
+                out = vietnamese + out[len(english) :]
         else:
             out = out.replace(english, vietnamese)
     return out

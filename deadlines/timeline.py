@@ -6,7 +6,7 @@ instants; the workflow never sees a time zone or a holiday table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -174,9 +174,13 @@ def _reminders(
     work: WorkCalendar,
     tz: ZoneInfo,
 ) -> tuple[ReminderStep, ...]:
+    """Reminders in delivery order; a deferred one that lands on a day that already has
+    a reminder is merged into it (recorded in `merged`), so nobody gets two on one day
+    because of a weekend, and nothing configured is dropped.
+    """
     hours = obligation.working_hours
-    steps: list[ReminderStep] = []
-    for offset in sorted(obligation.reminders, key=lambda o: (o.days, o.at or time())):
+    candidates: list[ReminderStep] = []
+    for offset in obligation.reminders:
         nominal_at = local_instant(
             last_day + timedelta(days=offset.days), offset.at or obligation.reminder_time, tz
         )
@@ -185,19 +189,20 @@ def _reminders(
             # Only a reminder set after working hours on the last day can get here; the
             # loader refuses those, but the invariant must hold whatever the input.
             at = local_instant(legal_end, hours.start, tz)
-        key = f"remind:{offset.label()}"
-        if steps and steps[-1].at == at:
-            prev = steps[-1]
-            steps[-1] = ReminderStep(
-                prev.key,
-                prev.offset_days,
-                prev.nominal_at,
-                prev.at,
-                prev.deferred_because,
-                (*prev.merged, key),
-            )
+        candidates.append(
+            ReminderStep(f"remind:{offset.label()}", offset.days, nominal_at, at, why)
+        )
+    steps: list[ReminderStep] = []
+    for step in sorted(candidates, key=lambda r: (r.at, r.offset_days, r.key)):
+        prev = steps[-1] if steps else None
+        if (
+            prev is not None
+            and (step.deferred_because or prev.deferred_because)
+            and prev.at.astimezone(tz).date() == step.at.astimezone(tz).date()
+        ) or (prev is not None and prev.at == step.at):
+            steps[-1] = replace(prev, merged=(*prev.merged, step.key, *step.merged))
             continue
-        steps.append(ReminderStep(key, offset.days, nominal_at, at, why))
+        steps.append(step)
     return tuple(steps)
 
 

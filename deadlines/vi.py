@@ -13,12 +13,12 @@ def fmt_date(day: date) -> str:
 
 
 def fmt_day(day: date) -> str:
-    """"Thứ Hai, 16/06/2025"."""
+    """ "Thứ Hai, 16/06/2025"."""
     return f"{weekday_vi(day)}, {day:%d/%m/%Y}"
 
 
 def fmt_instant(instant: datetime, tz: ZoneInfo) -> str:
-    """"16/06/2025 07:30" in the calendar's time zone."""
+    """ "16/06/2025 07:30" in the calendar's time zone."""
     return f"{instant.astimezone(tz):%d/%m/%Y %H:%M}"
 
 

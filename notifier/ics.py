@@ -1,14 +1,15 @@
 """iCalendar events for legal ends, so a deadline lands in the focal point's own calendar.
 
-The event is all-day on the legal end; its UID is derived from the cycle (and unit), so
-re-sending or re-importing updates the event instead of duplicating it. VTIMEZONE is
-added explicitly (icalendar only adds it on `add_missing_timezones()`).
+The event runs on the legal-end day from the start of working hours to 24:00 local time
+(the legal end itself), in the calendar's time zone; icalendar adds the VTIMEZONE only on
+`add_missing_timezones()`, which `build_calendar` calls. The UID is derived from the
+cycle (and unit), so re-sending or re-importing updates the event instead of duplicating it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
@@ -21,16 +22,23 @@ PRODID = "-//hanchot//hạn chót//VI"
 
 
 def cycle_event(
-    cycle: CyclePlan, title: str, tz: ZoneInfo, unit_id: str | None = None, stamp: datetime | None = None
+    cycle: CyclePlan,
+    title: str,
+    tz: ZoneInfo,
+    unit_id: str | None = None,
+    stamp: datetime | None = None,
+    day_starts: time = time(7, 30),
 ) -> Event:
     event = Event()
     subject = cycle.deadline_id(unit_id) if unit_id else cycle.cycle_id
     event.add("uid", f"{subject}@hanchot")
     event.add("dtstamp", stamp or datetime.now(UTC))
     event.add("summary", f"Hạn nộp: {title} ({cycle.period.label_vi()})")
-    event.add("dtstart", cycle.legal_end)
-    event.add("dtend", cycle.legal_end + timedelta(days=1))
-    lines = [f"Hạn ghi trong văn bản: {due_vi(cycle.due_text) or 'hết đợt'} ({fmt_date(cycle.nominal)})"]
+    event.add("dtstart", datetime.combine(cycle.legal_end, day_starts, tz))
+    event.add("dtend", cycle.legal_end_at.astimezone(tz))
+    lines = [
+        f"Hạn ghi trong văn bản: {due_vi(cycle.due_text) or 'hết đợt'} ({fmt_date(cycle.nominal)})"
+    ]
     lines.append(f"Hạn cuối: hết ngày {fmt_date(cycle.legal_end)}")
     if reason := shift_reason(cycle):
         lines.append(f"Lý do: {reason}")
@@ -43,9 +51,7 @@ def cycle_event(
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", f"Sắp đến hạn: {title}")
-    # RFC 5545: an absolute TRIGGER is in UTC. 08:00 local on the day before the legal end.
-    start = datetime.combine(cycle.legal_end, datetime.min.time(), tz)
-    alarm.add("trigger", (start - timedelta(hours=16)).astimezone(UTC))
+    alarm.add("trigger", timedelta(days=-1))  # the working day before, same hour
     event.add_component(alarm)
     return event
 

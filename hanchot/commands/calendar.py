@@ -57,8 +57,12 @@ def check(files: Annotated[list[Path], typer.Argument(help="Tệp lịch YAML")]
 def plan(
     config: Annotated[Path, typer.Argument(help="Tệp lịch YAML")],
     year: Annotated[int, typer.Option("--year", "-y", help="Năm cần xem")],
-    unit: Annotated[str | None, typer.Option("--unit", "-u", help="Chỉ đơn vị này và cấp dưới")] = None,
-    fmt: Annotated[PlanFormat, typer.Option("--format", "-f", help="table, csv, json hoặc ics")] = PlanFormat.table,
+    unit: Annotated[
+        str | None, typer.Option("--unit", "-u", help="Chỉ đơn vị này và cấp dưới")
+    ] = None,
+    fmt: Annotated[
+        PlanFormat, typer.Option("--format", "-f", help="table, csv, json hoặc ics")
+    ] = PlanFormat.table,
 ) -> None:
     """Lịch cả năm: mỗi đơn vị × nghĩa vụ, hạn ghi trong văn bản, hạn cuối và lý do, mốc nhắc."""
     try:
@@ -73,19 +77,25 @@ def plan(
         raise typer.Exit(2)
     entries = year_plan(cal, year, unit)
     if not entries:
-        err.print(f"Không có hạn nộp nào trong năm {year}" + (f" cho đơn vị {unit}." if unit else "."))
+        err.print(
+            f"Không có hạn nộp nào trong năm {year}" + (f" cho đơn vị {unit}." if unit else ".")
+        )
     if fmt is PlanFormat.table:
         _print_table(cal, year, entries)
     elif fmt is PlanFormat.csv:
         sys.stdout.write(plan_csv(cal, entries))
     elif fmt is PlanFormat.json:
-        sys.stdout.write(json.dumps(plan_json(cal, year, entries), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps(plan_json(cal, year, entries), ensure_ascii=False, indent=2) + "\n"
+        )
     else:
         tz = ZoneInfo(cal.organisation.timezone)
-        events = [
-            cycle_event(e.cycle, cal.obligation(e.cycle.obligation_id).name, tz, unit)
-            for e in entries
-        ]
+        events = []
+        for e in entries:
+            ob = cal.obligation(e.cycle.obligation_id)
+            events.append(
+                cycle_event(e.cycle, ob.name, tz, unit, day_starts=ob.working_hours.start)
+            )
         sys.stdout.buffer.write(build_calendar(events, f"{cal.name} — {year}"))
 
 
@@ -99,15 +109,21 @@ def plan_rows(cal: Calendar, entries: list[PlanEntry]) -> list[dict[str, Any]]:
         common = {
             "nghia_vu": ob.name,
             "ky": c.period.label_vi(),
-            "han_theo_van_ban": f"{due_vi(c.due_text)} ({fmt_date(c.nominal)})" if c.due_text else "hết đợt",
+            "han_theo_van_ban": f"{due_vi(c.due_text)} ({fmt_date(c.nominal)})"
+            if c.due_text
+            else "hết đợt",
             "cach_doc": reading_vi(c),
             "han_cuoi": fmt_day(c.legal_end),
             "ly_do_doi_han": shift_reason(c),
-            "han_cuoi_neu_doc_khac": fmt_date(c.other_reading_legal_end) if c.other_reading_legal_end else "",
+            "han_cuoi_neu_doc_khac": fmt_date(c.other_reading_legal_end)
+            if c.other_reading_legal_end
+            else "",
             "so_lieu": fmt_span(c.data_window) if c.data_window else "",
             "dot_cao_diem": fmt_span(c.campaign_window) if c.campaign_window else "",
             "nhac_viec": "; ".join(fmt_instant(r.at, tz) for r in c.reminders),
-            "don_doc": "; ".join(f"{fmt_instant(s.at, tz)} ({s.to.label_vi()})" for s in c.escalations),
+            "don_doc": "; ".join(
+                f"{fmt_instant(s.at, tz)} ({s.to.label_vi()})" for s in c.escalations
+            ),
         }
         for u in entry.units:
             rows.append({"ma_don_vi": u.id, "don_vi": u.name, **common})
@@ -165,19 +181,33 @@ def plan_json(cal: Calendar, year: int, entries: list[PlanEntry]) -> dict[str, A
                 ),
                 "opens_at": c.opens_at.isoformat(),
                 "reminders": [
-                    {"key": r.key, "at": r.at.isoformat(), "nominal_at": r.nominal_at.isoformat(),
-                     "deferred_because": r.deferred_because, "merged": list(r.merged)}
+                    {
+                        "key": r.key,
+                        "at": r.at.isoformat(),
+                        "nominal_at": r.nominal_at.isoformat(),
+                        "deferred_because": r.deferred_because,
+                        "merged": list(r.merged),
+                    }
                     for r in c.reminders
                 ],
                 "escalations": [
-                    {"key": s.key, "to": s.to.value, "at": s.at.isoformat(),
-                     "deferred_because": s.deferred_because}
+                    {
+                        "key": s.key,
+                        "to": s.to.value,
+                        "at": s.at.isoformat(),
+                        "deferred_because": s.deferred_because,
+                    }
                     for s in c.escalations
                 ],
                 "units": [u.id for u in e.units],
             }
         )
-    return {"calendar": cal.id, "year": year, "timezone": cal.organisation.timezone, "cycles": cycles}
+    return {
+        "calendar": cal.id,
+        "year": year,
+        "timezone": cal.organisation.timezone,
+        "cycles": cycles,
+    }
 
 
 def _print_table(cal: Calendar, year: int, entries: list[PlanEntry]) -> None:
@@ -188,7 +218,10 @@ def _print_table(cal: Calendar, year: int, entries: list[PlanEntry]) -> None:
         ob = cal.obligation(c.obligation_id)
         out.rule(Text(f"{ob.name} — {c.period.label_vi()}", style="bold"))
         facts = Table.grid(padding=(0, 2))
-        facts.add_row("Hạn theo văn bản", f"{due_vi(c.due_text) or 'hết đợt'} ({fmt_date(c.nominal)}) — {reading_vi(c)}")
+        facts.add_row(
+            "Hạn theo văn bản",
+            f"{due_vi(c.due_text) or 'hết đợt'} ({fmt_date(c.nominal)}) — {reading_vi(c)}",
+        )
         legal = fmt_day(c.legal_end)
         if reason := shift_reason(c):
             legal += f" — {reason}"
@@ -200,11 +233,15 @@ def _print_table(cal: Calendar, year: int, entries: list[PlanEntry]) -> None:
         if c.campaign_window:
             facts.add_row("Đợt cao điểm", fmt_span(c.campaign_window))
         reminders = [
-            fmt_instant(r.at, tz) + (f" (dời vì {r.deferred_because})" if r.deferred_because else "")
+            fmt_instant(r.at, tz)
+            + (f" (dời vì {r.deferred_because})" if r.deferred_because else "")
             for r in c.reminders
         ]
         facts.add_row("Nhắc việc", "\n".join(reminders) or "—")
-        facts.add_row("Đôn đốc", "\n".join(f"{fmt_instant(s.at, tz)} → {s.to.label_vi()}" for s in c.escalations) or "—")
+        facts.add_row(
+            "Đôn đốc",
+            "\n".join(f"{fmt_instant(s.at, tz)} → {s.to.label_vi()}" for s in c.escalations) or "—",
+        )
         facts.add_row("Nơi nhận", Text(cal.unit(ob.receiver).name))
         out.print(facts)
         table = Table("Mã", "Đơn vị", "Loại", "Đầu mối", title_justify="left")
