@@ -71,6 +71,9 @@ class CyclePlan:
     opens_at: datetime
     reminders: tuple[ReminderStep, ...]
     escalations: tuple[EscalationStep, ...]
+    expects_submission: bool = True
+    """False for a campaign window with no result report: units are reminded that the
+    campaign starts, nothing is owed, nobody is escalated or counted missing."""
 
     @property
     def cycle_id(self) -> str:
@@ -133,10 +136,13 @@ def plan_cycle(
         )
         other = work.roll_forward(_last_day(rule, nominal, other_reading))[0]
 
-    reminders = _reminders(obligation, last_day, legal_end, legal_end_at, work, tz)
+    expects_submission = rule is not None or obligation.window is None
+    # A campaign with nothing to submit is announced: reminders count down to its start.
+    anchor = last_day if expects_submission else period.start
+    reminders = _reminders(obligation, anchor, legal_end, legal_end_at, work, tz)
     escalations = tuple(
         _escalation(i, step.to, step.after, legal_end_at, obligation.working_hours, work, tz)
-        for i, step in enumerate(obligation.escalation, start=1)
+        for i, step in enumerate(obligation.escalation if expects_submission else (), start=1)
     )
     opens_day = last_day - timedelta(days=obligation.open_before)
     if obligation.period.value == "campaign":
@@ -163,6 +169,7 @@ def plan_cycle(
         opens_at=opens_at,
         reminders=reminders,
         escalations=escalations,
+        expects_submission=expects_submission,
     )
 
 

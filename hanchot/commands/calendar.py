@@ -180,6 +180,7 @@ def plan_json(cal: Calendar, year: int, entries: list[PlanEntry]) -> dict[str, A
                     [d.isoformat() for d in c.campaign_window] if c.campaign_window else None
                 ),
                 "opens_at": c.opens_at.isoformat(),
+                "expects_submission": c.expects_submission,
                 "reminders": [
                     {
                         "key": r.key,
@@ -225,7 +226,10 @@ def _print_table(cal: Calendar, year: int, entries: list[PlanEntry]) -> None:
         legal = fmt_day(c.legal_end)
         if reason := shift_reason(c):
             legal += f" — {reason}"
-        facts.add_row("Hạn cuối", legal)
+        if c.expects_submission:
+            facts.add_row("Hạn cuối", legal)
+        else:
+            facts.add_row("Kết thúc đợt", f"{legal} (không có báo cáo phải nộp)")
         if c.other_reading_legal_end and c.other_reading_legal_end != c.legal_end:
             facts.add_row("Nếu hiểu cách khác", fmt_day(c.other_reading_legal_end))
         if c.data_window:

@@ -158,6 +158,9 @@ def test_campaign_window_without_result_report() -> None:
     assert cycle.nominal == date(2019, 12, 15) and cycle.reading is Reading.INCLUSIVE
     assert cycle.legal_end == date(2019, 12, 16)  # 15/12/2019 is a Sunday
     assert cycle.opens_at.astimezone(HCM).date() <= date(2019, 11, 15)
+    # Nothing to submit: announced before it starts, never escalated.
+    assert not cycle.expects_submission and cycle.escalations == ()
+    assert max(r.at for r in cycle.reminders).astimezone(HCM).date() <= date(2019, 11, 15)
 
 
 def test_reminders_defer_keep_time_and_merge() -> None:
