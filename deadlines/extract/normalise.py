@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _CHAR_MAP = {
@@ -163,7 +164,7 @@ def normalise(original: str) -> Normalised:
         blank_pending = False
         text_chars.extend(line)
     text = "".join(c for c, _ in text_chars)
-    origin = tuple(o for _, o in text_chars) + (len(original),)
+    origin = (*(o for _, o in text_chars), len(original))
     starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", original)]
     return Normalised(
         original=original,
@@ -197,14 +198,28 @@ def restore_phrases(text: str) -> tuple[str, list[tuple[str, str]]]:
     """Restore the diacritics of known domain phrases; return the text and the fixes made."""
     fixes: list[tuple[str, str]] = []
     for phrase in _CANONICAL:
-        text = _replace(text, re.compile(r"(?<!\w)" + re.escape(fold(phrase)) + r"(?!\w)"),
-                        lambda found, p=phrase: p, fixes)
-    return _replace(text, _MONTHS_COUNT, lambda found: found.split(" ")[0] + " tháng", fixes), fixes
+        pattern = re.compile(r"(?<!\w)" + re.escape(fold(phrase)) + r"(?!\w)")
+        text = _replace(text, pattern, _constant(phrase), fixes)
+    return _replace(text, _MONTHS_COUNT, _months_count, fixes), fixes
 
 
-def _replace(text, pattern, make, fixes):
+def _constant(phrase: str) -> Callable[[str], str]:
+    return lambda found: phrase
+
+
+def _months_count(found: str) -> str:
+    return found.split(" ")[0] + " tháng"
+
+
+def _replace(
+    text: str,
+    pattern: re.Pattern[str],
+    make: Callable[[str], str],
+    fixes: list[tuple[str, str]],
+) -> str:
     folded = fold(text)
-    pieces, last = [], 0
+    pieces: list[str] = []
+    last = 0
     for m in pattern.finditer(folded):
         found = text[m.start() : m.end()]
         wanted = make(found)

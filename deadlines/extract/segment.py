@@ -7,6 +7,7 @@ line opens a list item ("- ", "1. ", "II. ", "a) ").
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -50,16 +51,14 @@ def sentences(doc: Normalised) -> list[Sentence]:
     text = doc.text
     out: list[Sentence] = []
     cuts = _cut_points(text)
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in itertools.pairwise(cuts):
         while a < b and text[a] in " \n":
             a += 1
         while b > a and text[b - 1] in " \n":
             b -= 1
         if b - a < 3:
             continue
-        out.append(
-            Sentence(a, b, text[a:b].replace("\n", " "), doc.folded[a:b].replace("\n", " "))
-        )
+        out.append(Sentence(a, b, text[a:b].replace("\n", " "), doc.folded[a:b].replace("\n", " ")))
     return out
 
 

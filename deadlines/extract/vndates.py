@@ -164,7 +164,11 @@ def _from_match(kind: str, m: re.Match[str]) -> TimeExpr | None:
         return TimeExpr("quarter", start, end, quarter=_ROMAN[g["q"]], year=_year(g["y"]))
     if kind == "month":
         month = int(g["m"])
-        return TimeExpr("month", start, end, month=month, year=_year(g["y"])) if 1 <= month <= 12 else None
+        return (
+            TimeExpr("month", start, end, month=month, year=_year(g["y"]))
+            if 1 <= month <= 12
+            else None
+        )
     has_ngay = bool(g.get("ngay"))
     if kind == "ocr_run":
         return TimeExpr("date", start, end, problem="ocr", candidates=ocr_candidates(g["run"]))
