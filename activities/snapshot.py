@@ -1,0 +1,209 @@
+"""From the pure core's plans to the frozen data a workflow holds, and back for re-planning.
+
+`freeze` turns a calendar's CyclePlan into a CycleSnapshot (UTC instants, ISO dates) plus
+each expected unit's contacts; `rules_model` rebuilds just enough of a Calendar and an
+Obligation from the frozen Rules to re-plan an extension with the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from deadlines.expected import expected_units
+from deadlines.extension import extension_plan, snooze_slot
+from deadlines.model import (
+    Calendar,
+    DayOff,
+    EscalationRule,
+    EscalationTarget,
+    Obligation,
+    Organisation,
+    PeriodKind,
+    ReminderOffset,
+    Submitters,
+    WorkingHours,
+)
+from deadlines.periods import Period
+from deadlines.timeline import CyclePlan
+from workflows.types import (
+    Contacts,
+    CycleSnapshot,
+    DayOffRule,
+    EscalationRuleData,
+    OffsetRule,
+    Rules,
+    Step,
+    Timeline,
+    UnitDeadlineInput,
+)
+
+DEFAULT_CLOSE_AFTER = timedelta(days=30)
+"""How long after the legal end a cycle stays open for late submissions."""
+DUE_SOON_WITHOUT_REMINDERS = timedelta(days=3)
+
+
+@dataclass(frozen=True, slots=True)
+class FrozenCycle:
+    snapshot: CycleSnapshot
+    units: list[UnitDeadlineInput]
+
+
+def _hm(value: time) -> str:
+    return value.strftime("%H:%M")
+
+
+def rules_of(calendar: Calendar, obligation: Obligation, close_after: timedelta) -> Rules:
+    return Rules(
+        timezone=calendar.organisation.timezone,
+        working_start=_hm(obligation.working_hours.start),
+        working_end=_hm(obligation.working_hours.end),
+        reminder_time=_hm(obligation.reminder_time),
+        reminders=[OffsetRule(o.days, _hm(o.at) if o.at else None) for o in obligation.reminders],
+        escalation=[
+            EscalationRuleData(int(e.after.total_seconds()), e.to.value)
+            for e in obligation.escalation
+        ],
+        days_off=[DayOffRule(d.day.isoformat(), d.name) for d in calendar.days_off],
+        working_saturdays=[
+            DayOffRule(d.day.isoformat(), d.name) for d in calendar.working_saturdays
+        ],
+        close_after_seconds=int(close_after.total_seconds()),
+    )
+
+
+def timeline_of(plan: CyclePlan, close_after: timedelta, generation: int = 0) -> Timeline:
+    prefix = f"ext{generation}:" if generation else ""
+    steps = [
+        Step(
+            key=prefix + r.key,
+            kind="remind",
+            at=r.at,
+            offset_days=r.offset_days,
+            nominal_at=r.nominal_at,
+            deferred_because=r.deferred_because,
+            merged=[prefix + k for k in r.merged],
+        )
+        for r in plan.reminders
+    ] + [
+        Step(
+            key=prefix + e.key,
+            kind="escalate",
+            at=e.at,
+            to=e.to.value,
+            nominal_at=e.nominal_at,
+            deferred_because=e.deferred_because,
+        )
+        for e in plan.escalations
+    ]
+    due_soon = (
+        plan.reminders[0].at if plan.reminders else plan.legal_end_at - DUE_SOON_WITHOUT_REMINDERS
+    )
+    last_step = max([s.at for s in steps], default=plan.legal_end_at)
+    closes_at = max(plan.legal_end_at + close_after, last_step + timedelta(days=1))
+    return Timeline(
+        legal_end=plan.legal_end.isoformat(),
+        legal_end_at=plan.legal_end_at,
+        last_day=plan.last_day.isoformat(),
+        due_soon_at=due_soon,
+        closes_at=closes_at,
+        steps=steps,
+        generation=generation,
+        expects_submission=plan.expects_submission,
+    )
+
+
+def supervisors_of(calendar: Calendar, unit_id: str) -> list[str]:
+    out = []
+    for sup in calendar.supervisors:
+        if any(unit_id in calendar.subtree(root) for root in sup.units):
+            out.append(sup.person)
+    return out
+
+
+def freeze(
+    calendar: Calendar, plan: CyclePlan, close_after: timedelta = DEFAULT_CLOSE_AFTER
+) -> FrozenCycle:
+    obligation = calendar.obligation(plan.obligation_id)
+    snapshot = CycleSnapshot(
+        calendar_id=calendar.id,
+        obligation_id=obligation.id,
+        period_id=plan.period.id,
+        obligation_name=obligation.name,
+        period_label=plan.period.label_vi(),
+        due_text=plan.due_text,
+        receiver=obligation.receiver,
+        opens_at=plan.opens_at,
+        timeline=timeline_of(plan, close_after),
+        rules=rules_of(calendar, obligation, close_after),
+        data_window=[d.isoformat() for d in plan.data_window] if plan.data_window else None,
+    )
+    receiver = calendar.units_by_id.get(obligation.receiver)
+    coordinators = list(receiver.focal_points) if receiver else []
+    units = [
+        UnitDeadlineInput(
+            cycle=snapshot,
+            unit_id=u.id,
+            unit_name=u.name,
+            contacts=Contacts(
+                focal_points=list(u.focal_points),
+                head=u.head,
+                supervisors=supervisors_of(calendar, u.id),
+                coordinators=coordinators,
+            ),
+        )
+        for u in expected_units(calendar, obligation, plan.period, plan.last_day)
+    ]
+    return FrozenCycle(snapshot, units)
+
+
+def rules_model(rules: Rules, obligation_id: str) -> tuple[Calendar, Obligation]:
+    """A minimal Calendar and Obligation carrying the frozen rules (no units, no people)."""
+    calendar = Calendar(
+        id="frozen",
+        name="frozen",
+        organisation=Organisation("frozen", "frozen", rules.timezone),
+        people=(),
+        units=(),
+        supervisors=(),
+        obligations=(),
+        days_off=tuple(DayOff(date.fromisoformat(d.day), d.name) for d in rules.days_off),
+        working_saturdays=tuple(
+            DayOff(date.fromisoformat(d.day), d.name) for d in rules.working_saturdays
+        ),
+    )
+    obligation = Obligation(
+        id=obligation_id,
+        name=obligation_id,
+        period=PeriodKind.ONE_OFF,
+        due=(),
+        submitters=Submitters(),
+        receiver="",
+        reminders=tuple(
+            ReminderOffset(o.days, time.fromisoformat(o.at) if o.at else None)
+            for o in rules.reminders
+        ),
+        escalation=tuple(
+            EscalationRule(timedelta(seconds=e.after_seconds), EscalationTarget(e.to))
+            for e in rules.escalation
+        ),
+        working_hours=WorkingHours(
+            time.fromisoformat(rules.working_start), time.fromisoformat(rules.working_end)
+        ),
+        reminder_time=time.fromisoformat(rules.reminder_time),
+    )
+    return calendar, obligation
+
+
+def replan(
+    rules: Rules, obligation_id: str, period_id: str, new_last_day: date, generation: int
+) -> Timeline:
+    calendar, obligation = rules_model(rules, obligation_id)
+    period = Period(period_id, PeriodKind.ONE_OFF, new_last_day, new_last_day)
+    plan = extension_plan(calendar, obligation, period, new_last_day)
+    return timeline_of(plan, timedelta(seconds=rules.close_after_seconds), generation)
+
+
+def working_slot(rules: Rules, instant: datetime) -> datetime:
+    calendar, obligation = rules_model(rules, "frozen")
+    return snooze_slot(calendar, obligation, instant)

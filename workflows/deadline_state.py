@@ -1,0 +1,111 @@
+"""Pure decisions of a UnitDeadline: its status at an instant, which timers remain, how a
+snooze or an extension reshapes them. Deterministic, no Temporal calls, tested directly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from deadlines.expected import DeadlineStatus
+from workflows.types import Step, Timeline, UnitDeadlineInput
+
+SNOOZE_MAX_HOURS = 72
+SNOOZE_MAX_COUNT = 3
+EXTENSION_MAX_DAYS = 90
+
+
+def derive_status(
+    now: datetime,
+    opens_at: datetime,
+    timeline: Timeline,
+    *,
+    submitted_on_time: bool | None,
+    excused: bool,
+    missing: bool,
+) -> DeadlineStatus:
+    """Where the deadline stands at `now`; `submitted_on_time` is None before submission."""
+    if missing:
+        return DeadlineStatus.MISSING
+    if excused:
+        return DeadlineStatus.EXCUSED
+    if submitted_on_time is not None:
+        return (
+            DeadlineStatus.SUBMITTED_ON_TIME if submitted_on_time else DeadlineStatus.SUBMITTED_LATE
+        )
+    if now >= timeline.legal_end_at and timeline.expects_submission:
+        return DeadlineStatus.OVERDUE
+    if timeline.generation > 0:
+        return DeadlineStatus.EXTENDED
+    if now >= timeline.due_soon_at:
+        return DeadlineStatus.DUE_SOON
+    if now >= opens_at:
+        return DeadlineStatus.OPEN
+    return DeadlineStatus.SCHEDULED
+
+
+def status_boundaries(opens_at: datetime, timeline: Timeline) -> list[datetime]:
+    """Instants at which the status may change without any message arriving."""
+    return [opens_at, timeline.due_soon_at, timeline.legal_end_at]
+
+
+def order_steps(steps: list[Step]) -> list[Step]:
+    """Timers fire by instant; at the same instant reminders first, then escalations in
+    their configured order (the key carries the index)."""
+    return sorted(steps, key=lambda s: (s.at, s.kind != "remind", s.key))
+
+
+def adopt_extension(new: Timeline, now: datetime) -> list[Step]:
+    """The timers of an extended timeline still to come: past ones are pointless now."""
+    return order_steps([s for s in new.steps if s.at > now])
+
+
+def plan_snooze(
+    pending: list[Step], slot: datetime, legal_end_at: datetime, count: int
+) -> tuple[list[Step], Step | None]:
+    """Reminders before `slot` are held back and one reminder is set at `slot`.
+
+    Bounded: the last reminder before the legal end is never held back (a snooze cannot
+    silence the final warning) and escalations are never moved. Returns the new pending
+    list and the snooze step (None when the slot is at or after the final reminder).
+    """
+    reminders = [s for s in pending if s.kind == "remind" and s.at < legal_end_at]
+    final = reminders[-1] if reminders else None
+    kept = [s for s in pending if s.kind != "remind" or s.at >= slot or s is final]
+    if final is not None and slot >= final.at:
+        return order_steps(kept), None
+    if slot >= legal_end_at:
+        return order_steps(kept), None
+    step = Step(key=f"snooze:{count}", kind="remind", at=slot, offset_days=0)
+    return order_steps([*kept, step]), step
+
+
+def reopen_pending(pending: list[Step], now: datetime) -> tuple[list[Step], list[str]]:
+    """After a reopen, reminders whose time has passed are skipped (a reminder about a
+    date already gone says nothing); escalations still fire, in order."""
+    skipped = [s.key for s in pending if s.kind == "remind" and s.at <= now]
+    kept = [s for s in pending if not (s.kind == "remind" and s.at <= now)]
+    return order_steps(kept), skipped
+
+
+def notification_payload(
+    inp: UnitDeadlineInput, timeline: Timeline, kind: str, step: str, details: dict[str, Any]
+) -> dict[str, Any]:
+    """What the notifier needs to render a message, as data: it owns the Vietnamese text."""
+    cycle = inp.cycle
+    return {
+        "kind": kind,
+        "step": step,
+        "calendar": cycle.calendar_id,
+        "obligation": cycle.obligation_id,
+        "obligation_name": cycle.obligation_name,
+        "period": cycle.period_id,
+        "period_label": cycle.period_label,
+        "due_text": cycle.due_text,
+        "unit": inp.unit_id,
+        "unit_name": inp.unit_name,
+        "legal_end": timeline.legal_end,
+        "due_at": timeline.legal_end_at.isoformat(),
+        "data_window": cycle.data_window,
+        "details": details,
+    }

@@ -1,0 +1,483 @@
+"""The UnitDeadline workflow: one unit's deadline for one obligation in one period.
+
+It holds the timeline frozen when the cycle opened, sleeps until the next timer (an
+updatable timer: `wait_condition` with a timeout, re-armed whenever an update changes the
+plan) and reacts to submit, extension, acknowledge, snooze, excuse, reopen and close.
+Every change is mirrored to the store and every message goes to the outbox, each through
+an activity; the workflow itself only holds UTC instants and decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    import activities.contracts as act
+    import workflows.deadline_state as ds
+    from deadlines.expected import DeadlineStatus
+    from workflows.types import (
+        ActorRequest,
+        CloseRequest,
+        DeadlineState,
+        ExtensionDecision,
+        ExtensionRecord,
+        ExtensionRequestInput,
+        HistoryEntry,
+        SnoozeRequest,
+        Step,
+        SubmissionRecord,
+        SubmitRequest,
+        Timeline,
+        UnitDeadlineInput,
+        UpdateResult,
+    )
+
+_STORE = {
+    "start_to_close_timeout": timedelta(minutes=1),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=5)),
+}
+
+
+@workflow.defn(name="UnitDeadline")
+class UnitDeadline:
+    @workflow.init
+    def __init__(self, inp: UnitDeadlineInput) -> None:
+        self._inp = inp
+        self._timeline: Timeline = inp.cycle.timeline
+        self._pending: list[Step] = ds.order_steps(list(inp.cycle.timeline.steps))
+        self._done: list[str] = []
+        self._status = DeadlineStatus.SCHEDULED
+        self._submission: SubmissionRecord | None = None
+        self._extensions: list[ExtensionRecord] = []
+        self._excused = False
+        self._missing = False
+        self._close: CloseRequest | None = None
+        self._finished = False
+        self._applied: dict[str, UpdateResult] = {}
+        self._history: list[HistoryEntry] = []
+        self._acks: list[str] = []
+        self._snoozes = 0
+        self._reminders = 0
+        self._escalations = 0
+        self._changed = False
+        self._store_lock = asyncio.Lock()
+
+    # --- main loop -------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, inp: UnitDeadlineInput) -> DeadlineState:
+        self._status = self._derive()
+        await self._record("opened", details={"timeline_generation": 0})
+        while self._close is None and workflow.now() < self._timeline.closes_at:
+            await self._refresh_status()
+            step = self._due_step()
+            if step is not None:
+                await self._fire(step)
+                continue
+            timeout = self._next_wake() - workflow.now()
+            self._changed = False
+            if timeout > timedelta(0):
+                with contextlib.suppress(TimeoutError):
+                    await workflow.wait_condition(lambda: self._changed, timeout=timeout)
+        await self._finish()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.state()
+
+    def _settled(self) -> bool:
+        return self._excused or self._missing or self._submission is not None
+
+    def _due_step(self) -> Step | None:
+        if self._settled() or not self._pending or self._pending[0].at > workflow.now():
+            return None
+        return self._pending.pop(0)
+
+    def _next_wake(self) -> datetime:
+        now = workflow.now()
+        candidates = [self._timeline.closes_at]
+        if not self._settled():
+            candidates += [s.at for s in self._pending[:1]]
+            bounds = ds.status_boundaries(self._inp.cycle.opens_at, self._timeline)
+            candidates += [b for b in bounds if b > now]
+        return min(candidates)
+
+    def _derive(self) -> DeadlineStatus:
+        return ds.derive_status(
+            workflow.now(),
+            self._inp.cycle.opens_at,
+            self._timeline,
+            submitted_on_time=None if self._submission is None else self._submission.on_time,
+            excused=self._excused,
+            missing=self._missing,
+        )
+
+    async def _refresh_status(self) -> None:
+        status = self._derive()
+        if status != self._status:
+            previous, self._status = self._status, status
+            await self._record("status", details={"from": previous.value, "to": status.value})
+
+    async def _fire(self, step: Step) -> None:
+        self._done.append(step.key)
+        if step.kind == "remind":
+            self._reminders += 1
+            recipients = list(self._inp.contacts.focal_points)
+            event = "reminded"
+        else:
+            self._escalations += 1
+            recipients = self._escalation_recipients(step.to)
+            event = "escalated"
+        details = {"step": step.key, "to": step.to, "at": step.at.isoformat()}
+        if step.deferred_because:
+            details["deferred_because"] = step.deferred_because
+        await self._record(event, details=details)
+        if step.kind == "escalate" and step.to == "supervisor":
+            return  # supervisors read it in their digest, built from the store
+        kind = "reminder" if step.kind == "remind" else "escalation"
+        await self._notify(step.key, kind, recipients, {"to_role": step.to, **details})
+
+    def _escalation_recipients(self, to: str) -> list[str]:
+        contacts = self._inp.contacts
+        if to == "head":
+            return [contacts.head] if contacts.head else []
+        if to == "supervisor":
+            return list(contacts.supervisors)
+        return list(contacts.focal_points)
+
+    async def _finish(self) -> None:
+        if not self._settled() and self._timeline.expects_submission:
+            self._missing = True
+        self._finished = True
+        previous, self._status = self._status, self._derive()
+        by = self._close.by if self._close is not None else "system"
+        await self._record("closed", by, {"from": previous.value, "to": self._status.value})
+
+    # --- updates ---------------------------------------------------------------------------
+
+    def _seen(self, request_id: str) -> bool:
+        if not request_id:
+            raise ValueError("request_id is required")
+        return request_id in self._applied
+
+    def _apply(self, request_id: str, message: str = "") -> UpdateResult:
+        self._changed = True
+        result = UpdateResult(self._status.value, message=message)
+        self._applied[request_id] = result
+        return result
+
+    def _duplicate(self, request_id: str) -> UpdateResult:
+        first = self._applied[request_id]
+        return UpdateResult(first.status, duplicate=True, message=first.message)
+
+    def _require_open(self) -> None:
+        if self._finished or self._close is not None:
+            raise ValueError("the cycle is closed for this deadline")
+
+    @workflow.update
+    async def submit(self, req: SubmitRequest) -> UpdateResult:
+        if req.request_id in self._applied:
+            return self._duplicate(req.request_id)
+        at = min(req.submitted_at or workflow.now(), workflow.now())
+        on_time = at < self._timeline.legal_end_at
+        self._submission = SubmissionRecord(
+            req.request_id, req.by, at, on_time, req.channel, req.document_number, req.note
+        )
+        self._status = self._derive()
+        result = self._apply(req.request_id)
+        details = {"on_time": on_time, "submitted_at": at.isoformat()}
+        if req.document_number:
+            details["document_number"] = req.document_number
+        await self._record(
+            "submitted", req.by, details, submission=self._submission, evidence=req.evidence
+        )
+        await self._notify(f"receipt:{req.request_id}", "receipt", self._focal(), details)
+        return result
+
+    @submit.validator
+    def _check_submit(self, req: SubmitRequest) -> None:
+        if self._seen(req.request_id):
+            return
+        self._require_open()
+        if self._submission is not None:
+            raise ValueError("already submitted; reopen it first")
+        if self._excused:
+            raise ValueError("this unit is excused; reopen it first")
+        if req.submitted_at is not None and req.submitted_at > workflow.now():
+            raise ValueError("submitted_at is in the future")
+
+    @workflow.update
+    async def request_extension(self, req: ExtensionRequestInput) -> UpdateResult:
+        if req.request_id in self._applied:
+            return self._duplicate(req.request_id)
+        record = ExtensionRecord(req.request_id, req.by, workflow.now(), req.days, req.reason)
+        self._extensions.append(record)
+        result = self._apply(req.request_id)
+        details = {"request": req.request_id, "days": req.days, "reason": req.reason}
+        await self._record("extension_requested", req.by, details, extension=record)
+        coordinators = list(self._inp.contacts.coordinators)
+        await self._notify(
+            f"extension-request:{req.request_id}", "extension_requested", coordinators, details
+        )
+        return result
+
+    @request_extension.validator
+    def _check_request_extension(self, req: ExtensionRequestInput) -> None:
+        if self._seen(req.request_id):
+            return
+        self._require_open()
+        if self._settled():
+            raise ValueError(f"nothing to extend: the deadline is {self._status.value}")
+        if self._pending_extension() is not None:
+            raise ValueError("an extension request is already waiting for a decision")
+        if not 1 <= req.days <= ds.EXTENSION_MAX_DAYS:
+            raise ValueError(f"days must be between 1 and {ds.EXTENSION_MAX_DAYS}")
+        if not req.reason.strip():
+            raise ValueError("a reason is required")
+
+    def _pending_extension(self) -> ExtensionRecord | None:
+        return next((e for e in self._extensions if e.status in ("requested", "deciding")), None)
+
+    @workflow.update
+    async def decide_extension(self, req: ExtensionDecision) -> UpdateResult:
+        if req.request_id in self._applied:
+            return self._duplicate(req.request_id)
+        record = self._pending_extension()
+        assert record is not None  # the validator saw it, and "deciding" blocks any other
+        record.status = "deciding"
+        if req.approve:
+            new = await workflow.execute_activity(
+                act.REPLAN_DEADLINE,
+                act.ReplanInput(
+                    rules=self._inp.cycle.rules,
+                    period_id=self._inp.cycle.period_id,
+                    obligation_id=self._inp.cycle.obligation_id,
+                    new_last_day=req.new_last_day,
+                    current_last_day=self._timeline.last_day,
+                    days=record.days,
+                    generation=self._timeline.generation + 1,
+                ),
+                result_type=Timeline,
+                **_STORE,
+            )
+            self._timeline = new
+            self._pending = ds.adopt_extension(new, workflow.now())
+            record.new_last_day, record.new_due_at = new.last_day, new.legal_end_at
+        record.status = "approved" if req.approve else "refused"
+        record.decided_by, record.decided_at = req.by, workflow.now()
+        if self._submission is None and not self._excused:
+            self._status = self._derive()
+        result = self._apply(req.request_id)
+        details: dict[str, Any] = {"request": record.request_id, "approved": req.approve}
+        if req.approve:
+            details |= {"new_last_day": new.last_day, "due_at": new.legal_end_at.isoformat()}
+        if req.note:
+            details["note"] = req.note
+        await self._record("extension_decided", req.by, details, extension=record)
+        await self._notify(
+            f"extension-decision:{record.request_id}", "extension_decided", self._focal(), details
+        )
+        return result
+
+    @decide_extension.validator
+    def _check_decide_extension(self, req: ExtensionDecision) -> None:
+        if self._seen(req.request_id):
+            return
+        self._require_open()
+        pending = self._pending_extension()
+        if pending is None or pending.status == "deciding":
+            raise ValueError("no extension request is waiting for a decision")
+        if req.extension_request_id not in (None, pending.request_id):
+            raise ValueError(f"the pending request is {pending.request_id}")
+        day = req.new_last_day
+        if req.approve and day is not None and (len(day) != 10 or day <= self._timeline.last_day):
+            raise ValueError(f"new_last_day must be an ISO date after {self._timeline.last_day}")
+
+    @workflow.update
+    async def acknowledge(self, req: ActorRequest) -> UpdateResult:
+        if req.request_id in self._applied:
+            return self._duplicate(req.request_id)
+        self._acks.append(req.by)
+        result = self._apply(req.request_id)
+        await self._record("acknowledged", req.by, {"note": req.reason or ""})
+        return result
+
+    @acknowledge.validator
+    def _check_acknowledge(self, req: ActorRequest) -> None:
+        if not self._seen(req.request_id):
+            self._require_open()
+
+    @workflow.update
+    async def snooze(self, req: SnoozeRequest) -> UpdateResult:
+        if req.request_id in self._applied:
+            return self._duplicate(req.request_id)
+        self._snoozes += 1
+        target = workflow.now() + timedelta(hours=req.hours)
+        slot = (
+            await workflow.execute_activity(
+                act.NEXT_WORKING_SLOT,
+                act.SlotInput(self._inp.cycle.rules, target),
+                result_type=act.SlotResult,
+                **_STORE,
+            )
+        ).at
+        self._pending, step = ds.plan_snooze(
+            self._pending, slot, self._timeline.legal_end_at, self._snoozes
+        )
+        message = f"next reminder at {step.at.isoformat()}" if step else "final reminder kept"
+        result = self._apply(req.request_id, message)
+        details = {"hours": req.hours, "reminder_at": step.at.isoformat() if step else None}
+        await self._record("snoozed", req.by, details)
+        return result
+
+    @snooze.validator
+    def _check_snooze(self, req: SnoozeRequest) -> None:
+        if self._seen(req.request_id):
+            return
+        self._require_open()
+        if self._settled():
+            raise ValueError(f"nothing to snooze: the deadline is {self._status.value}")
+        if not 1 <= req.hours <= ds.SNOOZE_MAX_HOURS:
+            raise ValueError(f"hours must be between 1 and {ds.SNOOZE_MAX_HOURS}")
+        if self._snoozes >= ds.SNOOZE_MAX_COUNT:
+            raise ValueError(f"at most {ds.SNOOZE_MAX_COUNT} snoozes per deadline")
+        if not any(s.kind == "remind" for s in self._pending):
+            raise ValueError("no reminder left to snooze")
+
+    @workflow.update
+    async def excuse(self, req: ActorRequest) -> UpdateResult:
+        if req.request_id in self._applied:
+            return self._duplicate(req.request_id)
+        self._excused = True
+        self._status = self._derive()
+        result = self._apply(req.request_id)
+        details = {"reason": req.reason or ""}
+        await self._record("excused", req.by, details)
+        await self._notify(f"excused:{req.request_id}", "excused", self._focal(), details)
+        return result
+
+    @excuse.validator
+    def _check_excuse(self, req: ActorRequest) -> None:
+        if self._seen(req.request_id):
+            return
+        self._require_open()
+        if self._settled():
+            raise ValueError(f"cannot excuse: the deadline is {self._status.value}")
+        if not (req.reason or "").strip():
+            raise ValueError("a reason is required")
+
+    @workflow.update
+    async def reopen(self, req: ActorRequest) -> UpdateResult:
+        if req.request_id in self._applied:
+            return self._duplicate(req.request_id)
+        previous = self._status
+        self._submission, self._excused = None, False
+        self._pending, skipped = ds.reopen_pending(self._pending, workflow.now())
+        self._status = self._derive()
+        result = self._apply(req.request_id)
+        details = {"from": previous.value, "reason": req.reason or "", "skipped": skipped}
+        await self._record("reopened", req.by, details)
+        return result
+
+    @reopen.validator
+    def _check_reopen(self, req: ActorRequest) -> None:
+        if self._seen(req.request_id):
+            return
+        self._require_open()
+        if not (self._submission is not None or self._excused):
+            raise ValueError(f"nothing to reopen: the deadline is {self._status.value}")
+
+    @workflow.update
+    async def close(self, req: CloseRequest) -> UpdateResult:
+        """The cycle closed early: an unsettled deadline becomes missing."""
+        if req.request_id in self._applied:
+            return self._duplicate(req.request_id)
+        self._close = req
+        return self._apply(req.request_id)
+
+    @close.validator
+    def _check_close(self, req: CloseRequest) -> None:
+        if not self._seen(req.request_id):
+            self._require_open()
+
+    @workflow.query
+    def state(self) -> DeadlineState:
+        return DeadlineState(
+            workflow_id=workflow.info().workflow_id,
+            calendar_id=self._inp.cycle.calendar_id,
+            obligation_id=self._inp.cycle.obligation_id,
+            period_id=self._inp.cycle.period_id,
+            unit_id=self._inp.unit_id,
+            status=self._status.value,
+            due_at=self._timeline.legal_end_at,
+            legal_end_at=self._inp.cycle.timeline.legal_end_at,
+            closes_at=self._timeline.closes_at,
+            pending_steps=list(self._pending),
+            done_steps=list(self._done),
+            reminders_sent=self._reminders,
+            escalations_sent=self._escalations,
+            submission=self._submission,
+            extensions=list(self._extensions),
+            acknowledged_by=list(self._acks),
+            snoozes=self._snoozes,
+            history=list(self._history),
+            finished=self._finished,
+        )
+
+    # --- side effects ----------------------------------------------------------------------
+
+    def _focal(self) -> list[str]:
+        return list(self._inp.contacts.focal_points)
+
+    async def _record(
+        self, event: str, by: str = "system", details: dict[str, Any] | None = None, **extra: Any
+    ) -> None:
+        """Append to the history and mirror the state into the store, in event order."""
+        entry = HistoryEntry(workflow.now(), event, by, details or {})
+        self._history.append(entry)
+        cycle = self._inp.cycle
+        payload = act.DeadlineEvent(
+            workflow_id=workflow.info().workflow_id,
+            cycle_workflow_id=cycle.cycle_id,
+            calendar_id=cycle.calendar_id,
+            unit_id=self._inp.unit_id,
+            seq=len(self._history),
+            status=self._status.value,
+            legal_end_at=cycle.timeline.legal_end_at,
+            due_at=self._timeline.legal_end_at,
+            reminders_sent=self._reminders,
+            entry=entry,
+            **extra,
+        )
+        async with self._store_lock:
+            try:
+                await workflow.execute_activity(act.RECORD_DEADLINE_EVENT, payload, **_STORE)
+            except ActivityError as exc:
+                # The workflow is the truth; a store that refuses a row must not kill it.
+                workflow.logger.error("store refused %s #%d: %s", event, payload.seq, exc.cause)
+
+    async def _notify(
+        self, step: str, kind: str, recipients: list[str], details: dict[str, Any]
+    ) -> None:
+        cycle = self._inp.cycle
+        payload = ds.notification_payload(self._inp, self._timeline, kind, step, details)
+        if not recipients:
+            self._history.append(
+                HistoryEntry(workflow.now(), "no_recipient", details={"step": step})
+            )
+            return
+        try:
+            await workflow.execute_activity(
+                act.ENQUEUE_NOTIFICATION,
+                act.NotifyInput(
+                    workflow.info().workflow_id, cycle.calendar_id, step, recipients, payload
+                ),
+                **_STORE,
+            )
+        except ActivityError as exc:
+            workflow.logger.error("outbox refused %s: %s", step, exc.cause)
