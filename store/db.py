@@ -1,0 +1,172 @@
+"""Where the database is and how to connect to it (sync for the CLI, async for activities).
+
+One URL names the database; the driver is chosen here so users can write the URL the way
+they know it (`sqlite:///x.db`, `postgresql://...`) and both engines still get a driver
+they can use: pysqlite / aiosqlite, psycopg 3 for both on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+DATABASE_URL_ENV = "HANCHOT_DATABASE_URL"
+DATA_DIR_ENV = "HANCHOT_DATA_DIR"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+_SQLITE = ("sqlite", "sqlite+pysqlite", "sqlite+aiosqlite")
+_POSTGRES = ("postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg_async")
+
+
+class DatabaseURLError(ValueError):
+    """The URL is malformed (`malformed`) or names a database hanchot does not support
+    (`unsupported`); `url` is already masked, so the error can be printed as is."""
+
+    def __init__(self, problem: str, url: str, detail: str) -> None:
+        super().__init__(f"{problem} database URL {url}: {detail}")
+        self.problem = problem
+        self.url = url
+        self.detail = detail
+
+
+def data_dir() -> Path:
+    """Where hanchot keeps its files by default (`$HANCHOT_DATA_DIR`, else `./.hanchot`)."""
+    return Path(os.environ.get(DATA_DIR_ENV) or ".hanchot")
+
+
+def database_url() -> str:
+    """`$HANCHOT_DATABASE_URL`, else the SQLite file `hanchot.db` in the data dir."""
+    configured = os.environ.get(DATABASE_URL_ENV)
+    if configured:
+        return configured
+    return f"sqlite:///{data_dir() / 'hanchot.db'}"
+
+
+def _parse(url: str | URL) -> URL:
+    try:
+        return make_url(url)
+    except ArgumentError as e:
+        raise DatabaseURLError("malformed", "<hidden>", str(e)) from None
+
+
+def sync_url(url: str | URL) -> URL:
+    """The URL with the driver the sync engine uses."""
+    parsed = _parse(url)
+    if parsed.drivername in _SQLITE:
+        return parsed.set(drivername="sqlite")
+    if parsed.drivername in _POSTGRES:
+        return parsed.set(drivername="postgresql+psycopg")
+    raise _unsupported(parsed)
+
+
+def async_url(url: str | URL) -> URL:
+    """The URL with the driver the async engine uses."""
+    parsed = _parse(url)
+    if parsed.drivername in _SQLITE:
+        return parsed.set(drivername="sqlite+aiosqlite")
+    if parsed.drivername in _POSTGRES:
+        return parsed.set(drivername="postgresql+psycopg")
+    raise _unsupported(parsed)
+
+
+def _unsupported(parsed: URL) -> DatabaseURLError:
+    return DatabaseURLError(
+        "unsupported", masked(parsed), f"driver {parsed.drivername!r} (use sqlite or postgresql)"
+    )
+
+
+def masked(url: str | URL) -> str:
+    """The URL safe to print or log: the password replaced by `***`."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<malformed URL hidden>"
+
+
+def _sqlite_file(parsed: URL) -> Path | None:
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _prepare_sqlite(parsed: URL) -> None:
+    """Create the directory of a SQLite file: the default lives in a dir nobody made yet."""
+    path = _sqlite_file(parsed)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite(engine: Engine, *, foreign_keys: bool, wal: bool) -> None:
+    """Make SQLite behave like a transactional database on every new connection.
+
+    The sqlite3 driver's legacy mode emits no BEGIN before SELECT or DDL, so reads in one
+    transaction are not repeatable and a failed migration is left half-applied; hanchot
+    emits BEGIN itself instead (SQLAlchemy's documented recipe, for sqlite3 and
+    aiosqlite alike). Foreign keys are off by default in SQLite; WAL lets the dashboard
+    read while a worker writes; busy_timeout makes a writer wait for the lock instead of
+    failing at once. Pragmas run before any BEGIN: inside a transaction they do nothing.
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            if wal:
+                cursor.execute("PRAGMA journal_mode=WAL")
+        finally:
+            cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def create_engine(
+    url: str | URL | None = None, *, foreign_keys: bool = True, **kwargs: Any
+) -> Engine:
+    """A sync engine for `url` (default: `database_url()`).
+
+    `foreign_keys=False` is for migrations only: SQLite's batch mode rebuilds tables, which
+    must not trip foreign keys half-way (the migration checks them at the end instead).
+    """
+    target = sync_url(url if url is not None else database_url())
+    if target.get_backend_name() == "sqlite":
+        _prepare_sqlite(target)
+        engine = sa.create_engine(target, **kwargs)
+        _configure_sqlite(engine, foreign_keys=foreign_keys, wal=_sqlite_file(target) is not None)
+        return engine
+    return sa.create_engine(target, pool_pre_ping=True, **kwargs)
+
+
+def create_async_engine(url: str | URL | None = None, **kwargs: Any) -> AsyncEngine:
+    """An async engine for `url` (default: `database_url()`), for activities and the web."""
+    target = async_url(url if url is not None else database_url())
+    if target.get_backend_name() == "sqlite":
+        _prepare_sqlite(target)
+        engine = _create_async_engine(target, **kwargs)
+        _configure_sqlite(
+            engine.sync_engine, foreign_keys=True, wal=_sqlite_file(target) is not None
+        )
+        return engine
+    return _create_async_engine(target, pool_pre_ping=True, **kwargs)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit (the CLI prints them)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def async_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
