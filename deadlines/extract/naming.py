@@ -10,7 +10,7 @@ from deadlines.model import PeriodKind
 
 _NAME_END = re.compile(
     r"\s+(?:gui|nop|ve|truoc|cham\s+nhat|de|theo|cho|tai|dinh\s+ky"
-    r"|va\s+(?:truoc|cham|bao\s+cao|ke\s+hoach|gui|nop))(?!\w)"
+    r"|va\s+(?:truoc|cham|bao\s+cao|ke\s+hoach|gui|nop|ngay))(?!\w)"
     r"|\s+cua\s+(?:cac\s+)?(?:don\s+vi|co\s+quan|dia\s+phuong|so|nganh)(?!\w)"
     r"|\s*[;,(:)\"]|$"
 )
@@ -18,6 +18,7 @@ _NAME_END = re.compile(
 _INNER = re.compile(r"(?:thuc\s+hien|trien\s+khai|xay\s+dung|cua|ve|theo|tai)\s+$")
 _TASK_LEAD = re.compile(r"(?:tien\s+hanh|khan\s+truong|kip\s+thoi|to\s+chuc\s+thuc\s+hien)\s+")
 _BULLET = re.compile(r"^[\s\-+·•◦▪]+")
+_QUARTER_TAIL = re.compile(r"\s+quy\s+(?:iv|iii|ii|i|[1-4])$")
 _YEAR_TAIL = re.compile(r"(?<!\w)(nam)\s+(?:19|20)\d\d(?!\w)")
 _PERIOD_LABEL = {
     PeriodKind.SEMIANNUAL: "6 tháng",
@@ -76,6 +77,9 @@ def clean_name(raw: str, period: PeriodKind | None) -> tuple[str, list[tuple[str
     if period not in (None, PeriodKind.ONE_OFF, PeriodKind.CAMPAIGN):
         folded = fold(name)
         said = period_in(folded) is not None
+        quarter = _QUARTER_TAIL.search(folded)
+        if period is PeriodKind.QUARTERLY and quarter:  # one obligation for all quarters
+            name, folded = name[: quarter.start()], folded[: quarter.start()]
         m = _YEAR_TAIL.search(folded)
         if m:
             name = name[: m.end(1)] + name[m.end() :]

@@ -25,6 +25,7 @@ from deadlines.extract.rules import (
     Anchor,
     find_anchors,
     period_in,
+    periods_in,
 )
 from deadlines.extract.segment import Sentence, clause_bounds, sentences
 from deadlines.extract.types import DocumentInfo, Evidence, Extraction, Flag, Proposal
@@ -46,7 +47,7 @@ def extract(text: str, source: str = "") -> Extraction:
         inside = [e for e in exprs if sent.start <= e.start and e.end <= sent.end]
         anchors = find_anchors(sent.folded, inside, sent.start)
         if anchors:
-            proposals.extend(_Sentence(doc, sent, anchors, info).proposals())
+            proposals.extend(_slots_together(_Sentence(doc, sent, anchors, info).proposals()))
     proposals = F.offer_document_parties(proposals)
     return Extraction(source=source, info=info, proposals=tuple(_unique_ids(proposals)))
 
@@ -61,6 +62,36 @@ def _unique_ids(proposals: list[Proposal]) -> list[Proposal]:
     return out
 
 
+def _slots_together(proposals: list[Proposal]) -> list[Proposal]:
+    """One obligation for "báo cáo quý I trước ngày 15/3; quý II trước ngày 15/6; ...":
+    a sentence's rules for the other slots of the same period join the first rule."""
+    out: list[Proposal] = []
+    for p in proposals:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and p.period in (PeriodKind.QUARTERLY, PeriodKind.SEMIANNUAL)
+            and p.period is prev.period
+            and p.due
+            and prev.due
+            and all(r.slot for r in (*prev.due, *p.due))
+            and not {r.slot for r in p.due} & {r.slot for r in prev.due}
+            and (p.name is None or p.name == prev.name)
+        ):
+            flags = tuple(f for f in p.flags if f.code != "missing_name" and f not in prev.flags)
+            evidence = tuple(e for e in p.evidence if e.field == "due")
+            out[-1] = replace(
+                prev,
+                due=prev.due + p.due,
+                evidence=prev.evidence + evidence,
+                flags=prev.flags + flags,
+                clause=f"{prev.clause}; {p.clause}",
+            )
+            continue
+        out.append(p)
+    return out
+
+
 class _Sentence:
     """The proposals of one sentence; offsets are in sentence coordinates."""
 
@@ -72,6 +103,12 @@ class _Sentence:
             self.text, self.folded, [a.end for a in anchors], info.level
         )
         self.data_window = self._data_window()
+        # Period words are looked for outside the dates: "năm 2022" in "ngày 20 tháng 12
+        # năm 2022" says when, not how often.
+        masked = list(self.folded)
+        for a in anchors:
+            masked[a.start : a.end] = " " * (a.end - a.start)
+        self.masked = "".join(masked)
 
     def evidence(self, field: str, start: int, end: int) -> Evidence:
         pos = self.doc.position(self.sent.start + start)
@@ -80,13 +117,15 @@ class _Sentence:
 
     def proposals(self) -> list[Proposal]:
         out = []
-        for i, anchor in enumerate(self.anchors):
+        previous: Anchor | None = None
+        for anchor in self.anchors:
             if anchor.kind == "window" and self._is_data_window(anchor):
-                continue
+                continue  # a data cut-off belongs to the report, it is not a deadline
             left = clause_bounds(self.folded, anchor.start)[0]
-            if i:
-                left = max(left, self._consumed(self.anchors[i - 1]))
+            if previous is not None:
+                left = max(left, self._consumed(previous))
             out.append(self._proposal(anchor, left))
+            previous = anchor
         return out
 
     def _consumed(self, anchor: Anchor) -> int:
@@ -97,8 +136,9 @@ class _Sentence:
         return anchor.end
 
     def _is_data_window(self, anchor: Anchor) -> bool:
-        left = clause_bounds(self.folded, anchor.start)[0]
-        return bool(DATA_CUTOFF.search(self.folded, max(left, anchor.start - 60), anchor.start))
+        """ "số liệu tính từ ngày 15/12 năm trước đến ngày 14/6": what the figures cover."""
+        before = self.folded[max(0, anchor.start - 80) : anchor.start]
+        return bool(DATA_CUTOFF.search(before) or re.search(r"tinh\s*$", before))
 
     def _data_window(self) -> DataWindow | None:
         for a in self.anchors:
@@ -196,6 +236,25 @@ class _Sentence:
             return None
         return start, naming.phrase_end(f, start)
 
+    def _sharing_name(self, anchor: Anchor, name_span: tuple[int, int] | None) -> list[Anchor]:
+        """The due anchors of the sentence that name the same report as `anchor`."""
+        if name_span is None:
+            return [anchor]
+        return [
+            a
+            for a in self.anchors
+            if a.kind == "due" and self._name_span(a, self._left_of(a)) == name_span
+        ]
+
+    def _left_of(self, anchor: Anchor) -> int:
+        left = clause_bounds(self.folded, anchor.start)[0]
+        earlier = [
+            a
+            for a in self.anchors
+            if a.end <= anchor.start and not (a.kind == "window" and self._is_data_window(a))
+        ]
+        return max(left, self._consumed(earlier[-1])) if earlier else left
+
     def _grouped(self) -> bool:
         """Anchors listed before their report: "Định kỳ 6 tháng (trước ...) và cả năm (...)"."""
         last = self.anchors[-1].end
@@ -219,16 +278,25 @@ class _Sentence:
             return (
                 PeriodKind.MONTHLY if rel.startswith(("every", "month")) else PeriodKind.QUARTERLY
             )
+        shared = self._sharing_name(anchor, name_span)
+        if name_span and len(shared) > 1:  # "báo cáo 6 tháng và năm ... trước 15/6 và 15/12"
+            listed = periods_in(self.masked[name_span[0] : name_span[1]])
+            if len(listed) == len(shared):
+                kind, s, e = listed[shared.index(anchor)]
+                evidence.append(self.evidence("period", name_span[0] + s, name_span[0] + e))
+                return kind
         scopes = [name_span] if name_span else []
         scopes.append((left, anchor.start))
         if len(self.anchors) == 1:
             scopes.append((0, len(self.folded)))
         for a, b in scopes:
-            found = period_in(self.folded[a:b])
+            found = period_in(self.masked[a:b])
             if found:
                 kind, s, e = found
                 evidence.append(self.evidence("period", a + s, a + e))
                 return kind
+        if anchor.expr.year_offset > 0:  # "15/01 năm sau": due the year after its period
+            return PeriodKind.ANNUAL
         return None
 
     def _when(
@@ -299,8 +367,10 @@ class _Sentence:
                 return "H1" if half["half"] == "dau" else "H2"
             return "H1" if 4 <= when.month <= 9 else "H2"
         if period is PeriodKind.QUARTERLY:
-            q = QUARTER_WORD.search(context)
-            return f"Q{F.quarter_number(q['q'])}" if q else ""
+            named = list(
+                QUARTER_WORD.finditer(self.folded, max(0, anchor.start - 120), anchor.start)
+            )
+            return f"Q{F.quarter_number(named[-1]['q'])}" if named else ""
         return ""
 
     def _submitters(self, evidence: list[Evidence]) -> tuple[Submitters | None, list[Flag]]:
@@ -343,6 +413,6 @@ def _readings(expr: TimeExpr, folded: str, left: int, end: int) -> list[DayMonth
     if expr.problem in ("ocr", "invalid"):
         return list(expr.candidates)
     if expr.problem == "no_month" and expr.day:
-        months = re.findall(r"(?<!\w)thang\s+(\d{1,2})(?![\d/])", folded[left:end])
+        months = re.findall(r"(?<!\w)thang\s+(\d{1,2})(?![\d/])", folded[:end])
         return [DayMonthYear(expr.day, int(m)) for m in dict.fromkeys(months) if 1 <= int(m) <= 12]
     return []

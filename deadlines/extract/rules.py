@@ -20,9 +20,18 @@ from deadlines.model import PeriodKind
 _BEFORE = re.compile(r"(?<!\w)truoc(?:\s+ngay)?\s*[(:]?\s*$")
 _BY = re.compile(
     r"(?<!\w)(?:cham\s+nhat(?:\s+(?:la|vao|den))?(?:\s+ngay)?"
-    r"|han\s+(?:chot|nop|cuoi|gui)(?:\s+(?:la|vao|truoc))?(?:\s+ngay)?"
+    r"|han\s+(?:chot|nop|cuoi|gui)(?:\s+\w+){0,8}?(?:\s+(?:la|vao|truoc))?(?:\s+ngay)?\s*:?"
     r"|khong\s+(?:muon|cham|tre)\s+hon(?:\s+ngay)?|khong\s+qua(?:\s+ngay)?"
-    r"|den\s+het(?:\s+ngay)?|trong\s+ngay|vao(?:\s+ngay)?)\s*[(:]?\s*$"
+    r"|den\s+het(?:\s+ngay)?|truoc\s+\d{1,2}\s*(?:gio|h)(?:\s*\d{1,2}(?:\s*phut)?)?,?"
+    r"|(?:gui|nop)(?:\s+\w+){0,4}?\s+vao(?:\s+ngay)?)\s*[(:]?\s*$"
+)
+# "... trước ngày 25/6 đối với báo cáo 6 tháng và ngày 25/12 đối với báo cáo năm": the
+# second date inherits the first one's phrase.
+_AND_ALSO = re.compile(r"(?<!\w)(?:va|hoac)\s*$|,\s*$")
+# A date that says when something was issued or took effect, not when it is due.
+_ISSUED_BEFORE = re.compile(
+    r"(?<!\w)(?:ban\s+hanh|ky\s+ket|thanh\s+lap|co\s+hieu\s+luc|ap\s+dung|phat\s+sinh"
+    r"|xay\s+ra)\s*$"
 )
 _WINDOW_FROM = re.compile(r"(?<!\w)(?:tu|bat\s+dau\s+tu|trong\s+thoi\s+gian\s+tu)\s*$")
 _WINDOW_TO = re.compile(r"^\s*(?:-|den(?:\s+het)?|toi)\s*$")
@@ -63,7 +72,8 @@ _PERIODS: tuple[tuple[PeriodKind, re.Pattern[str]], ...] = (
     (
         PeriodKind.QUARTERLY,
         re.compile(
-            r"(?<!\w)(?:hang\s+quy|moi\s+quy|bao\s+cao\s+quy|dinh\s+ky\s+quy|0?3\s+thang)(?!\w)"
+            r"(?<!\w)(?:hang\s+quy|moi\s+quy|bao\s+cao\s+quy|dinh\s+ky\s+quy|0?3\s+thang"
+            r"|quy\s+(?:iv|iii|ii|i|[1-4]))(?!\w)"
         ),
     ),
     (
@@ -76,7 +86,8 @@ _PERIODS: tuple[tuple[PeriodKind, re.Pattern[str]], ...] = (
         PeriodKind.ANNUAL,
         re.compile(
             r"(?<!\w)(?:ca\s+nam|hang\s+nam|moi\s+nam|thuong\s+nien|tong\s+ket\s+nam"
-            r"|(?:bao\s+cao|ke\s+hoach)\s+nam|nam\s+(?:19|20)\d\d)(?!\w)"
+            r"|(?:bao\s+cao|ke\s+hoach)\s+nam|nam\s+(?:19|20)\d\d|nam(?=\s*\(\s*$)"
+            r"|(?<=thang\sva\s)nam|(?<=thang,\s)nam)(?!\w)"
         ),
     ),
     (PeriodKind.ONE_OFF, re.compile(r"(?<!\w)(?:dot\s+xuat|mot\s+lan)(?!\w)")),
@@ -110,45 +121,62 @@ def find_anchors(folded: str, exprs: list[TimeExpr], base: int) -> list[Anchor]:
     sentence's start, and the anchors come back in sentence coordinates."""
     local = [_shift(e, base) for e in exprs]
     anchors: list[Anchor] = []
-    used: set[int] = set()
+    skip = False
     for i, expr in enumerate(local):
-        if i in used or expr.kind in ("year_range",):
+        if skip or expr.kind == "year_range":
+            skip = False
             continue
-        before = folded[max(0, expr.start - 40) : expr.start]
+        before = folded[max(0, expr.start - 48) : expr.start]
         nxt = local[i + 1] if i + 1 < len(local) else None
+        window = _WINDOW_FROM.search(before)
         if (
-            expr.kind == "date"
+            window
+            and expr.kind == "date"
             and nxt is not None
             and nxt.kind == "date"
-            and _WINDOW_FROM.search(before)
             and _WINDOW_TO.match(folded[expr.end : nxt.start])
         ):
-            start = _WINDOW_FROM.search(before).start() + expr.start - len(before)  # type: ignore[union-attr]
+            start = window.start() + expr.start - len(before)
             anchors.append(Anchor("window", start, nxt.end, expr, until=nxt, inclusive=True))
-            used.update((i, i + 1))
+            skip = True
             continue
-        if expr.kind in ("date", "day_rel"):
-            m = _BEFORE.search(before)
-            inclusive = False
-            if m is None:
-                m = _BY.search(before)
-                inclusive = True
-            if m is None:
-                continue
-            start = m.start() + expr.start - len(before)
-            anchors.append(Anchor("due", start, expr.end, expr, inclusive=inclusive))
-            continue
-        if expr.kind in ("quarter", "month"):
-            m = _TASK_BOUND.search(before)
-            if m is None:
-                continue
-            start = m.start() + expr.start - len(before)
-            anchors.append(Anchor("task", start, expr.end, expr, inclusive=True))
-    return [
-        Anchor(a.kind, a.start, a.end, a.expr, a.until, a.inclusive, folded[a.start : a.end])
-        for a in anchors
-        if _is_duty(folded, a)
-    ]
+        anchor = _due_or_task(folded, expr, before, anchors[-1] if anchors else None)
+        if anchor is not None:
+            anchors.append(anchor)
+    kept = [replace(a, words=folded[a.start : a.end]) for a in anchors if _is_duty(folded, a)]
+    if any(a.kind == "due" and a.expr.problem == "no_month" for a in kept):
+        # "Trong tháng 6, ... trước ngày 15": the month completes the date, it is no task.
+        kept = [a for a in kept if not (a.kind == "task" and a.expr.kind == "month")]
+    return kept
+
+
+def _due_or_task(
+    folded: str, expr: TimeExpr, before: str, previous: Anchor | None
+) -> Anchor | None:
+    offset = expr.start - len(before)
+    if expr.kind in ("quarter", "month"):
+        m = _TASK_BOUND.search(before)
+        return Anchor("task", m.start() + offset, expr.end, expr, inclusive=True) if m else None
+    if expr.kind not in ("date", "day_rel"):
+        return None
+    inclusive = False
+    if expr.kind == "day_rel" and (m := re.search(r"(?<!\w)vao\s*$", before)):
+        return Anchor(
+            "due", m.start() + offset, expr.end, expr, inclusive=True
+        )  # "vào ngày 25 hằng tháng"
+    m = _BEFORE.search(before)
+    if m is None:
+        m, inclusive = _BY.search(before), True
+    if m is None:
+        also = _AND_ALSO.search(before)
+        near = previous is not None and previous.kind == "due" and expr.start - previous.end < 80
+        if also and near and previous is not None:
+            start = also.end() + offset
+            return Anchor("due", start, expr.end, expr, inclusive=previous.inclusive)
+        return None
+    if _ISSUED_BEFORE.search(folded, 0, m.start() + offset):
+        return None
+    return Anchor("due", m.start() + offset, expr.end, expr, inclusive=inclusive)
 
 
 def _is_duty(folded: str, anchor: Anchor) -> bool:
@@ -156,10 +184,21 @@ def _is_duty(folded: str, anchor: Anchor) -> bool:
     if _NOT_A_DUTY.search(folded, clause_start, anchor.start):
         return False
     if anchor.kind == "window":
-        return True
+        found = CAMPAIGN.search(folded) or DATA_CUTOFF.search(folded) or DIRECTIVE.search(folded)
+        return bool(found)
     if anchor.kind == "task":
-        return bool(DIRECTIVE.search(folded))
+        return bool(DIRECTIVE.search(folded) or DELIVERABLE.search(folded))
     return bool(DELIVERABLE.search(folded) or SUBMIT.search(folded))
+
+
+def periods_in(folded: str) -> list[tuple[PeriodKind, int, int]]:
+    """Every period word in `folded`, in order of appearance, without overlaps."""
+    found: list[tuple[PeriodKind, int, int]] = []
+    for kind, pattern in _PERIODS:
+        for m in pattern.finditer(folded):
+            if all(m.end() <= s or e <= m.start() for _, s, e in found):
+                found.append((kind, m.start(), m.end()))
+    return sorted(found, key=lambda f: f[1])
 
 
 def period_in(folded: str) -> tuple[PeriodKind, int, int] | None:

@@ -108,8 +108,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "month",
         re.compile(
-            r"(?<!\d\s)(?<!\w)thang\s+(?P<m>\d{1,2})(?![\d/])"
-            r"(?:\s*(?:/\s*|nam\s+)(?P<y>\d{4}))?"
+            r"(?<!\d\s)(?<!\w)thang\s+(?P<m>\d{1,2})(?!\d)"
+            r"(?:\s*(?:/\s*|nam\s+)(?P<y>\d{4}))?(?![\d/])"
         ),
     ),
 )
