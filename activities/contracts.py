@@ -100,6 +100,8 @@ class SlotResult:
 @dataclass
 class FreezeCycleInput:
     ref: CycleRef
+    at: datetime
+    """When the cycle opens (workflow time): the snapshot is the calendar as of then."""
 
 
 @dataclass
@@ -116,6 +118,7 @@ class UnitBatchInput:
     offset: int
     limit: int
     task_queue: str
+    by: str = "system"
 
 
 @dataclass
@@ -128,6 +131,7 @@ class UnitBatchResult:
 @dataclass
 class FinishCycleInput:
     cycle_workflow_id: str
+    at: datetime
 
 
 @dataclass

@@ -44,7 +44,7 @@ class Cycle:
     async def run(self, inp: CycleInput) -> CycleProgress:
         facts = await workflow.execute_activity(
             act.FREEZE_CYCLE,
-            act.FreezeCycleInput(inp.ref),
+            act.FreezeCycleInput(inp.ref, workflow.now()),
             result_type=act.CycleFacts,
             **_STORE,
         )
@@ -68,13 +68,15 @@ class Cycle:
             for offset in range(0, facts.expected, inp.batch_size):
                 await workflow.execute_activity(
                     act.CLOSE_UNIT_BATCH,
-                    act.UnitBatchInput(inp.ref.workflow_id, offset, inp.batch_size, task_queue),
+                    act.UnitBatchInput(
+                        inp.ref.workflow_id, offset, inp.batch_size, task_queue, self._close.by
+                    ),
                     result_type=act.UnitBatchResult,
                     **_BATCH,
                 )
         self._progress.tally = await workflow.execute_activity(
             act.FINISH_CYCLE,
-            act.FinishCycleInput(inp.ref.workflow_id),
+            act.FinishCycleInput(inp.ref.workflow_id, workflow.now()),
             result_type=dict[str, int],
             **_STORE,
         )

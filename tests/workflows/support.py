@@ -12,19 +12,25 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities import contracts as act
+from activities.calendars import CalendarFiles
+from activities.cycles import CycleActivities
+from activities.deadlines import DeadlineActivities
 from activities.planning import PlanningActivities
 from activities.snapshot import FrozenCycle, freeze
+from activities.store_access import StoreAccess
 from config.loader import load_calendar_text
 from deadlines.model import Calendar
 from deadlines.periods import periods_in_year
 from deadlines.timeline import plan_cycle
 from hanchot.binaries import temporal_cli, test_server
+from store import db, migrate
 from workflows.calendar_sync import CalendarSync
 from workflows.cycle import Cycle
 from workflows.types import UnitDeadlineInput
@@ -174,3 +180,23 @@ def calendar_file(tmp: Path, year: int, **kw: str) -> Path:
     path = tmp / "test-cal.yaml"
     path.write_text(calendar_text(year, **kw), encoding="utf-8")
     return path
+
+
+def sqlite_store(tmp: Path) -> sessionmaker[Session]:
+    """A migrated SQLite store in `tmp`, and sessions on it."""
+    url = f"sqlite:///{tmp / 'hanchot.db'}"
+    migrate.upgrade(url)
+    return db.session_factory(db.create_engine(url))
+
+
+def engine_activities(
+    client: Client, sessions: sessionmaker[Session], paths: list[Path]
+) -> list[object]:
+    """The real activities, on the given store and calendar files."""
+    store = StoreAccess(sessions)
+    calendars = CalendarFiles(store, paths)
+    return [
+        *DeadlineActivities(store).all(),
+        *CycleActivities(store, client, calendars).all(),
+        *PlanningActivities().all(),
+    ]

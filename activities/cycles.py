@@ -1,0 +1,225 @@
+"""Activities of Cycle and CalendarSync: freeze a cycle, start and close its units in
+batches, find the cycles whose window has started and start them.
+
+Starting a workflow is idempotent by its business id: an id already running or already
+finished is counted as existing and never started twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from temporalio import activity
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.converter import AdvancedJSONEncoder, value_to_type
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from activities import contracts as act
+from activities.calendars import CalendarFiles
+from activities.snapshot import DEFAULT_CLOSE_AFTER, freeze, timeline_of
+from activities.store_access import StoreAccess
+from deadlines.model import Calendar
+from deadlines.periods import periods_in_year
+from deadlines.timeline import CyclePlan, plan_cycle
+from store import deadlines_repo
+from store.calendars import save_calendar
+from workflows.types import CloseRequest, CycleInput, CycleRef, UnitDeadlineInput
+
+START_CONCURRENCY = 32
+T = TypeVar("T")
+
+
+def to_data(value: Any) -> Any:
+    """A dataclass as plain JSON data (datetimes as ISO strings), for the store."""
+    return json.loads(json.dumps(value, cls=AdvancedJSONEncoder))
+
+
+def find_plan(calendar: Calendar, ref: CycleRef) -> CyclePlan:
+    obligation = calendar.obligation(ref.obligation_id)
+    year = int(ref.period_id[:4])
+    for period, rule in periods_in_year(obligation, year):
+        if period.id == ref.period_id:
+            return plan_cycle(calendar, obligation, period, rule)
+    raise LookupError(f"{ref.workflow_id}: no such period in calendar {calendar.id}")
+
+
+class CycleActivities:
+    def __init__(
+        self,
+        store: StoreAccess,
+        client: Client,
+        calendars: CalendarFiles,
+        close_after: timedelta = DEFAULT_CLOSE_AFTER,
+    ) -> None:
+        self._store = store
+        self._client = client
+        self._calendars = calendars
+        self._close_after = close_after
+        self._units: dict[str, list[UnitDeadlineInput]] = {}
+
+    # --- Cycle -----------------------------------------------------------------------------
+
+    @activity.defn(name=act.FREEZE_CYCLE)
+    async def freeze_cycle(self, inp: act.FreezeCycleInput) -> act.CycleFacts:
+        return await asyncio.to_thread(self._freeze, inp.ref, inp.at)
+
+    def _freeze(self, ref: CycleRef, at: datetime) -> act.CycleFacts:
+        calendar, path = self._calendars.load(ref.calendar_id)
+        frozen = freeze(calendar, find_plan(calendar, ref), self._close_after)
+        units = [{k: v for k, v in u.items() if k != "cycle"} for u in to_data(frozen.units)]
+        snapshot = {"cycle": to_data(frozen.snapshot), "units": units}
+        with self._store.write() as session:
+            save_calendar(session, calendar, path, actor="engine")
+            stored = deadlines_repo.freeze_cycle(
+                session,
+                ref.calendar_id,
+                ref.obligation_id,
+                ref.period_id,
+                ref.workflow_id,
+                snapshot,
+                at,
+            )
+        units = self._decode_units(stored)
+        cycle = units[0].cycle if units else frozen.snapshot
+        return act.CycleFacts(
+            expected=len(units),
+            opens_at=cycle.opens_at,
+            closes_at=cycle.timeline.closes_at,
+            legal_end_at=cycle.timeline.legal_end_at,
+        )
+
+    def _decode_units(self, snapshot: dict[str, Any]) -> list[UnitDeadlineInput]:
+        cycle = snapshot["cycle"]
+        return [
+            value_to_type(UnitDeadlineInput, {**unit, "cycle": cycle}) for unit in snapshot["units"]
+        ]
+
+    def _batch(self, cycle_workflow_id: str, offset: int, limit: int) -> list[UnitDeadlineInput]:
+        units = self._units.get(cycle_workflow_id)
+        if units is None:
+            with self._store.read() as session:
+                units = self._decode_units(
+                    deadlines_repo.cycle_snapshot(session, cycle_workflow_id)
+                )
+            self._units = {cycle_workflow_id: units}  # one cycle at a time is enough
+        return units[offset : offset + limit]
+
+    @activity.defn(name=act.OPEN_UNIT_BATCH)
+    async def open_unit_batch(self, inp: act.UnitBatchInput) -> act.UnitBatchResult:
+        units = await asyncio.to_thread(self._batch, inp.cycle_workflow_id, inp.offset, inp.limit)
+        result = act.UnitBatchResult()
+
+        async def start(unit: UnitDeadlineInput) -> None:
+            try:
+                await self._client.start_workflow(
+                    "UnitDeadline",
+                    unit,
+                    id=unit.cycle.deadline_id(unit.unit_id),
+                    task_queue=inp.task_queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                )
+                result.started += 1
+            except WorkflowAlreadyStartedError:
+                result.existing += 1
+
+        await _bounded(units, start)
+        return result
+
+    @activity.defn(name=act.CLOSE_UNIT_BATCH)
+    async def close_unit_batch(self, inp: act.UnitBatchInput) -> act.UnitBatchResult:
+        units = await asyncio.to_thread(self._batch, inp.cycle_workflow_id, inp.offset, inp.limit)
+        result = act.UnitBatchResult()
+        request = CloseRequest(f"close:{inp.cycle_workflow_id}", inp.by)
+
+        async def close(unit: UnitDeadlineInput) -> None:
+            handle = self._client.get_workflow_handle(unit.cycle.deadline_id(unit.unit_id))
+            try:
+                await handle.execute_update("close", request)
+                result.started += 1
+            except (WorkflowUpdateFailedError, RPCError):
+                result.existing += 1  # already finished (or closed by its own timer)
+
+        await _bounded(units, close)
+        return result
+
+    @activity.defn(name=act.FINISH_CYCLE)
+    async def finish_cycle(self, inp: act.FinishCycleInput) -> dict[str, int]:
+        def run() -> dict[str, int]:
+            with self._store.write() as session:
+                return deadlines_repo.close_cycle(session, inp.cycle_workflow_id, inp.at)
+
+        return await asyncio.to_thread(run)
+
+    # --- CalendarSync ----------------------------------------------------------------------
+
+    @activity.defn(name=act.FIND_DUE_CYCLES)
+    async def find_due_cycles(self, inp: act.DueCyclesInput) -> list[CycleRef]:
+        return await asyncio.to_thread(self._due, inp.now, inp.calendar_ids)
+
+    def _due(self, now: datetime, only: list[str]) -> list[CycleRef]:
+        due: list[CycleRef] = []
+        for calendar, path in self._calendars.load_all(only or None):
+            with self._store.write() as session:
+                save_calendar(session, calendar, path, actor="calendar-sync")
+            for year in (now.year - 1, now.year, now.year + 1):
+                for obligation in calendar.obligations:
+                    for period, rule in periods_in_year(obligation, year):
+                        plan = plan_cycle(calendar, obligation, period, rule)
+                        closes = timeline_of(plan, self._close_after).closes_at
+                        if plan.opens_at <= now < closes:
+                            due.append(CycleRef(calendar.id, obligation.id, period.id))
+        with self._store.read() as session:
+            known = deadlines_repo.known_cycles(session, [r.workflow_id for r in due])
+        return [r for r in due if r.workflow_id not in known]
+
+    @activity.defn(name=act.START_CYCLES)
+    async def start_cycles(self, inp: act.StartCyclesInput) -> list[str]:
+        started: list[str] = []
+
+        async def start(ref: CycleRef) -> None:
+            try:
+                await self._client.start_workflow(
+                    "Cycle",
+                    CycleInput(ref),
+                    id=ref.workflow_id,
+                    task_queue=inp.task_queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                )
+                started.append(ref.workflow_id)
+            except WorkflowAlreadyStartedError:
+                pass
+
+        await _bounded(inp.refs, start)
+        return sorted(started)
+
+    def all(self) -> list[object]:
+        return [
+            self.freeze_cycle,
+            self.open_unit_batch,
+            self.close_unit_batch,
+            self.finish_cycle,
+            self.find_due_cycles,
+            self.start_cycles,
+        ]
+
+
+async def _bounded(items: list[T], run: Callable[[T], Awaitable[None]]) -> None:
+    """Run `run` on every item, a bounded number at a time, heartbeating as it goes."""
+    gate = asyncio.Semaphore(START_CONCURRENCY)
+    done = 0
+
+    async def one(item: T) -> None:
+        nonlocal done
+        async with gate:
+            await run(item)
+            done += 1
+            if done % 50 == 0:
+                activity.heartbeat(done)
+
+    await asyncio.gather(*(one(item) for item in items))
