@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 DATABASE_URL_ENV = "HANCHOT_DATABASE_URL"
 DATA_DIR_ENV = "HANCHOT_DATA_DIR"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+WRITE_OPTION = "hanchot_writes"
+"""Execution option marking connections whose transactions will write (see `session_factory`)."""
 
 _SQLITE = ("sqlite", "sqlite+pysqlite", "sqlite+aiosqlite")
 _POSTGRES = ("postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg_async")
@@ -130,7 +132,8 @@ def _configure_sqlite(engine: Engine, *, foreign_keys: bool, wal: bool) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        writes = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def create_engine(
@@ -163,10 +166,23 @@ def create_async_engine(url: str | URL | None = None, **kwargs: Any) -> AsyncEng
     return _create_async_engine(target, pool_pre_ping=True, **kwargs)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded objects usable after commit (the CLI prints them)."""
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit (the CLI prints them).
+
+    `writes=True` is for transactions that will write. On SQLite they start with
+    BEGIN IMMEDIATE, taking the write lock up front: a transaction that reads first and
+    takes the lock only at its first write fails at once ("database is locked") if
+    another connection wrote in between, since its snapshot is stale and waiting cannot
+    help; taking the lock first makes it wait its turn (busy_timeout) instead. Read-only
+    sessions keep a plain BEGIN, so they never hold up a writer. PostgreSQL ignores it.
+    """
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if writes else engine
+    return sessionmaker(bind, expire_on_commit=False)
 
 
-def async_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def async_session_factory(
+    engine: AsyncEngine, *, writes: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """As `session_factory`, for the async engine."""
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if writes else engine
+    return async_sessionmaker(bind, expire_on_commit=False)

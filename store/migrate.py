@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
-from store.db import create_engine, database_url
+from store.db import WRITE_OPTION, create_engine, database_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -61,7 +61,7 @@ def _migrating(url: str | URL | None) -> Iterator[sa.Connection]:
     """
     engine = create_engine(url, foreign_keys=False, poolclass=NullPool)
     try:
-        with engine.begin() as connection:
+        with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
             yield connection
             if connection.dialect.name == "sqlite":
                 violations = connection.exec_driver_sql("PRAGMA foreign_key_check").all()

@@ -30,6 +30,7 @@ MSG = {
     "not_changed": "Cơ sở dữ liệu {url} đã ở phiên bản {after}: không có gì để làm.",
     "confirm_downgrade": "Hạ cơ sở dữ liệu {url} về {rev}? Bảng và dữ liệu của các phiên bản "
     "sau sẽ bị xóa.",
+    "cancelled": "Đã hủy: cơ sở dữ liệu không thay đổi.",
     "current_head": "Cơ sở dữ liệu {url}: phiên bản {rev} (mới nhất).",
     "current_old": "Cơ sở dữ liệu {url}: phiên bản {rev}; bản mới nhất là {head} — chạy "
     "`hanchot db upgrade`.",
@@ -178,8 +179,9 @@ def downgrade(
 ) -> None:
     """Hạ lược đồ về một phiên bản trước (xóa bảng của các phiên bản sau)."""
     url, shown = _resolve(database_url)
-    if not yes:
-        typer.confirm(MSG["confirm_downgrade"].format(url=shown, rev=revision), abort=True)
+    if not yes and not typer.confirm(MSG["confirm_downgrade"].format(url=shown, rev=revision)):
+        _err().print(Text(MSG["cancelled"]))
+        raise typer.Exit(1)
     with _database_errors(url):
         from store import migrate
 
@@ -240,7 +242,8 @@ def load(
         engine = db.create_engine(url)
         try:
             results = []
-            with db.session_factory(engine)() as session, _progress() as progress:
+            writer = db.session_factory(engine, writes=True)
+            with writer() as session, _progress() as progress:
                 task = progress.add_task(MSG["working_load"], total=len(calendars))
                 for path, calendar in zip(configs, calendars, strict=True):
                     source = str(path.resolve())

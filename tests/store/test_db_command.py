@@ -60,6 +60,7 @@ def test_upgrade_current_downgrade(db_url: str) -> None:
 
     refused = run("db", "downgrade", "base", "--database-url", db_url, input="n\n")
     assert refused.exit_code == 1
+    assert refused.output.splitlines()[-1] == "Đã hủy: cơ sở dữ liệu không thay đổi."
     assert migrate.current(db_url) == migrate.head()
 
     down = run("db", "downgrade", "base", "--yes", "--database-url", db_url)
