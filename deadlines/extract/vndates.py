@@ -91,7 +91,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "day_rel",
         re.compile(
-            r"(?P<ngay>ngay\s+)(?P<d>\d{1,2})(?![\d/.-])(?P<rel>\s+(?:cua\s+)?(?:"
+            r"(?P<ngay>ngay\s+)(?P<d>\d{1,2})(?![\d/]|[.-]\d)(?P<rel>\s+(?:cua\s+)?(?:"
             r"(?P<every>hang\s+thang)"
             r"|(?P<qnext>thang\s+(?:dau\s+(?:tien\s+)?)?(?:cua\s+)?quy\s+(?:sau|tiep\s+theo|ke\s+tiep))"
             r"|(?P<qlast>thang\s+cuoi\s+(?:cua\s+)?quy)"
