@@ -1,0 +1,199 @@
+"""Record the histories that test_replay.py replays against the current workflow code.
+
+Run `.venv/bin/python -m tests.workflows.make_histories` after a deliberate change to
+workflow logic (and only then: a history that no longer replays is exactly the signal
+that running workflows would break), review the diff, commit the JSON files.
+
+Each scenario drives one workflow type through as many of its paths as one run allows,
+on the time-skipping server, with the store activities recorded instead of written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio import activity
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from activities import contracts as act
+from tests.workflows.support import (
+    Recorder,
+    run_timeout,
+    sleep_until,
+    time_skipping,
+    unit_input,
+    worker,
+)
+from workflows.calendar_sync import CalendarSync
+from workflows.cycle import Cycle
+from workflows.types import (
+    ActorRequest,
+    CloseRequest,
+    CycleInput,
+    CycleRef,
+    ExtensionDecision,
+    ExtensionRequestInput,
+    SnoozeRequest,
+    SubmitRequest,
+    SyncInput,
+)
+from workflows.unit_deadline import UnitDeadline
+
+HISTORIES = Path(__file__).resolve().parents[1] / "data" / "histories"
+YEAR = 2030
+"""Fixed, so the histories do not change with the day they are recorded (the server's
+clock does, which is why YEAR must stay ahead of it: see test_replay)."""
+
+Scenario = Callable[[WorkflowEnvironment, str], Awaitable[WorkflowHandle]]
+
+
+async def unit_extension(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
+    """Snooze, acknowledge, request and approve an extension, submit late-but-on-time."""
+    inp = unit_input(YEAR)
+    handle = await env.client.start_workflow(
+        UnitDeadline.run,
+        inp,
+        id=inp.cycle.deadline_id(inp.unit_id),
+        task_queue=queue,
+        execution_timeout=run_timeout(2000),
+    )
+    await sleep_until(env, inp.cycle.timeline.steps[0].at + timedelta(hours=2))
+    await handle.execute_update(UnitDeadline.snooze, SnoozeRequest("z1", "fp-a", 24))
+    await handle.execute_update(UnitDeadline.acknowledge, ActorRequest("k1", "fp-a"))
+    await handle.execute_update(
+        UnitDeadline.request_extension, ExtensionRequestInput("r1", "fp-a", 7, "Chờ số liệu")
+    )
+    await handle.execute_update(
+        UnitDeadline.decide_extension, ExtensionDecision("d1", "coord", approve=True)
+    )
+    await sleep_until(env, inp.cycle.timeline.legal_end_at + timedelta(days=2))
+    await handle.execute_update(UnitDeadline.submit, SubmitRequest("s1", "fp-a", "telegram"))
+    await handle.execute_update(UnitDeadline.submit, SubmitRequest("s1", "fp-a", "telegram"))
+    await handle.result()
+    return handle
+
+
+async def unit_missing(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
+    """Every reminder and escalation, a refused extension, then missing at the close."""
+    inp = unit_input(YEAR, unit="unit-b")
+    handle = await env.client.start_workflow(
+        UnitDeadline.run,
+        inp,
+        id=inp.cycle.deadline_id(inp.unit_id),
+        task_queue=queue,
+        execution_timeout=run_timeout(2000),
+    )
+    await sleep_until(env, inp.cycle.timeline.steps[1].at + timedelta(hours=1))
+    await handle.execute_update(
+        UnitDeadline.request_extension, ExtensionRequestInput("r1", "fp-b", 30, "Thiếu người")
+    )
+    await handle.execute_update(
+        UnitDeadline.decide_extension, ExtensionDecision("d1", "coord", approve=False)
+    )
+    await handle.result()
+    return handle
+
+
+async def unit_reopen(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
+    """Submit, reopen, excuse, reopen, then the cycle closes it early."""
+    inp = unit_input(YEAR)
+    handle = await env.client.start_workflow(
+        UnitDeadline.run,
+        inp,
+        id=inp.cycle.deadline_id(inp.unit_id),
+        task_queue=queue,
+        execution_timeout=run_timeout(2000),
+    )
+    await sleep_until(env, inp.cycle.opens_at + timedelta(days=3))
+    await handle.execute_update(UnitDeadline.submit, SubmitRequest("s1", "fp-a"))
+    await handle.execute_update(UnitDeadline.reopen, ActorRequest("o1", "coord", "Sai mẫu"))
+    await handle.execute_update(UnitDeadline.excuse, ActorRequest("e1", "coord", "Sáp nhập"))
+    await handle.execute_update(UnitDeadline.reopen, ActorRequest("o2", "coord", "Nhầm"))
+    await handle.execute_update(UnitDeadline.close, CloseRequest("c1", "coord"))
+    await handle.result()
+    return handle
+
+
+class CycleStubs:
+    @activity.defn(name=act.FREEZE_CYCLE)
+    async def freeze(self, inp: act.FreezeCycleInput) -> act.CycleFacts:
+        return act.CycleFacts(5, inp.at, inp.at + timedelta(days=60), inp.at + timedelta(days=30))
+
+    @activity.defn(name=act.OPEN_UNIT_BATCH)
+    async def open_batch(self, inp: act.UnitBatchInput) -> act.UnitBatchResult:
+        return act.UnitBatchResult(started=min(inp.limit, 5 - inp.offset))
+
+    @activity.defn(name=act.CLOSE_UNIT_BATCH)
+    async def close_batch(self, inp: act.UnitBatchInput) -> act.UnitBatchResult:
+        return act.UnitBatchResult(started=min(inp.limit, 5 - inp.offset))
+
+    @activity.defn(name=act.FINISH_CYCLE)
+    async def finish(self, inp: act.FinishCycleInput) -> dict[str, int]:
+        return {"submitted_on_time": 3, "missing": 2}
+
+    @activity.defn(name=act.FIND_DUE_CYCLES)
+    async def due(self, inp: act.DueCyclesInput) -> list[CycleRef]:
+        return [CycleRef("test-cal", "bao-cao-6-thang", f"{YEAR}-H1")]
+
+    @activity.defn(name=act.START_CYCLES)
+    async def start(self, inp: act.StartCyclesInput) -> list[str]:
+        return [r.workflow_id for r in inp.refs]
+
+    def all(self) -> list[object]:
+        return [self.freeze, self.open_batch, self.close_batch, self.finish, self.due, self.start]
+
+
+async def cycle_closed_early(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
+    ref = CycleRef("test-cal", "bao-cao-6-thang", f"{YEAR}-H1")
+    handle = await env.client.start_workflow(
+        Cycle.run,
+        CycleInput(ref, batch_size=2),
+        id=ref.workflow_id,
+        task_queue=queue,
+        execution_timeout=run_timeout(),
+    )
+    await env.sleep(timedelta(days=10))
+    await handle.execute_update(Cycle.close, CloseRequest("c1", "coord"))
+    await handle.result()
+    return handle
+
+
+async def calendar_sync(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
+    handle = await env.client.start_workflow(
+        CalendarSync.run,
+        SyncInput(),
+        id="calendar-sync",
+        task_queue=queue,
+        execution_timeout=timedelta(hours=1),
+    )
+    await handle.result()
+    return handle
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "unit_deadline_extension": unit_extension,
+    "unit_deadline_missing": unit_missing,
+    "unit_deadline_reopen": unit_reopen,
+    "cycle_closed_early": cycle_closed_early,
+    "calendar_sync": calendar_sync,
+}
+
+
+async def main() -> None:
+    HISTORIES.mkdir(parents=True, exist_ok=True)
+    for name, scenario in SCENARIOS.items():
+        async with time_skipping() as env:
+            activities = [*Recorder().all(), *CycleStubs().all()]
+            async with worker(env.client, activities) as queue:
+                handle = await scenario(env, queue)
+                history = await handle.fetch_history()
+        (HISTORIES / f"{name}.json").write_text(history.to_json(), encoding="utf-8")
+        print(f"{name}: {len(history.events)} events")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
