@@ -171,7 +171,12 @@ def report(items: list[dict[str, object]]) -> str:
 def write_results(text: str) -> None:
     section = (
         f"## extract\n\nRun {date.today():%Y-%m-%d} with `.venv/bin/python bench/extract.py "
-        f"--write` on {machine()}.\n\n{text}\n"
+        f"--write` on {machine()}.\n\n"
+        "The labelled set was written while the rules were developed, so these are\n"
+        "development-set figures: expect lower ones on documents from other provinces.\n"
+        "Throughput is single-threaded and noisy on a shared machine; the ratio is the\n"
+        "figure to compare.\n\n"
+        f"{text}\n"
     )
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
     pattern = re.compile(r"^## extract\n.*?(?=^## |\Z)", re.S | re.M)
