@@ -162,7 +162,7 @@ def _sync(
     New rows are all created before any is updated, so an update may refer to a row that
     comes later in the config (a unit listed before its parent).
     """
-    added = [key for key in wanted if key not in rows]
+    added = {key: None for key in wanted if key not in rows}  # config order, O(1) lookups
     for key in added:
         rows[key] = create(key)
         session.add(rows[key])

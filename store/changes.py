@@ -1,4 +1,4 @@
-"""What loading a calendar changed: a ChangeSet, computed before anything is written.
+"""What loading a calendar changed: a ChangeSet of entities added, changed, removed.
 
 Entities are compared as flat dicts of JSON values ("states"), so every kind of row is
 diffed by the same code and each change names its field, the old value and the new one.
