@@ -29,6 +29,16 @@ class DeadlineStatus(enum.StrEnum):
     MISSING = "missing"
 
     @property
+    def is_settled(self) -> bool:
+        """True once nothing more is expected from the unit."""
+        return self in (
+            DeadlineStatus.SUBMITTED_ON_TIME,
+            DeadlineStatus.SUBMITTED_LATE,
+            DeadlineStatus.EXCUSED,
+            DeadlineStatus.MISSING,
+        )
+
+    @property
     def submitted(self) -> bool:
         return self in (DeadlineStatus.SUBMITTED_ON_TIME, DeadlineStatus.SUBMITTED_LATE)
 

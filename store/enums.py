@@ -8,44 +8,16 @@ from __future__ import annotations
 
 import enum
 
+from deadlines.expected import DeadlineStatus as _DeadlineStatus
+
 
 class CycleStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
 
 
-class DeadlineStatus(enum.StrEnum):
-    """Where one unit stands against one obligation in one period.
-
-    The first four are the life of a deadline nobody has answered yet; the rest are how it
-    ends (or is suspended, for `extended`). `missing` is what a closed cycle records for a
-    unit that never submitted.
-    """
-
-    SCHEDULED = "scheduled"
-    OPEN = "open"
-    DUE_SOON = "due_soon"
-    OVERDUE = "overdue"
-    SUBMITTED_ON_TIME = "submitted_on_time"
-    SUBMITTED_LATE = "submitted_late"
-    EXTENDED = "extended"
-    EXCUSED = "excused"
-    MISSING = "missing"
-
-    @property
-    def is_settled(self) -> bool:
-        """True once nothing more is expected from the unit."""
-        return self in _SETTLED
-
-
-_SETTLED = frozenset(
-    {
-        DeadlineStatus.SUBMITTED_ON_TIME,
-        DeadlineStatus.SUBMITTED_LATE,
-        DeadlineStatus.EXCUSED,
-        DeadlineStatus.MISSING,
-    }
-)
+# One status vocabulary for the whole engine: the pure core owns it, the store records it.
+DeadlineStatus = _DeadlineStatus
 
 
 class Channel(enum.StrEnum):
