@@ -1,9 +1,9 @@
-"""The store as activities use it: sessions, and one writer at a time on SQLite.
+"""The store as activities use it: read sessions, and write transactions that take turns.
 
-SQLite allows one writer; a deferred transaction that reads and then writes fails with
-"database is locked" when another thread wrote in between (waiting cannot help it). The
-worker runs many activities at once, so on SQLite its writes take turns here instead of
-failing and retrying. PostgreSQL needs no such gate.
+SQLite allows one writer. Write sessions begin with BEGIN IMMEDIATE
+(`store.db.session_factory(writes=True)`), so a writer waits for the lock instead of
+failing; inside one worker, where many activities run at once, writes also queue on a
+lock here so they do not spin on SQLite's busy timeout. PostgreSQL needs neither.
 """
 
 from __future__ import annotations
@@ -12,23 +12,26 @@ import contextlib
 import threading
 from collections.abc import Iterator
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from store import db
 
 
 class StoreAccess:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self.sessions = sessions
-        bind = sessions.kw.get("bind")
-        serial = bind is None or bind.dialect.name == "sqlite"
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._reader = db.session_factory(engine)
+        self._writer = db.session_factory(engine, writes=True)
         self._gate: contextlib.AbstractContextManager[object] = (
-            threading.Lock() if serial else contextlib.nullcontext()
+            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
         )
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
-        """A session in a transaction, committed on success."""
-        with self._gate, self.sessions() as session, session.begin():
+        """A session in a transaction, committed on success, rolled back on error."""
+        with self._gate, self._writer() as session, session.begin():
             yield session
 
     def read(self) -> Session:
-        return self.sessions()
+        return self._reader()

@@ -36,7 +36,7 @@ def activities(
 
 
 def store_access(database_url: str | None = None) -> StoreAccess:
-    return StoreAccess(db.session_factory(db.create_engine(database_url)))
+    return StoreAccess(db.create_engine(database_url))
 
 
 def build_worker(

@@ -15,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 from temporalio.client import Client
 
-from activities.store_access import StoreAccess
 from hanchot.schedules import ensure_calendar_sync
 from hanchot.worker import build_worker
 from store import deadlines_repo
@@ -83,7 +82,7 @@ async def wait_for(check, what: str, attempts: int = 600) -> None:  # type: igno
 async def test_a_cycle_of_200_units_half_submitted_agrees_with_the_store(tmp_path: Path) -> None:
     due = datetime.now(UTC).date() + timedelta(days=21)
     path = big_calendar(tmp_path / "lon.yaml", UNITS, due)
-    store = StoreAccess(sqlite_store(tmp_path))
+    store = sqlite_store(tmp_path)
     queue = f"it-{uuid.uuid4().hex[:8]}"
     async with dev_server() as env:
         client = env.client

@@ -6,15 +6,16 @@ current time), so every cycle lies in the future and time skipping walks through
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -182,21 +183,40 @@ def calendar_file(tmp: Path, year: int, **kw: str) -> Path:
     return path
 
 
-def sqlite_store(tmp: Path) -> sessionmaker[Session]:
-    """A migrated SQLite store in `tmp`, and sessions on it."""
+def sqlite_store(tmp: Path) -> StoreAccess:
+    """A migrated SQLite store in `tmp`."""
     url = f"sqlite:///{tmp / 'hanchot.db'}"
     migrate.upgrade(url)
-    return db.session_factory(db.create_engine(url))
+    return StoreAccess(db.create_engine(url))
 
 
-def engine_activities(
-    client: Client, sessions: sessionmaker[Session], paths: list[Path]
-) -> list[object]:
+def engine_activities(client: Client, store: StoreAccess, paths: list[Path]) -> list[object]:
     """The real activities, on the given store and calendar files."""
-    store = StoreAccess(sessions)
     calendars = CalendarFiles(store, paths)
     return [
         *DeadlineActivities(store).all(),
         *CycleActivities(store, client, calendars).all(),
         *PlanningActivities().all(),
     ]
+
+
+async def until(check: Callable[[], Awaitable[bool]], what: str) -> None:
+    """Poll `check` (a query, say) until true: workflows started by an activity appear
+    when that activity has run, which a test cannot otherwise wait for."""
+    for _ in range(400):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+async def cycle_opened(client: Client, cycle_id: str, units: int) -> None:
+    handle = client.get_workflow_handle_for(Cycle.run, cycle_id)
+
+    async def opened() -> bool:
+        try:
+            return (await handle.query(Cycle.progress)).opened >= units
+        except RPCError:  # not started yet, or its first task not yet run
+            return False
+
+    await until(opened, f"{cycle_id} to open {units} units")

@@ -21,7 +21,7 @@ YEAR = 2031
 
 def prepared(tmp_path: Path) -> tuple[StoreAccess, str, str]:
     """A store holding the test calendar and a frozen H1 cycle; returns the ids."""
-    store = StoreAccess(sqlite_store(tmp_path))
+    store = sqlite_store(tmp_path)
     calendar = make_calendar(YEAR)
     frozen = frozen_h1(calendar, YEAR)
     with store.write() as session:
