@@ -10,6 +10,31 @@ from typing import Any
 from deadlines.expected import DeadlineStatus
 from workflows.types import Step, Timeline, UnitDeadlineInput
 
+REFUSALS = {
+    "request_id": "thiếu mã yêu cầu (request_id)",
+    "closed": "kỳ báo cáo đã đóng đối với hạn nộp này",
+    "already_submitted": "báo cáo đã được ghi nhận; muốn nộp lại thì mở lại trước",
+    "excused": "đơn vị đã được miễn nộp; muốn nộp thì mở lại trước",
+    "future": "thời điểm nộp nằm trong tương lai",
+    "settled": "không thể thực hiện: hạn nộp đang ở trạng thái {status}",
+    "pending_extension": "đã có một đề nghị gia hạn đang chờ quyết định",
+    "extension_days": "số ngày gia hạn phải từ 1 đến {max}",
+    "reason": "cần ghi lý do",
+    "no_pending_extension": "không có đề nghị gia hạn nào đang chờ quyết định",
+    "other_extension": "đề nghị đang chờ là {request}",
+    "new_last_day": "hạn mới phải là một ngày (yyyy-mm-dd) sau {day}",
+    "snooze_hours": "số giờ nhắc lại phải từ 1 đến {max}",
+    "snooze_count": "chỉ được hoãn nhắc tối đa {max} lần cho mỗi hạn nộp",
+    "no_reminder": "không còn lần nhắc nào để hoãn",
+    "nothing_to_reopen": "không có gì để mở lại: hạn nộp đang ở trạng thái {status}",
+}
+"""Why an update was refused, as the person who sent it reads it (bot, web page, CLI)."""
+
+
+def refusal(key: str, **values: object) -> ValueError:
+    return ValueError(REFUSALS[key].format(**values))
+
+
 SNOOZE_MAX_HOURS = 72
 SNOOZE_MAX_COUNT = 3
 EXTENSION_MAX_DAYS = 90

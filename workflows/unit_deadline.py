@@ -162,7 +162,7 @@ class UnitDeadline:
 
     def _seen(self, request_id: str) -> bool:
         if not request_id:
-            raise ValueError("request_id is required")
+            raise ds.refusal("request_id")
         return request_id in self._applied
 
     def _apply(self, request_id: str, message: str = "") -> UpdateResult:
@@ -177,7 +177,7 @@ class UnitDeadline:
 
     def _require_open(self) -> None:
         if self._finished or self._close is not None:
-            raise ValueError("the cycle is closed for this deadline")
+            raise ds.refusal("closed")
 
     @workflow.update
     async def submit(self, req: SubmitRequest) -> UpdateResult:
@@ -205,11 +205,11 @@ class UnitDeadline:
             return
         self._require_open()
         if self._submission is not None:
-            raise ValueError("already submitted; reopen it first")
+            raise ds.refusal("already_submitted")
         if self._excused:
-            raise ValueError("this unit is excused; reopen it first")
+            raise ds.refusal("excused")
         if req.submitted_at is not None and req.submitted_at > workflow.now():
-            raise ValueError("submitted_at is in the future")
+            raise ds.refusal("future")
 
     @workflow.update
     async def request_extension(self, req: ExtensionRequestInput) -> UpdateResult:
@@ -232,13 +232,13 @@ class UnitDeadline:
             return
         self._require_open()
         if self._settled():
-            raise ValueError(f"nothing to extend: the deadline is {self._status.value}")
+            raise ds.refusal("settled", status=self._status.label_vi())
         if self._pending_extension() is not None:
-            raise ValueError("an extension request is already waiting for a decision")
+            raise ds.refusal("pending_extension")
         if not 1 <= req.days <= ds.EXTENSION_MAX_DAYS:
-            raise ValueError(f"days must be between 1 and {ds.EXTENSION_MAX_DAYS}")
+            raise ds.refusal("extension_days", max=ds.EXTENSION_MAX_DAYS)
         if not req.reason.strip():
-            raise ValueError("a reason is required")
+            raise ds.refusal("reason")
 
     def _pending_extension(self) -> ExtensionRecord | None:
         return next((e for e in self._extensions if e.status in ("requested", "deciding")), None)
@@ -291,12 +291,12 @@ class UnitDeadline:
         self._require_open()
         pending = self._pending_extension()
         if pending is None or pending.status == "deciding":
-            raise ValueError("no extension request is waiting for a decision")
+            raise ds.refusal("no_pending_extension")
         if req.extension_request_id not in (None, pending.request_id):
-            raise ValueError(f"the pending request is {pending.request_id}")
+            raise ds.refusal("other_extension", request=pending.request_id)
         day = req.new_last_day
         if req.approve and day is not None and (len(day) != 10 or day <= self._timeline.last_day):
-            raise ValueError(f"new_last_day must be an ISO date after {self._timeline.last_day}")
+            raise ds.refusal("new_last_day", day=self._timeline.last_day)
 
     @workflow.update
     async def acknowledge(self, req: ActorRequest) -> UpdateResult:
@@ -341,13 +341,13 @@ class UnitDeadline:
             return
         self._require_open()
         if self._settled():
-            raise ValueError(f"nothing to snooze: the deadline is {self._status.value}")
+            raise ds.refusal("settled", status=self._status.label_vi())
         if not 1 <= req.hours <= ds.SNOOZE_MAX_HOURS:
-            raise ValueError(f"hours must be between 1 and {ds.SNOOZE_MAX_HOURS}")
+            raise ds.refusal("snooze_hours", max=ds.SNOOZE_MAX_HOURS)
         if self._snoozes >= ds.SNOOZE_MAX_COUNT:
-            raise ValueError(f"at most {ds.SNOOZE_MAX_COUNT} snoozes per deadline")
+            raise ds.refusal("snooze_count", max=ds.SNOOZE_MAX_COUNT)
         if not any(s.kind == "remind" for s in self._pending):
-            raise ValueError("no reminder left to snooze")
+            raise ds.refusal("no_reminder")
 
     @workflow.update
     async def excuse(self, req: ActorRequest) -> UpdateResult:
@@ -367,9 +367,9 @@ class UnitDeadline:
             return
         self._require_open()
         if self._settled():
-            raise ValueError(f"cannot excuse: the deadline is {self._status.value}")
+            raise ds.refusal("settled", status=self._status.label_vi())
         if not (req.reason or "").strip():
-            raise ValueError("a reason is required")
+            raise ds.refusal("reason")
 
     @workflow.update
     async def reopen(self, req: ActorRequest) -> UpdateResult:
@@ -390,7 +390,7 @@ class UnitDeadline:
             return
         self._require_open()
         if not (self._submission is not None or self._excused):
-            raise ValueError(f"nothing to reopen: the deadline is {self._status.value}")
+            raise ds.refusal("nothing_to_reopen", status=self._status.label_vi())
 
     @workflow.update
     async def close(self, req: CloseRequest) -> UpdateResult:

@@ -1,0 +1,284 @@
+"""`hanchot cycles`, `status`, `submit`, `extend`, `excuse`, `reopen`: the coordinator's hand.
+
+`cycles` reads the store; `status` reads the store and asks each running workflow for its
+live state; the others send the same workflow updates the bot and the web page send, so
+a request id makes a retried command harmless (`--request-id`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import uuid
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+STATUS_VI = {
+    "scheduled": "Chưa mở",
+    "open": "Đang mở",
+    "due_soon": "Sắp đến hạn",
+    "overdue": "Quá hạn",
+    "submitted_on_time": "Đã nộp đúng hạn",
+    "submitted_late": "Đã nộp muộn",
+    "extended": "Được gia hạn",
+    "excused": "Được miễn",
+    "missing": "Không nộp",
+}
+MSG = {
+    "no_cycles": "Chưa có kỳ báo cáo nào được mở.",
+    "no_unit": "Không có hạn nộp nào của đơn vị {unit}.",
+    "done": "{action}: {id} → {status}",
+    "duplicate": "Yêu cầu {rid} đã được thực hiện trước đó, không làm lại: {id} → {status}",
+    "refused": "lỗi: {id}: không thực hiện được — {detail}",
+    "err_connect": "lỗi: không kết nối được Temporal tại {address}: {detail}",
+    "err_date": "lỗi: ngày '{value}' không hợp lệ, cần dạng dd/mm/yyyy",
+    "need_decision": "lỗi: cần --days và --reason để xin gia hạn, hoặc --approve / --refuse",
+}
+Request = Annotated[
+    str | None, typer.Option("--request-id", help="Mã yêu cầu: gửi lại cùng mã thì không lặp")
+]
+By = Annotated[str | None, typer.Option("--by", help="Người thực hiện (mặc định: cli:<user>)")]
+
+
+def _out() -> Console:
+    return Console(highlight=False)
+
+
+def _err(text: str) -> None:
+    Console(stderr=True, highlight=False).print(Text(text, style="red"))
+
+
+def _local(instant: datetime | None) -> str:
+    return f"{instant.astimezone(TZ):%d/%m/%Y %H:%M}" if instant else "—"
+
+
+def _end_of_day(instant: datetime) -> str:
+    """A legal end is 24:00 local on its last day: show that day, as a person reads it."""
+    return f"hết ngày {(instant - timedelta(seconds=1)).astimezone(TZ):%d/%m/%Y}"
+
+
+def workflow_id(deadline: str) -> str:
+    """`deadline/cal/obl/period/unit`, given with or without its `deadline/` prefix."""
+    return deadline if deadline.startswith("deadline/") else f"deadline/{deadline}"
+
+
+def cycles(
+    calendar: Annotated[str | None, typer.Option("--calendar", help="Chỉ lịch này")] = None,
+) -> None:
+    """Các kỳ báo cáo đã mở, với số đơn vị theo từng trạng thái."""
+    from hanchot.worker import store_access
+    from store import deadlines_repo
+
+    store = store_access()
+    with store.read() as session:
+        rows = [
+            (c, deadlines_repo.cycle_tally(session, c.workflow_id))
+            for c in deadlines_repo.list_cycles(session, calendar)
+        ]
+    if not rows:
+        _out().print(MSG["no_cycles"])
+        return
+    table = Table("Kỳ báo cáo", "Trạng thái", "Hạn cuối", "Số đơn vị", "Tình hình")
+    for cycle, tally in rows:
+        legal_end = cycle.snapshot.get("cycle", {}).get("timeline", {}).get("legal_end_at")
+        due = _end_of_day(datetime.fromisoformat(legal_end)) if legal_end else "—"
+        counts = ", ".join(f"{STATUS_VI.get(k, k)}: {v}" for k, v in sorted(tally.items()))
+        state = "Đã đóng" if cycle.status.value == "closed" else "Đang mở"
+        total = str(len(cycle.snapshot.get("units", [])))
+        table.add_row(Text(cycle.workflow_id), state, due, total, Text(counts or "—"))
+    _out().print(table)
+
+
+def status(
+    unit: Annotated[str, typer.Argument(help="Mã đơn vị")],
+    calendar: Annotated[str | None, typer.Option("--calendar", help="Chỉ lịch này")] = None,
+) -> None:
+    """Mọi hạn nộp của một đơn vị: trạng thái, hạn, lần nhắc và lịch sử gần nhất."""
+    import sqlalchemy as sa
+
+    from hanchot.worker import store_access
+    from store.models import UnitDeadline
+
+    store = store_access()
+    with store.read() as session:
+        pattern = f"deadline/{calendar or '%'}/%/%/{unit}"
+        rows = session.scalars(
+            sa.select(UnitDeadline)
+            .where(UnitDeadline.workflow_id.like(pattern))
+            .order_by(UnitDeadline.legal_end_at)
+        ).all()
+    if not rows:
+        _out().print(MSG["no_unit"].format(unit=unit))
+        return
+    live = asyncio.run(_live_states([r.workflow_id for r in rows]))
+    table = Table("Hạn nộp", "Trạng thái", "Hạn cuối", "Đã nhắc", "Việc tiếp theo", "Gần nhất")
+    for row in rows:
+        state = live.get(row.workflow_id)
+        status_value = state.status if state else row.status.value
+        upcoming = state.pending_steps[0] if state and state.pending_steps else None
+        following = f"{upcoming.key} lúc {_local(upcoming.at)}" if upcoming else "—"
+        last = state.history[-1] if state and state.history else None
+        latest = f"{last.event} ({last.by}) {_local(last.at)}" if last else "—"
+        table.add_row(
+            Text(row.workflow_id.removeprefix("deadline/")),
+            STATUS_VI.get(status_value, status_value),
+            _end_of_day(row.due_at),
+            str(state.reminders_sent if state else row.reminders_sent),
+            Text(following),
+            Text(latest),
+        )
+    _out().print(table)
+
+
+async def _live_states(ids: list[str]) -> dict[str, Any]:
+    """Each workflow's live state; empty when Temporal cannot be reached (store only)."""
+    from temporalio.client import Client
+
+    from hanchot.settings import Settings
+    from workflows.unit_deadline import UnitDeadline
+
+    settings = Settings.from_env()
+    try:
+        client = await Client.connect(settings.temporal_address, namespace=settings.namespace)
+    except RuntimeError:
+        return {}
+    out = {}
+    for wid in ids:
+        try:
+            out[wid] = await client.get_workflow_handle_for(UnitDeadline.run, wid).query(
+                UnitDeadline.state
+            )
+        except Exception:  # finished and purged by retention: the store has it
+            continue
+    return out
+
+
+def _send(action: str, deadline: str, update: str, request: Any) -> None:
+    from temporalio.client import Client, WorkflowUpdateFailedError
+    from temporalio.service import RPCError
+
+    from hanchot.settings import Settings
+    from workflows.types import UpdateResult
+
+    settings = Settings.from_env()
+    wid = workflow_id(deadline)
+
+    async def run() -> UpdateResult:
+        client = await Client.connect(settings.temporal_address, namespace=settings.namespace)
+        handle = client.get_workflow_handle(wid)
+        return await handle.execute_update(update, request, result_type=UpdateResult)
+
+    try:
+        result = asyncio.run(run())
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        _err(MSG["refused"].format(id=wid, detail=getattr(cause, "message", cause)))
+        raise typer.Exit(1) from None
+    except RPCError as exc:
+        _err(MSG["refused"].format(id=wid, detail=exc.message))
+        raise typer.Exit(1) from None
+    except RuntimeError as exc:
+        _err(MSG["err_connect"].format(address=settings.temporal_address, detail=exc))
+        raise typer.Exit(1) from None
+    key = "duplicate" if result.duplicate else "done"
+    shown = STATUS_VI.get(result.status, result.status)
+    text = MSG[key].format(action=action, id=wid, status=shown, rid=request.request_id)
+    _out().print(Text(text))
+
+
+def _actor(by: str | None) -> str:
+    return by or f"cli:{getpass.getuser()}"
+
+
+def _rid(request_id: str | None) -> str:
+    return request_id or f"cli-{uuid.uuid4().hex}"
+
+
+def submit(
+    deadline: Annotated[str, typer.Argument(help="lich/nghia-vu/ky/don-vi")],
+    document: Annotated[str | None, typer.Option("--document", help="Số văn bản")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Ghi chú")] = None,
+    by: By = None,
+    request_id: Request = None,
+) -> None:
+    """Ghi nhận đơn vị đã nộp báo cáo (thay cho đơn vị)."""
+    from workflows.types import SubmitRequest
+
+    req = SubmitRequest(_rid(request_id), _actor(by), "cli", document, note)
+    _send("Đã ghi nhận nộp báo cáo", deadline, "submit", req)
+
+
+def extend(
+    deadline: Annotated[str, typer.Argument(help="lich/nghia-vu/ky/don-vi")],
+    days: Annotated[int | None, typer.Option("--days", help="Số ngày xin gia hạn")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Lý do")] = None,
+    approve: Annotated[bool, typer.Option("--approve", help="Đồng ý gia hạn")] = False,
+    refuse: Annotated[bool, typer.Option("--refuse", help="Không đồng ý")] = False,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Hạn mới dd/mm/yyyy (mặc định: theo số ngày xin)")
+    ] = None,
+    by: By = None,
+    request_id: Request = None,
+) -> None:
+    """Xin gia hạn (--days, --reason) hoặc quyết định gia hạn (--approve / --refuse)."""
+    from workflows.types import ExtensionDecision, ExtensionRequestInput
+
+    if approve or refuse:
+        new_last_day = None
+        if until is not None:
+            try:
+                new_last_day = datetime.strptime(until, "%d/%m/%Y").date().isoformat()
+            except ValueError:
+                _err(MSG["err_date"].format(value=until))
+                raise typer.Exit(2) from None
+        decision = ExtensionDecision(
+            _rid(request_id), _actor(by), approve and not refuse, new_last_day=new_last_day
+        )
+        label = "Đã đồng ý gia hạn" if decision.approve else "Đã từ chối gia hạn"
+        _send(label, deadline, "decide_extension", decision)
+        return
+    if days is None or not reason:
+        _err(MSG["need_decision"])
+        raise typer.Exit(2)
+    req = ExtensionRequestInput(_rid(request_id), _actor(by), days, reason)
+    _send("Đã gửi đề nghị gia hạn", deadline, "request_extension", req)
+
+
+def excuse(
+    deadline: Annotated[str, typer.Argument(help="lich/nghia-vu/ky/don-vi")],
+    reason: Annotated[str, typer.Option("--reason", help="Lý do miễn nộp")],
+    by: By = None,
+    request_id: Request = None,
+) -> None:
+    """Miễn nộp báo cáo cho đơn vị trong kỳ này."""
+    from workflows.types import ActorRequest
+
+    _send("Đã miễn nộp", deadline, "excuse", ActorRequest(_rid(request_id), _actor(by), reason))
+
+
+def reopen(
+    deadline: Annotated[str, typer.Argument(help="lich/nghia-vu/ky/don-vi")],
+    reason: Annotated[str, typer.Option("--reason", help="Lý do mở lại")],
+    by: By = None,
+    request_id: Request = None,
+) -> None:
+    """Mở lại hạn nộp đã nộp hoặc đã miễn (ví dụ: báo cáo gửi sai mẫu)."""
+    from workflows.types import ActorRequest
+
+    _send("Đã mở lại", deadline, "reopen", ActorRequest(_rid(request_id), _actor(by), reason))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("cycles")(cycles)
+    app.command("status")(status)
+    app.command("submit")(submit)
+    app.command("extend")(extend)
+    app.command("excuse")(excuse)
+    app.command("reopen")(reopen)

@@ -1,0 +1,158 @@
+"""`hanchot worker` and `hanchot dev`: run the engine, alone or with its embedded servers.
+
+Heavy imports (Temporal, SQLAlchemy) happen inside the commands, so `hanchot --help` and
+the other commands do not pay for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from activities.store_access import StoreAccess
+
+MSG = {
+    "worker_ready": "hanchot worker đang chạy: Temporal {address}, hàng đợi {queue}. "
+    "Nhấn Ctrl-C để dừng.",
+    "dev_ready": "hanchot dev đã sẵn sàng (dữ liệu trong {data}).\n"
+    "  Temporal: {address} (tiến trình {pid}) — giao diện: {ui}\n"
+    "  SMTP cục bộ: 127.0.0.1:{smtp} — thư lưu trong {mail}\n"
+    "  Cơ sở dữ liệu: {db}\n"
+    "Nhấn Ctrl-C để dừng tất cả.",
+    "loaded": "Đã nạp lịch {id}: {what}.",
+    "stopped": "Đã dừng.",
+    "err_connect": "lỗi: không kết nối được Temporal tại {address}: {detail}",
+}
+
+
+def _out() -> Console:
+    return Console(highlight=False)
+
+
+def worker(
+    config: Annotated[
+        list[Path] | None,
+        typer.Option("--config", "-c", help="Tệp lịch (mặc định: các tệp đã nạp vào CSDL)"),
+    ] = None,
+) -> None:
+    """Chạy worker: mọi workflow và activity của hanchot trên một hàng đợi Temporal."""
+    from temporalio.client import Client
+
+    from hanchot.schedules import ensure_calendar_sync
+    from hanchot.settings import Settings
+    from hanchot.worker import build_worker, store_access
+
+    settings = Settings.from_env()
+    paths = list(config or settings.config_paths) or None
+
+    async def run() -> None:
+        try:
+            client = await Client.connect(settings.temporal_address, namespace=settings.namespace)
+        except RuntimeError as exc:
+            msg = MSG["err_connect"].format(address=settings.temporal_address, detail=exc)
+            Console(stderr=True).print(Text(msg, style="red"))
+            raise typer.Exit(1) from None
+        async with build_worker(client, settings.task_queue, store_access(), paths):
+            await ensure_calendar_sync(client, settings.task_queue)
+            text = MSG["worker_ready"].format(
+                address=settings.temporal_address, queue=settings.task_queue
+            )
+            _out().print(Text(text))
+            await until_stopped()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+    _out().print(MSG["stopped"])
+
+
+async def until_stopped() -> None:
+    """Wait for Ctrl-C or SIGTERM. Handlers are installed explicitly: a process started in
+    the background by a shell inherits SIGINT ignored, and a service manager sends SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def dev(
+    configs: Annotated[list[Path], typer.Argument(help="Tệp lịch YAML")],
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Thư mục dữ liệu (mặc định .hanchot)")
+    ] = None,
+) -> None:
+    """Chạy toàn bộ trên một máy: Temporal dev server, SMTP cục bộ, CSDL SQLite, worker.
+
+    Trạng thái được giữ trong thư mục dữ liệu: chạy lại sẽ tiếp tục đúng chỗ cũ.
+    """
+    from config.errors import CalendarError
+    from config.loader import load_calendars
+    from hanchot.commands.calendar import fail_config
+
+    try:
+        load_calendars(configs)  # refuse a broken file before starting anything
+    except CalendarError as exc:
+        raise fail_config(exc) from None
+
+    from store import db, migrate
+    from workflows.types import TASK_QUEUE
+
+    data = data_dir or db.data_dir()
+    data.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault(db.DATA_DIR_ENV, str(data))
+    url = os.environ.get(db.DATABASE_URL_ENV) or f"sqlite:///{data.resolve() / 'hanchot.db'}"
+    migrate.upgrade(url)
+    paths = [p.resolve() for p in configs]
+
+    async def run() -> None:
+        from hanchot.devstack import dev_stack
+
+        stack_ctx = dev_stack(data, paths, TASK_QUEUE, url, lambda s: _load(s, paths))
+        async with stack_ctx as stack:
+            text = MSG["dev_ready"].format(
+                data=data,
+                address=stack.temporal_address,
+                pid=stack.server_pid,
+                ui=stack.ui_url,
+                smtp=stack.smtp_port,
+                mail=data / "mail",
+                db=db.masked(url),
+            )
+            _out().print(Text(text))
+            await until_stopped()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+    _out().print(MSG["stopped"])
+
+
+def _load(store: StoreAccess, paths: list[Path]) -> None:
+    from config.loader import load_calendar
+    from store.calendars import save_calendar
+
+    for path in paths:
+        calendar = load_calendar(path)
+        with store.write() as session:
+            changes = save_calendar(session, calendar, str(path), actor="hanchot dev")
+        what = "không có thay đổi" if not changes else f"{len(changes.changes)} thay đổi"
+        if changes.created:
+            what = f"lần đầu, {len(calendar.units)} đơn vị"
+        _out().print(Text(MSG["loaded"].format(id=calendar.id, what=what)))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("worker")(worker)
+    app.command("dev")(dev)

@@ -1,0 +1,141 @@
+"""The embedded default on one machine: Temporal dev server, local SMTP server, store, worker.
+
+Everything lives under one data directory: the Temporal state file (`temporal.db`, so a
+second run resumes the same workflows), the SQLite store, and received mail (a Maildir).
+The dev server runs as a child process that dies with us even if we are killed (Linux
+parent-death signal); on Ctrl-C the worker stops first, then SMTP, then the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import signal
+import socket
+import subprocess
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+from temporalio.client import Client
+
+from activities.store_access import StoreAccess
+from hanchot.binaries import temporal_cli
+from hanchot.schedules import ensure_calendar_sync
+from hanchot.worker import build_worker, store_access
+
+READY_TIMEOUT_S = 60
+
+
+@dataclass
+class DevStack:
+    data_dir: Path
+    temporal_address: str
+    ui_url: str
+    smtp_port: int
+    database_url: str
+    client: Client
+    store: StoreAccess
+    server_pid: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def start_temporal(data_dir: Path, port: int, ui_port: int) -> subprocess.Popen[bytes]:
+    log = (data_dir / "temporal.log").open("ab")
+    return subprocess.Popen(
+        [
+            temporal_cli(),
+            "server",
+            "start-dev",
+            "--db-filename",
+            str(data_dir / "temporal.db"),
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--ui-port",
+            str(ui_port),
+            "--log-level",
+            "warn",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C reaches us; we stop the server in order
+        preexec_fn=_die_with_parent,
+    )
+
+
+async def connect(address: str, process: subprocess.Popen[bytes]) -> Client:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + READY_TIMEOUT_S
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"temporal dev server exited with code {process.returncode}")
+        try:
+            return await Client.connect(address)
+        except RuntimeError:
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.25)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.asynccontextmanager
+async def dev_stack(
+    data_dir: Path,
+    config_paths: list[Path],
+    task_queue: str,
+    database_url: str,
+    load: Callable[[StoreAccess], None],
+) -> AsyncIterator[DevStack]:
+    """Start everything, load the calendars with `load`, yield while the worker runs."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port, ui_port, smtp_port = free_port(), free_port(), free_port()
+    server = start_temporal(data_dir, port, ui_port)
+    smtp = Controller(Mailbox(data_dir / "mail"), hostname="127.0.0.1", port=smtp_port)
+    try:
+        address = f"127.0.0.1:{port}"
+        client = await connect(address, server)
+        smtp.start()
+        store = store_access(database_url)
+        load(store)
+        async with build_worker(client, task_queue, store, config_paths):
+            schedule = await ensure_calendar_sync(client, task_queue)
+            await schedule.trigger()  # open what is due now, not at 00:05
+            yield DevStack(
+                data_dir,
+                address,
+                f"http://127.0.0.1:{ui_port}",
+                smtp_port,
+                database_url,
+                client,
+                store,
+                server.pid,
+            )
+    finally:
+        with contextlib.suppress(Exception):
+            smtp.stop()
+        stop(server)
