@@ -2,8 +2,10 @@
 
 from store.base import Base
 from store.models.calendar import Calendar, Obligation, Person, Supervisor, Unit, UnitContact
+from store.models.channels import LinkCode, PersonChannel
 from store.models.messages import AuditEntry, InboundMessage, OutboxMessage
 from store.models.tracking import Cycle, Evidence, ExtensionRequest, Submission, UnitDeadline
+from store.models.web import WebRole, WebSession, WebUser
 
 __all__ = [
     "AuditEntry",
@@ -13,12 +15,17 @@ __all__ = [
     "Evidence",
     "ExtensionRequest",
     "InboundMessage",
+    "LinkCode",
     "Obligation",
     "OutboxMessage",
     "Person",
+    "PersonChannel",
     "Submission",
     "Supervisor",
     "Unit",
     "UnitContact",
     "UnitDeadline",
+    "WebRole",
+    "WebSession",
+    "WebUser",
 ]
