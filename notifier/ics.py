@@ -9,7 +9,7 @@ cycle (and unit), so re-sending or re-importing updates the event instead of dup
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
@@ -66,3 +66,45 @@ def build_calendar(events: Iterable[Event], name: str) -> bytes:
         cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()
+
+
+def deadline_event(
+    *,
+    workflow_id: str,
+    title: str,
+    period_label: str,
+    legal_end: date,
+    legal_end_at: datetime,
+    tz: ZoneInfo,
+    due_text: str = "",
+    data_window: tuple[date, date] | None = None,
+    url: str | None = None,
+    stamp: datetime | None = None,
+    day_starts: time = time(7, 30),
+) -> Event:
+    """The event of one unit's deadline as a message carries it: built from the plain
+    values of a notification (no CyclePlan at hand), with the same UID as `cycle_event`
+    for that unit, so the copy in a reminder and the one from `plan` are one event."""
+    event = Event()
+    event.add("uid", f"{workflow_id}@hanchot")
+    event.add("dtstamp", stamp or datetime.now(UTC))
+    event.add("summary", f"Hạn nộp: {title} ({period_label})")
+    event.add("dtstart", datetime.combine(legal_end, day_starts, tz))
+    event.add("dtend", legal_end_at.astimezone(tz))
+    lines = []
+    if due_text:
+        lines.append(f"Hạn ghi trong văn bản: {due_vi(due_text)}")
+    lines.append(f"Hạn cuối: hết ngày {fmt_date(legal_end)}")
+    if data_window:
+        lines.append(f"Số liệu tính từ {fmt_span(data_window)}")
+    if url:
+        lines.append(f"Nộp báo cáo: {url}")
+        event.add("url", url)
+    event.add("description", "\n".join(lines))
+    event.add("transp", "TRANSPARENT")
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", f"Sắp đến hạn: {title}")
+    alarm.add("trigger", timedelta(days=-1))
+    event.add_component(alarm)
+    return event

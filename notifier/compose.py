@@ -1,0 +1,135 @@
+"""From an outbox row to the `Outgoing` a channel sends: rendered text, the `.ics`
+event, the buttons, the Message-ID and the short reference, all fixed by the row."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from notifier import tokens
+from notifier.base import Attachment, Outgoing
+from notifier.email.message import sender_domain
+from notifier.ics import build_calendar, deadline_event
+from notifier.render import Context, render
+from notifier.settings import NotifierSettings
+from notifier.telegram.keyboard import decision_buttons, reminder_buttons
+from store.enums import Channel
+
+ICS_KINDS = ("reminder", "escalation", "extension_decided")
+BUTTON_KINDS = ("reminder", "escalation")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """What delivery read from the outbox row and the person, in its claim transaction."""
+
+    id: int
+    workflow_id: str
+    step: str
+    channel: Channel
+    recipient_id: int
+    person_key: str
+    person_name: str
+    language: str
+    timezone: str
+    address: str
+    deadline_id: int | None
+    payload: dict[str, Any]
+    attempts: int
+
+    @property
+    def key(self) -> str:
+        return tokens.outbox_key(self.workflow_id, self.step, self.channel.value, self.recipient_id)
+
+    @property
+    def kind(self) -> str:
+        return str(self.payload.get("kind", ""))
+
+
+def submit_url(settings: NotifierSettings, row: Row) -> str:
+    """The web page's signed link for this deadline and person, when the web part of
+    hanchot is installed (it owns the link format: `store.submit_links`)."""
+    if not row.workflow_id.startswith("deadline/"):
+        return ""
+    try:
+        links = importlib.import_module("store.submit_links")
+    except ImportError:
+        return ""
+    return str(
+        links.submit_url(
+            settings.public_url, settings.secret, row.workflow_id, person=row.person_key
+        )
+    )
+
+
+def _ics(row: Row, url: str) -> Attachment | None:
+    payload = row.payload
+    if row.kind not in ICS_KINDS or not payload.get("legal_end") or not payload.get("due_at"):
+        return None
+    if row.kind == "extension_decided" and not (payload.get("details") or {}).get("approved"):
+        return None
+    window = payload.get("data_window")
+    event = deadline_event(
+        workflow_id=row.workflow_id,
+        title=payload.get("obligation_name", ""),
+        period_label=payload.get("period_label", ""),
+        legal_end=date.fromisoformat(payload["legal_end"]),
+        legal_end_at=datetime.fromisoformat(payload["due_at"]),
+        tz=ZoneInfo(row.timezone),
+        due_text=payload.get("due_text") or "",
+        data_window=(date.fromisoformat(window[0]), date.fromisoformat(window[1]))
+        if window
+        else None,
+        url=url or None,
+    )
+    data = build_calendar([event], payload.get("obligation_name", "hanchot"))
+    return Attachment("han-nop.ics", "text/calendar", data)
+
+
+def compose(settings: NotifierSettings, row: Row, now: datetime | None = None) -> Outgoing:
+    url = submit_url(settings, row)
+    reference = tokens.reference(row.key)
+    token = (
+        tokens.deadline_token(settings.secret, row.workflow_id)
+        if row.workflow_id.startswith("deadline/")
+        else ""
+    )
+    ctx = Context(
+        person_name=row.person_name,
+        language=row.language,
+        timezone=row.timezone,
+        token=token,
+        submit_url=url,
+        reference=reference,
+        **({"now": now} if now is not None else {}),
+    )
+    rendered = render(row.kind, row.payload, ctx)
+    if row.channel is Channel.EMAIL:
+        ics = _ics(row, url)
+        return Outgoing(
+            address=row.address,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            attachments=(ics,) if ics else (),
+            message_id=tokens.message_id(row.key, sender_domain(settings.smtp.sender)),
+            reference=reference,
+            headers={"X-Hanchot-Ref": reference},
+        )
+    buttons: tuple[tuple[Any, ...], ...] = ()
+    to_role = (row.payload.get("details") or {}).get("to", "focal_point")
+    if row.kind in BUTTON_KINDS and row.deadline_id is not None and to_role == "focal_point":
+        buttons = reminder_buttons(settings.secret, row.deadline_id, rendered.language)
+    elif row.kind == "extension_requested":
+        buttons = decision_buttons(settings.secret, row.id, rendered.language)
+    return Outgoing(
+        address=row.address,
+        subject=rendered.subject,
+        text=rendered.text,
+        chat_html=rendered.chat,
+        buttons=buttons,
+        reference=reference,
+    )

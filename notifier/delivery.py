@@ -1,0 +1,294 @@
+"""Delivering one outbox row: claim it, render it, send it, record what happened.
+
+The row is the truth of what was sent. A send is claimed by compare-and-set
+(`pending` → `sending`, attempts + 1) and recorded right after the provider answers, one
+message at a time, so the only window for a second copy is a crash between the
+provider accepting the message and that record; the copy then carries the same
+Message-ID (email) or the same printed reference (Telegram). A row left `sending` by a
+crashed attempt is claimed again once its lease has run out.
+
+Outcomes: `sent`; `already` (recorded before: never resent); `held` (the channel has no
+credentials here: the row stays pending in the outbox); `unreachable` (no address on
+that channel, e.g. Telegram never linked); `skipped` (the channel was disabled for the
+person earlier); `disabled` (a permanent address error now: channel switched off,
+coordinators told); `failed` (permanent, not the address); `retry` (transient).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from notifier import notices
+from notifier.base import NotConfigured, Outgoing, Sent, TransportError
+from notifier.compose import Row, compose
+from notifier.registry import Registry
+from notifier.render import text as say
+from notifier.settings import NotifierSettings
+from notifier.telegram.transport import ChatMoved
+from store import channels
+from store.base import utcnow
+from store.enums import Channel, OutboxStatus
+from store.models import OutboxMessage, Person
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LEASE = timedelta(minutes=3)
+"""How long a `sending` claim is honoured; longer than any one send can take."""
+
+
+class Store(Protocol):
+    """The store as the notifier uses it (`activities.store_access.StoreAccess` is one)."""
+
+    def write(self) -> AbstractContextManager[Session]: ...
+
+    def read(self) -> Session: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    row_id: int
+    status: str
+    message_id: str | None = None
+    error: str | None = None
+    retry_after: float | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.status != "retry"
+
+    @property
+    def permanent_failure(self) -> bool:
+        return self.status in ("disabled", "failed")
+
+
+class Deliverer:
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        settings: NotifierSettings,
+        lease: timedelta = DEFAULT_LEASE,
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.settings = settings
+        self.lease = lease
+
+    # --- public ----------------------------------------------------------------------
+
+    async def deliver_step(
+        self,
+        workflow_id: str,
+        step: str,
+        channel: str | None = None,
+        recipient: str | None = None,
+    ) -> list[Outcome]:
+        """Every row of one step (optionally one channel / one recipient), in order."""
+        ids = await asyncio.to_thread(self._row_ids, workflow_id, step, channel, recipient)
+        return [await self.deliver(row_id) for row_id in ids]
+
+    async def deliver(self, row_id: int) -> Outcome:
+        claimed = await asyncio.to_thread(self._claim, row_id)
+        if isinstance(claimed, Outcome):
+            return claimed
+        row = claimed
+        try:
+            message = compose(self.settings, row)
+        except Exception as exc:  # a template bug: retrying renders the same error
+            log.exception("rendering outbox row %d failed", row.id)
+            return await asyncio.to_thread(self._failed, row, f"render: {exc}")
+        try:
+            sent = await self.registry.get(row.channel).send(message)
+        except TransportError as exc:
+            return await asyncio.to_thread(self._record_error, row, message, exc)
+        except NotConfigured as exc:
+            return await asyncio.to_thread(self._release, row, str(exc), "held")
+        except Exception as exc:
+            error = TransportError(f"unexpected {type(exc).__name__}: {exc}")
+            log.exception("sending outbox row %d failed", row.id)
+            return await asyncio.to_thread(self._record_error, row, message, error)
+        return await asyncio.to_thread(self._record_sent, row, sent)
+
+    # --- claim -----------------------------------------------------------------------
+
+    def _row_ids(
+        self, workflow_id: str, step: str, channel: str | None, recipient: str | None
+    ) -> list[int]:
+        query = sa.select(OutboxMessage.id).where(
+            OutboxMessage.workflow_id == workflow_id, OutboxMessage.step == step
+        )
+        if channel is not None:
+            query = query.where(OutboxMessage.channel == Channel(channel))
+        if recipient is not None:
+            query = query.join(Person, Person.id == OutboxMessage.recipient_id).where(
+                Person.key == recipient
+            )
+        with self.store.read() as session:
+            return list(session.scalars(query.order_by(OutboxMessage.id)))
+
+    def _claim(self, row_id: int) -> Row | Outcome:
+        with self.store.write() as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is None:
+                return Outcome(row_id, "failed", error="no such outbox row")
+            if row.status is OutboxStatus.SENT:
+                return Outcome(row_id, "already", message_id=row.message_id)
+            if row.status in (OutboxStatus.FAILED, OutboxStatus.DISABLED):
+                return Outcome(row_id, "failed", error=row.last_error)
+            person = row.recipient
+            if row.channel not in self.registry:
+                row.last_error = (
+                    f"{row.channel.value} chưa được cấu hình: tin được giữ trong outbox"
+                )
+                return Outcome(row_id, "held", error=row.last_error)
+            route = channels.route(session, person, row.channel)
+            if route.address is None:
+                self._set(row, OutboxStatus.FAILED, route.disabled_reason)
+                return Outcome(row_id, "unreachable", error=route.disabled_reason)
+            if route.disabled_reason is not None:
+                self._set(row, OutboxStatus.DISABLED, f"kênh đã tắt: {route.disabled_reason}")
+                return Outcome(row_id, "skipped", error=route.disabled_reason)
+            now = utcnow()
+            claimed = session.execute(
+                sa.update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == row_id,
+                    sa.or_(
+                        OutboxMessage.status == OutboxStatus.PENDING,
+                        sa.and_(
+                            OutboxMessage.status == OutboxStatus.SENDING,
+                            OutboxMessage.updated_at < now - self.lease,
+                        ),
+                    ),
+                )
+                .values(
+                    status=OutboxStatus.SENDING,
+                    attempts=OutboxMessage.attempts + 1,
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not claimed:
+                session.refresh(row)
+                if row.status is OutboxStatus.SENT:
+                    return Outcome(row_id, "already", message_id=row.message_id)
+                wait = (row.updated_at + self.lease - now).total_seconds()
+                return Outcome(
+                    row_id,
+                    "retry",
+                    error="being sent by another attempt",
+                    retry_after=max(1.0, wait),
+                )
+            return Row(
+                id=row.id,
+                workflow_id=row.workflow_id,
+                step=row.step,
+                channel=row.channel,
+                recipient_id=person.id,
+                person_key=person.key,
+                person_name=person.name,
+                language=person.language,
+                timezone=person.calendar.timezone,
+                address=route.address,
+                deadline_id=row.deadline_id,
+                payload=dict(row.payload),
+                attempts=row.attempts + 1,
+            )
+
+    # --- record ----------------------------------------------------------------------
+
+    @staticmethod
+    def _set(row: OutboxMessage, status: OutboxStatus, error: str | None) -> None:
+        row.status = status
+        row.last_error = error
+        row.updated_at = utcnow()
+
+    def _update(self, session: Session, row: Row, **values: Any) -> int:
+        """Only the claim that is still ours is updated (a stale attempt writes nothing)."""
+        return int(
+            session.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id == row.id, OutboxMessage.status == OutboxStatus.SENDING)
+                .values(updated_at=utcnow(), **values)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            or 0
+        )
+
+    def _record_sent(self, row: Row, sent: Sent) -> Outcome:
+        with self.store.write() as session:
+            self._update(
+                session,
+                row,
+                status=OutboxStatus.SENT,
+                message_id=sent.message_id,
+                sent_at=utcnow(),
+                last_error=None,
+            )
+        return Outcome(row.id, "sent", message_id=sent.message_id)
+
+    def _release(
+        self, row: Row, error: str, status: str = "retry", wait: float | None = None
+    ) -> Outcome:
+        with self.store.write() as session:
+            self._update(session, row, status=OutboxStatus.PENDING, last_error=error)
+        return Outcome(row.id, status, error=error, retry_after=wait)
+
+    def _failed(self, row: Row, error: str) -> Outcome:
+        with self.store.write() as session:
+            self._update(session, row, status=OutboxStatus.FAILED, last_error=error)
+        return Outcome(row.id, "failed", error=error)
+
+    def _record_error(self, row: Row, message: Outgoing, exc: TransportError) -> Outcome:
+        error = f"{exc.kind}: {exc.message}"
+        if isinstance(exc, ChatMoved):
+            with self.store.write() as session:
+                channels.rebind_chat(session, exc.old, exc.new)
+            return self._release(row, error, wait=0.0)
+        if not exc.permanent:
+            return self._release(row, error, wait=exc.retry_after)
+        if not exc.address:
+            return self._failed(row, error)
+        reason = self._reason(row, exc)
+        with self.store.write() as session:
+            if not self._update(session, row, status=OutboxStatus.DISABLED, last_error=error):
+                return Outcome(row.id, "disabled", error=error)
+            channels.disable(session, row.recipient_id, row.channel, message.address, reason)
+            person = session.get(Person, row.recipient_id)
+            assert person is not None
+            told = notices.channel_disabled(
+                session,
+                workflow_id=row.workflow_id,
+                payload=row.payload,
+                person=person,
+                channel=row.channel.value,
+                address=message.address,
+                reason=reason,
+                outbox_id=row.id,
+            )
+        log.warning(
+            "%s disabled for %s after %s; coordinators told: %s",
+            row.channel.value,
+            row.person_key,
+            error,
+            told or "nobody (no coordinator)",
+        )
+        return Outcome(row.id, "disabled", error=error)
+
+    @staticmethod
+    def _reason(row: Row, exc: TransportError) -> str:
+        """Why the channel was switched off, in the coordinators' language (vi)."""
+        lower = exc.message.lower()
+        if row.channel is Channel.EMAIL:
+            return say("vi", "disabled_bad_address", detail=exc.message)
+        if "not found" in lower:
+            return say("vi", "disabled_chat_not_found", detail=exc.message)
+        return say("vi", "disabled_blocked", detail=exc.message)

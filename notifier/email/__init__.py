@@ -1,0 +1,1 @@
+"""Email: messages built with the standard library, sent with aiosmtplib."""

@@ -1,0 +1,231 @@
+"""Notifier settings from the environment: SMTP, IMAP, Telegram, links, secrets.
+
+Every secret may also be given as a file (`SMTP_PASSWORD_FILE=/run/secrets/smtp`), the
+way container secrets arrive. Secrets are `Secret` values: their repr is `***`, and
+`secrets()` lists them for the log filter (`notifier.logs`) so no log line shows one.
+
+SMTP_HOST, SMTP_PORT          relay (empty host: the local server `hanchot notify` starts)
+SMTP_SECURITY                 starttls | ssl | none (default: starttls, none for loopback)
+SMTP_USER, SMTP_PASSWORD      login, when the relay needs one
+SMTP_FROM                     sender (default "hanchot <hanchot@localhost>")
+SMTP_TIMEOUT                  seconds (default 30)
+HANCHOT_PUBLIC_URL            base of links in messages (default http://127.0.0.1:8000)
+HANCHOT_SECRET                key for reply tokens and button signatures (default: a
+                              random key kept in <data dir>/secret.key)
+TELEGRAM_BOT_TOKEN            empty: Telegram messages stay in the outbox
+TELEGRAM_API_BASE_URL         Bot API server (default https://api.telegram.org)
+TELEGRAM_BOT_USERNAME         for t.me links when getMe cannot be asked
+IMAP_HOST, IMAP_PORT          mailbox read for replies (empty host: no poller)
+IMAP_SECURITY                 ssl | starttls | none (default ssl, none for loopback)
+IMAP_USER, IMAP_PASSWORD, IMAP_MAILBOX (default INBOX)
+IMAP_POLL_SECONDS             default 60
+"""
+
+from __future__ import annotations
+
+import os
+import secrets as _secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from store import db
+
+
+class SettingsError(ValueError):
+    """A setting has a value hanchot cannot use; the message names the variable."""
+
+
+class Secret(str):
+    """A string that never shows itself in a repr (and so in tracebacks and logs)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self else "Secret('')"
+
+
+NO_SECRET = Secret("")
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def _get(env: Mapping[str, str], name: str, default: str = "") -> str:
+    """`$NAME`, else the content of the file `$NAME_FILE` (stripped), else `default`."""
+    value = env.get(name)
+    if value:
+        return value
+    path = env.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SettingsError(
+                f"{name}_FILE={path}: không đọc được tệp ({exc.strerror})"
+            ) from None
+    return default
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int = 1, high: int = 65535) -> int:
+    raw = _get(env, name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: phải là số nguyên") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={value}: phải từ {low} đến {high}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    raw = (_get(env, name) or default).strip().lower()
+    if raw not in allowed:
+        raise SettingsError(f"{name}={raw!r}: giá trị hợp lệ: {', '.join(allowed)}")
+    return raw
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = ""
+    """Empty: the embedded local server (started by `hanchot notify` / `hanchot dev`)."""
+    port: int = 25
+    security: str = "none"
+    user: str = ""
+    password: Secret = NO_SECRET
+    sender: str = "hanchot <hanchot@localhost>"
+    timeout: float = 30.0
+    pool_size: int = 2
+
+    @property
+    def embedded(self) -> bool:
+        return not self.host
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    host: str = ""
+    port: int = 993
+    security: str = "ssl"
+    user: str = ""
+    password: Secret = NO_SECRET
+    mailbox: str = "INBOX"
+    poll_seconds: int = 60
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host)
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: Secret = NO_SECRET
+    api_base_url: str = "https://api.telegram.org"
+    bot_username: str = ""
+    timeout: float = 20.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.token)
+
+    @property
+    def base_url(self) -> str:
+        """What python-telegram-bot wants: the token is appended to it."""
+        return self.api_base_url.rstrip("/") + "/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return self.api_base_url.rstrip("/") + "/file/bot"
+
+
+@dataclass(frozen=True)
+class NotifierSettings:
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    imap: ImapSettings = field(default_factory=ImapSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    public_url: str = "http://127.0.0.1:8000"
+    secret: Secret = NO_SECRET
+    data_dir: Path = field(default_factory=db.data_dir)
+    evidence_max_bytes: int = 20 * 1024 * 1024
+    snooze_hours: int = 24
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> NotifierSettings:
+        env = os.environ if env is None else env
+        data_dir = Path(env.get(db.DATA_DIR_ENV) or ".hanchot")
+        smtp_host = _get(env, "SMTP_HOST")
+        smtp_security = _choice(
+            env,
+            "SMTP_SECURITY",
+            ("starttls", "ssl", "none"),
+            "none" if smtp_host in ("", *LOOPBACK) else "starttls",
+        )
+        imap_host = _get(env, "IMAP_HOST")
+        imap_security = _choice(
+            env,
+            "IMAP_SECURITY",
+            ("ssl", "starttls", "none"),
+            "none" if imap_host in LOOPBACK else "ssl",
+        )
+        return cls(
+            smtp=SmtpSettings(
+                host=smtp_host,
+                port=_int(env, "SMTP_PORT", _smtp_port(smtp_host, smtp_security)),
+                security=smtp_security,
+                user=_get(env, "SMTP_USER"),
+                password=Secret(_get(env, "SMTP_PASSWORD")),
+                sender=_get(env, "SMTP_FROM", "hanchot <hanchot@localhost>"),
+                timeout=float(_int(env, "SMTP_TIMEOUT", 30, high=600)),
+                pool_size=_int(env, "SMTP_POOL_SIZE", 2, high=32),
+            ),
+            imap=ImapSettings(
+                host=imap_host,
+                port=_int(env, "IMAP_PORT", 993 if imap_security == "ssl" else 143),
+                security=imap_security,
+                user=_get(env, "IMAP_USER"),
+                password=Secret(_get(env, "IMAP_PASSWORD")),
+                mailbox=_get(env, "IMAP_MAILBOX", "INBOX"),
+                poll_seconds=_int(env, "IMAP_POLL_SECONDS", 60, low=5, high=86400),
+            ),
+            telegram=TelegramSettings(
+                token=Secret(_get(env, "TELEGRAM_BOT_TOKEN")),
+                api_base_url=_get(env, "TELEGRAM_API_BASE_URL", "https://api.telegram.org"),
+                bot_username=_get(env, "TELEGRAM_BOT_USERNAME").lstrip("@"),
+            ),
+            public_url=_get(env, "HANCHOT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            secret=Secret(_get(env, "HANCHOT_SECRET") or load_secret(data_dir)),
+            data_dir=data_dir,
+            evidence_max_bytes=_int(
+                env, "HANCHOT_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024, high=2**31
+            ),
+        )
+
+    def secrets(self) -> list[str]:
+        """Every secret value, for the log filter."""
+        values = [self.smtp.password, self.imap.password, self.telegram.token, self.secret]
+        return [str(v) for v in values if v]
+
+
+def _smtp_port(host: str, security: str) -> int:
+    if security == "ssl":
+        return 465
+    return 25 if host in ("", *LOOPBACK) else 587
+
+
+def load_secret(data_dir: Path) -> str:
+    """The deployment's key in `<data dir>/secret.key`, created (0600) on first use, so
+    every process of one deployment (bot, notifier, web) signs and checks alike."""
+    path = data_dir / "secret.key"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = _secrets.token_urlsafe(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key + "\n")
+    return key

@@ -1,0 +1,167 @@
+"""Sending to Telegram with python-telegram-bot, paced within the Bot API's limits.
+
+About 30 messages per second per bot and 1 per second per chat: every send waits for
+its slot in a process-wide `Pacer`; a 429 holds that chat's (or the whole bot's) bucket
+for `retry_after` seconds and is reported as a transient error carrying the delay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.request import HTTPXRequest
+
+from notifier.base import Outgoing, Sent, TransportError, truncate
+from notifier.pacing import Pacer
+from notifier.settings import TelegramSettings
+from store.enums import Channel as ChannelName
+
+log = logging.getLogger(__name__)
+
+GLOBAL_RATE = 30.0
+CHAT_RATE = 1.0
+
+
+class ChatMoved(TransportError):
+    """The group became a supergroup with a new id: rebind and send again."""
+
+    def __init__(self, old: str, new: str) -> None:
+        super().__init__(f"chat {old} migrated to {new}")
+        self.old = old
+        self.new = new
+
+
+def seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def classify(exc: Exception, chat_id: str, pacer: Pacer | None = None) -> TransportError:
+    if isinstance(exc, TransportError):
+        return exc
+    if isinstance(exc, RetryAfter):
+        wait = seconds(exc.retry_after)
+        if pacer is not None:
+            pacer.hold(wait)
+        return TransportError(f"rate limited: retry after {wait:g}s", retry_after=wait)
+    if isinstance(exc, ChatMigrated):
+        return ChatMoved(chat_id, str(exc.new_chat_id))
+    if isinstance(exc, Forbidden):
+        return TransportError(f"forbidden: {exc.message}", address=True)
+    if isinstance(exc, BadRequest):
+        text = exc.message.lower()
+        if "chat not found" in text or "user not found" in text or "peer_id_invalid" in text:
+            return TransportError(f"bad request: {exc.message}", address=True)
+        return TransportError(f"bad request: {exc.message}", permanent=True)
+    if isinstance(exc, InvalidToken):
+        return TransportError("Telegram refused the bot token: check TELEGRAM_BOT_TOKEN")
+    if isinstance(exc, (TimedOut, NetworkError, TelegramError, OSError, asyncio.TimeoutError)):
+        return TransportError(f"{type(exc).__name__}: {exc}")
+    return TransportError(f"unexpected {type(exc).__name__}: {exc}")
+
+
+def make_bot(settings: TelegramSettings, pool_size: int = 8) -> Bot:
+    request = HTTPXRequest(
+        connection_pool_size=pool_size,
+        read_timeout=settings.timeout,
+        write_timeout=settings.timeout,
+        connect_timeout=settings.timeout,
+        pool_timeout=settings.timeout,
+    )
+    return Bot(
+        str(settings.token),
+        base_url=settings.base_url,
+        base_file_url=settings.base_file_url,
+        request=request,
+    )
+
+
+def markup(message: Outgoing) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.text, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.text, callback_data=b.data)
+                for b in row
+            ]
+            for row in message.buttons
+        ]
+    )
+
+
+class TelegramChannel:
+    name: ClassVar[ChannelName] = ChannelName.TELEGRAM
+    body_maxlen: ClassVar[int] = 4096
+    attachment_support: ClassVar[bool] = True
+    request_rate_per_sec: ClassVar[float] = GLOBAL_RATE
+    recipient_rate_per_sec: ClassVar[float] = CHAT_RATE
+
+    def __init__(
+        self, settings: TelegramSettings, pacer: Pacer | None = None, bot: Bot | None = None
+    ) -> None:
+        self.settings = settings
+        self.pacer = pacer or Pacer(self.request_rate_per_sec, self.recipient_rate_per_sec)
+        self.bot = bot or make_bot(settings)
+        self._ready = asyncio.Lock()
+        self._initialised = False
+
+    async def _bot(self) -> Bot:
+        async with self._ready:
+            if not self._initialised:
+                try:
+                    await self.bot.initialize()  # getMe: proves the token
+                except Exception as exc:
+                    raise classify(exc, "") from exc
+                self._initialised = True
+        return self.bot
+
+    async def send(self, message: Outgoing) -> Sent:
+        bot = await self._bot()
+        chat_id = message.address
+        text = truncate(message.chat_html or message.text, self.body_maxlen)
+        await self.pacer.wait(chat_id)
+        try:
+            sent = await bot.send_message(
+                chat_id=chat_id,
+                text=text,
+                parse_mode=ParseMode.HTML if message.chat_html else None,
+                reply_markup=markup(message),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except Exception as exc:
+            error = classify(exc, chat_id, self.pacer)
+            log.info("telegram send to %s failed (%s): %s", chat_id, error.kind, error.message)
+            raise error from exc
+        return Sent(f"{chat_id}:{sent.message_id}")
+
+    async def call(self, method: str, chat_id: str | None = None, **kwargs: Any) -> Any:
+        """Any other Bot API call, paced like a send when it writes to a chat."""
+        bot = await self._bot()
+        if chat_id is not None:
+            await self.pacer.wait(chat_id)
+        try:
+            return await getattr(bot, method)(**kwargs)
+        except Exception as exc:
+            raise classify(exc, chat_id or "", self.pacer) from exc
+
+    async def aclose(self) -> None:
+        if self._initialised:
+            await self.bot.shutdown()
+            self._initialised = False

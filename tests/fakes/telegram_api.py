@@ -1,0 +1,392 @@
+"""A local HTTP server speaking the subset of the Telegram Bot API hanchot uses.
+
+getMe, sendMessage, sendDocument, answerCallbackQuery, editMessageReplyMarkup,
+getUpdates (long polling), getFile and file download, setWebhook, deleteWebhook; with
+Telegram's limits (429 with `parameters.retry_after` past ~30 messages/s per bot or
+1/s per chat) and its errors, injected per call: 403 "Forbidden: bot was blocked by the
+user", 400 "Bad Request: chat not found", 5xx, and a response slower than the client's
+timeout. Bodies are read the way python-telegram-bot sends them: form-encoded or
+multipart, nested fields JSON-encoded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+BLOCKED = (403, "Forbidden: bot was blocked by the user")
+CHAT_NOT_FOUND = (400, "Bad Request: chat not found")
+
+
+@dataclass
+class Failure:
+    kind: str
+    """`timeout`, `5xx`, `429`, `blocked`, `chat_not_found`."""
+    method: str | None = None
+    chat_id: str | None = None
+    times: int = 1
+    retry_after: int = 1
+    delay: float = 3.0
+
+
+@dataclass
+class FakeTelegram:
+    token: str = "123456:TEST-token-secret"
+    username: str = "hanchot_test_bot"
+    enforce_limits: bool = True
+    chat_gap: float = 0.8
+    """Two messages to one chat closer than this get a 429 (Telegram's 1/s, with slack
+    for the network)."""
+    global_per_window: int = 30
+    global_window: float = 0.9
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    edits: list[dict[str, Any]] = field(default_factory=list)
+    rate_limited: int = 0
+    webhook: str = ""
+    blocked: set[str] = field(default_factory=set)
+    known_chats: set[str] | None = None
+    """None: every chat exists; else only these (others: chat not found)."""
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Condition()
+        self._failures: list[Failure] = []
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1000)
+        self._message_ids = itertools.count(1)
+        self._recent: deque[float] = deque()
+        self._last_by_chat: dict[str, float] = {}
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- life cycle ------------------------------------------------------------------
+
+    def start(self) -> FakeTelegram:
+        fake = self
+
+        class Handler(_Handler):
+            api = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            with self._lock:
+                self._lock.notify_all()
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    # --- what tests do ---------------------------------------------------------------
+
+    def fail(self, kind: str, **kw: Any) -> None:
+        with self._lock:
+            self._failures.append(Failure(kind, **kw))
+
+    def add_file(self, content: bytes, name: str = "bao-cao.pdf") -> str:
+        file_id = f"file-{len(self.files) + 1}"
+        self.files[file_id] = (f"documents/{file_id}-{name}", content)
+        return file_id
+
+    def push(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update for getUpdates (and return it, with its id)."""
+        with self._lock:
+            update = {"update_id": next(self._update_ids), **update}
+            self._updates.append(update)
+            self._lock.notify_all()
+        return update
+
+    def user(self, chat_id: int, username: str = "") -> dict[str, Any]:
+        return {"id": chat_id, "is_bot": False, "first_name": "Người dùng", "username": username}
+
+    def message(self, chat_id: int, text: str | None = None, **extra: Any) -> dict[str, Any]:
+        body = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": self.user(chat_id),
+            **extra,
+        }
+        if text is not None:
+            body["text"] = text
+            if text.startswith("/"):
+                command = text.split()[0]
+                body["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return {"update_id": next(self._update_ids), "message": body}
+
+    def document(
+        self, chat_id: int, content: bytes, name: str, size: int | None = None
+    ) -> dict[str, Any]:
+        file_id = self.add_file(content, name)
+        doc = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": name,
+            "mime_type": "application/pdf",
+            "file_size": len(content) if size is None else size,
+        }
+        return self.message(chat_id, None, document=doc)
+
+    def callback(self, chat_id: int, data: str, message_id: int = 1) -> dict[str, Any]:
+        return {
+            "update_id": next(self._update_ids),
+            "callback_query": {
+                "id": f"cb{next(self._message_ids)}",
+                "from": self.user(chat_id),
+                "chat_instance": "ci",
+                "data": data,
+                "message": {
+                    "message_id": message_id,
+                    "date": int(time.time()),
+                    "chat": {"id": chat_id, "type": "private"},
+                    "text": "…",
+                },
+            },
+        }
+
+    def texts(self, chat_id: int | str) -> list[str]:
+        return [m["text"] for m in self.sent if str(m["chat_id"]) == str(chat_id)]
+
+    # --- the API ---------------------------------------------------------------------
+
+    def _failure(self, method: str, chat_id: str | None) -> Failure | None:
+        with self._lock:
+            for failure in self._failures:
+                if failure.method not in (None, method):
+                    continue
+                if failure.chat_id not in (None, chat_id):
+                    continue
+                failure.times -= 1
+                if failure.times <= 0:
+                    self._failures.remove(failure)
+                return failure
+        return None
+
+    def _limited(self, chat_id: str) -> int | None:
+        """Seconds to wait when this send breaks a limit, else None (and count it)."""
+        now = time.monotonic()
+        with self._lock:
+            while self._recent and now - self._recent[0] > self.global_window:
+                self._recent.popleft()
+            if self.enforce_limits:
+                last = self._last_by_chat.get(chat_id)
+                if last is not None and now - last < self.chat_gap:
+                    self.rate_limited += 1
+                    return 1
+                if len(self._recent) >= self.global_per_window:
+                    self.rate_limited += 1
+                    return 1
+            self._recent.append(now)
+            self._last_by_chat[chat_id] = now
+        return None
+
+    def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self.calls.append((method, params))
+        chat_id = str(params["chat_id"]) if "chat_id" in params else None
+        failure = self._failure(method, chat_id)
+        if failure is not None:
+            if failure.kind == "timeout":
+                time.sleep(failure.delay)
+                return 502, _error(502, "Bad Gateway")
+            if failure.kind == "5xx":
+                return 502, _error(502, "Bad Gateway")
+            if failure.kind == "429":
+                return 429, _error(
+                    429,
+                    f"Too Many Requests: retry after {failure.retry_after}",
+                    retry_after=failure.retry_after,
+                )
+            if failure.kind == "blocked":
+                return BLOCKED[0], _error(*BLOCKED)
+            if failure.kind == "chat_not_found":
+                return CHAT_NOT_FOUND[0], _error(*CHAT_NOT_FOUND)
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return 404, _error(404, "Not Found: method not found")
+        return handler(params)
+
+    def _chat_error(self, chat_id: str) -> tuple[int, dict[str, Any]] | None:
+        if chat_id in self.blocked:
+            return BLOCKED[0], _error(*BLOCKED)
+        if self.known_chats is not None and chat_id not in self.known_chats:
+            return CHAT_NOT_FOUND[0], _error(*CHAT_NOT_FOUND)
+        return None
+
+    def _api_getMe(self, _: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return 200, _ok(
+            {
+                "id": 123456,
+                "is_bot": True,
+                "first_name": "hanchot",
+                "username": self.username,
+                "can_join_groups": False,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        )
+
+    def _send(self, params: dict[str, Any], **extra: Any) -> tuple[int, dict[str, Any]]:
+        chat_id = str(params["chat_id"])
+        if (error := self._chat_error(chat_id)) is not None:
+            return error
+        if (wait := self._limited(chat_id)) is not None:
+            return 429, _error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+        message_id = next(self._message_ids)
+        record = {"chat_id": chat_id, "message_id": message_id, **params, **extra}
+        self.sent.append(record)
+        return 200, _ok(
+            {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": int(chat_id), "type": "private"},
+                "text": params.get("text", ""),
+            }
+        )
+
+    def _api_sendMessage(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if len(params.get("text", "")) > 4096:
+            return 400, _error(400, "Bad Request: message is too long")
+        return self._send(params)
+
+    def _api_sendDocument(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return self._send(params, text=params.get("caption", ""))
+
+    def _api_answerCallbackQuery(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self.answers.append(params)
+        return 200, _ok(True)
+
+    def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self.edits.append(params)
+        return 200, _ok(True)
+
+    def _api_getFile(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        found = self.files.get(params["file_id"])
+        if found is None:
+            return 400, _error(400, "Bad Request: invalid file_id")
+        path, content = found
+        return 200, _ok(
+            {
+                "file_id": params["file_id"],
+                "file_unique_id": "u" + params["file_id"],
+                "file_size": len(content),
+                "file_path": path,
+            }
+        )
+
+    def _api_setWebhook(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self.webhook = params.get("url", "")
+        return 200, _ok(True)
+
+    def _api_deleteWebhook(self, _: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self.webhook = ""
+        return 200, _ok(True)
+
+    def _api_getUpdates(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if self.webhook:
+            return 409, _error(409, "Conflict: can't use getUpdates method while webhook is active")
+        offset = int(params.get("offset", 0) or 0)
+        timeout = float(params.get("timeout", 0) or 0)
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            while not self._updates and time.monotonic() < deadline:
+                self._lock.wait(deadline - time.monotonic())
+            return 200, _ok(list(self._updates))
+
+    def file_content(self, path: str) -> bytes | None:
+        for file_path, content in self.files.values():
+            if file_path == path:
+                return content
+        return None
+
+
+def _ok(result: Any) -> dict[str, Any]:
+    return {"ok": True, "result": result}
+
+
+def _error(code: int, description: str, retry_after: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return body
+
+
+def _fields(content_type: str, body: bytes) -> dict[str, Any]:
+    """Form-encoded, multipart or JSON body as a dict; JSON-encoded nested values decoded."""
+    if content_type.startswith("application/json"):
+        return json.loads(body or b"{}")
+    if content_type.startswith("multipart/form-data"):
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + body
+        )
+        raw = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            raw[name] = (
+                part.get_content() if part.get_filename() is None else part.get_payload(decode=True)
+            )
+    else:
+        raw = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, str) and value[:1] in "[{":
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
+        out[key] = value
+    return out
+
+
+class _Handler(BaseHTTPRequestHandler):
+    api: FakeTelegram
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def _reply(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        prefix = f"/bot{self.api.token}/"
+        if not self.path.startswith(prefix):
+            self._reply(401, json.dumps(_error(401, "Unauthorized")).encode())
+            return
+        method = self.path[len(prefix) :].split("?")[0]
+        params = _fields(self.headers.get("Content-Type", ""), body)
+        status, payload = self.api.handle(method, params)
+        self._reply(status, json.dumps(payload).encode())
+
+    def do_GET(self) -> None:
+        prefix = f"/file/bot{self.api.token}/"
+        if not self.path.startswith(prefix):
+            self.do_POST()
+            return
+        content = self.api.file_content(self.path[len(prefix) :])
+        if content is None:
+            self._reply(404, b"not found", "text/plain")
+        else:
+            self._reply(200, content, "application/octet-stream")
