@@ -313,3 +313,12 @@ class SyncInput:
 class SyncResult:
     due: list[str] = field(default_factory=list)
     started: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SimulatedUnitInput:
+    """`hanchot simulate` only: when a simulated unit submits, and as whom."""
+
+    deadline_workflow_id: str
+    submit_at: datetime
+    by: str

@@ -1,8 +1,10 @@
 """Record the histories that test_replay.py replays against the current workflow code.
 
-Run `.venv/bin/python -m tests.workflows.make_histories` after a deliberate change to
-workflow logic (and only then: a history that no longer replays is exactly the signal
-that running workflows would break), review the diff, commit the JSON files.
+`.venv/bin/python -m tests.workflows.make_histories NAME...` records the named scenarios
+(all without names). Record a new scenario alone and keep the committed ones: an old
+history replaying against new code is the point. Re-record an existing one only after a
+deliberate, versioned change to workflow logic (a history that no longer replays is
+exactly the signal that running workflows would break), and review the diff.
 
 Each scenario drives one workflow type through as many of its paths as one run allows,
 on the time-skipping server, with the store activities recorded instead of written.
@@ -11,6 +13,7 @@ on the time-skipping server, with the store activities recorded instead of writt
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -30,6 +33,7 @@ from tests.workflows.support import (
 )
 from workflows.calendar_sync import CalendarSync
 from workflows.cycle import Cycle
+from workflows.simulated_unit import SIM_SUBMIT, SimulatedUnit
 from workflows.types import (
     ActorRequest,
     CloseRequest,
@@ -37,6 +41,7 @@ from workflows.types import (
     CycleRef,
     ExtensionDecision,
     ExtensionRequestInput,
+    SimulatedUnitInput,
     SnoozeRequest,
     SubmitRequest,
     SyncInput,
@@ -143,8 +148,20 @@ class CycleStubs:
     async def start(self, inp: act.StartCyclesInput) -> list[str]:
         return [r.workflow_id for r in inp.refs]
 
+    @activity.defn(name=SIM_SUBMIT)
+    async def submit(self, inp: SimulatedUnitInput) -> None:
+        return None
+
     def all(self) -> list[object]:
-        return [self.freeze, self.open_batch, self.close_batch, self.finish, self.due, self.start]
+        return [
+            self.freeze,
+            self.open_batch,
+            self.close_batch,
+            self.finish,
+            self.due,
+            self.start,
+            self.submit,
+        ]
 
 
 async def cycle_closed_early(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
@@ -174,18 +191,34 @@ async def calendar_sync(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
     return handle
 
 
+async def simulated_unit(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
+    submit_at = await env.get_current_time() + timedelta(days=12)
+    handle = await env.client.start_workflow(
+        SimulatedUnit.run,
+        SimulatedUnitInput("deadline/test-cal/bao-cao-6-thang/2030-H1/unit-a", submit_at, "fp-a"),
+        id="sim/deadline/test-cal/bao-cao-6-thang/2030-H1/unit-a",
+        task_queue=queue,
+        execution_timeout=run_timeout(),
+    )
+    await handle.result()
+    return handle
+
+
 SCENARIOS: dict[str, Scenario] = {
     "unit_deadline_extension": unit_extension,
     "unit_deadline_missing": unit_missing,
     "unit_deadline_reopen": unit_reopen,
     "cycle_closed_early": cycle_closed_early,
     "calendar_sync": calendar_sync,
+    "simulated_unit": simulated_unit,
 }
 
 
-async def main() -> None:
+async def main(names: list[str]) -> None:
     HISTORIES.mkdir(parents=True, exist_ok=True)
     for name, scenario in SCENARIOS.items():
+        if names and name not in names:
+            continue
         async with time_skipping() as env:
             activities = [*Recorder().all(), *CycleStubs().all()]
             async with worker(env.client, activities) as queue:
@@ -196,4 +229,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))

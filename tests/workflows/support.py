@@ -34,10 +34,11 @@ from hanchot.binaries import temporal_cli, test_server
 from store import db, migrate
 from workflows.calendar_sync import CalendarSync
 from workflows.cycle import Cycle
+from workflows.simulated_unit import SimulatedUnit
 from workflows.types import UnitDeadlineInput
 from workflows.unit_deadline import UnitDeadline
 
-WORKFLOWS = [UnitDeadline, Cycle, CalendarSync]
+WORKFLOWS = [UnitDeadline, Cycle, CalendarSync, SimulatedUnit]
 
 CALENDAR_YAML = """\
 calendar: {{id: test-cal, name: Lịch thử nghiệm}}

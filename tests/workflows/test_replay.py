@@ -17,6 +17,7 @@ from temporalio.worker import Replayer
 from tests.workflows.make_histories import HISTORIES, SCENARIOS
 from workflows.calendar_sync import CalendarSync
 from workflows.cycle import Cycle
+from workflows.simulated_unit import SimulatedUnit
 from workflows.unit_deadline import UnitDeadline
 
 
@@ -27,6 +28,6 @@ def test_every_scenario_has_a_committed_history() -> None:
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
 async def test_history_replays_against_current_code(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
-    replayer = Replayer(workflows=[UnitDeadline, Cycle, CalendarSync])
+    replayer = Replayer(workflows=[UnitDeadline, Cycle, CalendarSync, SimulatedUnit])
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
