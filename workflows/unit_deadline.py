@@ -9,19 +9,17 @@ an activity; the workflow itself only holds UTC instants and decides.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+
+from workflows.deadline_core import STORE_CALL, DeadlineCore
 
 with workflow.unsafe.imports_passed_through():
     import activities.contracts as act
     import workflows.deadline_state as ds
-    from deadlines.expected import DeadlineStatus
     from workflows.types import (
         ActorRequest,
         CloseRequest,
@@ -29,7 +27,6 @@ with workflow.unsafe.imports_passed_through():
         ExtensionDecision,
         ExtensionRecord,
         ExtensionRequestInput,
-        HistoryEntry,
         SnoozeRequest,
         Step,
         SubmissionRecord,
@@ -39,35 +36,12 @@ with workflow.unsafe.imports_passed_through():
         UpdateResult,
     )
 
-_STORE = {
-    "start_to_close_timeout": timedelta(minutes=1),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=5)),
-}
-
 
 @workflow.defn(name="UnitDeadline")
-class UnitDeadline:
+class UnitDeadline(DeadlineCore):
     @workflow.init
     def __init__(self, inp: UnitDeadlineInput) -> None:
-        self._inp = inp
-        self._timeline: Timeline = inp.cycle.timeline
-        self._pending: list[Step] = ds.order_steps(list(inp.cycle.timeline.steps))
-        self._done: list[str] = []
-        self._status = DeadlineStatus.SCHEDULED
-        self._submission: SubmissionRecord | None = None
-        self._extensions: list[ExtensionRecord] = []
-        self._excused = False
-        self._missing = False
-        self._close: CloseRequest | None = None
-        self._finished = False
-        self._applied: dict[str, UpdateResult] = {}
-        self._history: list[HistoryEntry] = []
-        self._acks: list[str] = []
-        self._snoozes = 0
-        self._reminders = 0
-        self._escalations = 0
-        self._changed = False
-        self._store_lock = asyncio.Lock()
+        self._setup(inp)
 
     # --- main loop -------------------------------------------------------------------------
 
@@ -90,9 +64,6 @@ class UnitDeadline:
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state()
 
-    def _settled(self) -> bool:
-        return self._excused or self._missing or self._submission is not None
-
     def _due_step(self) -> Step | None:
         if self._settled() or not self._pending or self._pending[0].at > workflow.now():
             return None
@@ -106,16 +77,6 @@ class UnitDeadline:
             bounds = ds.status_boundaries(self._inp.cycle.opens_at, self._timeline)
             candidates += [b for b in bounds if b > now]
         return min(candidates)
-
-    def _derive(self) -> DeadlineStatus:
-        return ds.derive_status(
-            workflow.now(),
-            self._inp.cycle.opens_at,
-            self._timeline,
-            submitted_on_time=None if self._submission is None else self._submission.on_time,
-            excused=self._excused,
-            missing=self._missing,
-        )
 
     async def _refresh_status(self) -> None:
         status = self._derive()
@@ -142,14 +103,6 @@ class UnitDeadline:
         kind = "reminder" if step.kind == "remind" else "escalation"
         await self._notify(step.key, kind, recipients, {"to_role": step.to, **details})
 
-    def _escalation_recipients(self, to: str) -> list[str]:
-        contacts = self._inp.contacts
-        if to == "head":
-            return [contacts.head] if contacts.head else []
-        if to == "supervisor":
-            return list(contacts.supervisors)
-        return list(contacts.focal_points)
-
     async def _finish(self) -> None:
         if not self._settled() and self._timeline.expects_submission:
             self._missing = True
@@ -159,25 +112,6 @@ class UnitDeadline:
         await self._record("closed", by, {"from": previous.value, "to": self._status.value})
 
     # --- updates ---------------------------------------------------------------------------
-
-    def _seen(self, request_id: str) -> bool:
-        if not request_id:
-            raise ds.refusal("request_id")
-        return request_id in self._applied
-
-    def _apply(self, request_id: str, message: str = "") -> UpdateResult:
-        self._changed = True
-        result = UpdateResult(self._status.value, message=message)
-        self._applied[request_id] = result
-        return result
-
-    def _duplicate(self, request_id: str) -> UpdateResult:
-        first = self._applied[request_id]
-        return UpdateResult(first.status, duplicate=True, message=first.message)
-
-    def _require_open(self) -> None:
-        if self._finished or self._close is not None:
-            raise ds.refusal("closed")
 
     @workflow.update
     async def submit(self, req: SubmitRequest) -> UpdateResult:
@@ -240,9 +174,6 @@ class UnitDeadline:
         if not req.reason.strip():
             raise ds.refusal("reason")
 
-    def _pending_extension(self) -> ExtensionRecord | None:
-        return next((e for e in self._extensions if e.status in ("requested", "deciding")), None)
-
     @workflow.update
     async def decide_extension(self, req: ExtensionDecision) -> UpdateResult:
         if req.request_id in self._applied:
@@ -263,7 +194,7 @@ class UnitDeadline:
                     generation=self._timeline.generation + 1,
                 ),
                 result_type=Timeline,
-                **_STORE,
+                **STORE_CALL,
             )
             self._timeline = new
             self._pending = ds.adopt_extension(new, workflow.now())
@@ -323,7 +254,7 @@ class UnitDeadline:
                 act.NEXT_WORKING_SLOT,
                 act.SlotInput(self._inp.cycle.rules, target),
                 result_type=act.SlotResult,
-                **_STORE,
+                **STORE_CALL,
             )
         ).at
         self._pending, step = ds.plan_snooze(
@@ -407,77 +338,4 @@ class UnitDeadline:
 
     @workflow.query
     def state(self) -> DeadlineState:
-        return DeadlineState(
-            workflow_id=workflow.info().workflow_id,
-            calendar_id=self._inp.cycle.calendar_id,
-            obligation_id=self._inp.cycle.obligation_id,
-            period_id=self._inp.cycle.period_id,
-            unit_id=self._inp.unit_id,
-            status=self._status.value,
-            due_at=self._timeline.legal_end_at,
-            legal_end_at=self._inp.cycle.timeline.legal_end_at,
-            closes_at=self._timeline.closes_at,
-            pending_steps=list(self._pending),
-            done_steps=list(self._done),
-            reminders_sent=self._reminders,
-            escalations_sent=self._escalations,
-            submission=self._submission,
-            extensions=list(self._extensions),
-            acknowledged_by=list(self._acks),
-            snoozes=self._snoozes,
-            history=list(self._history),
-            finished=self._finished,
-        )
-
-    # --- side effects ----------------------------------------------------------------------
-
-    def _focal(self) -> list[str]:
-        return list(self._inp.contacts.focal_points)
-
-    async def _record(
-        self, event: str, by: str = "system", details: dict[str, Any] | None = None, **extra: Any
-    ) -> None:
-        """Append to the history and mirror the state into the store, in event order."""
-        entry = HistoryEntry(workflow.now(), event, by, details or {})
-        self._history.append(entry)
-        cycle = self._inp.cycle
-        payload = act.DeadlineEvent(
-            workflow_id=workflow.info().workflow_id,
-            cycle_workflow_id=cycle.cycle_id,
-            calendar_id=cycle.calendar_id,
-            unit_id=self._inp.unit_id,
-            seq=len(self._history),
-            status=self._status.value,
-            legal_end_at=cycle.timeline.legal_end_at,
-            due_at=self._timeline.legal_end_at,
-            reminders_sent=self._reminders,
-            entry=entry,
-            **extra,
-        )
-        async with self._store_lock:
-            try:
-                await workflow.execute_activity(act.RECORD_DEADLINE_EVENT, payload, **_STORE)
-            except ActivityError as exc:
-                # The workflow is the truth; a store that refuses a row must not kill it.
-                workflow.logger.error("store refused %s #%d: %s", event, payload.seq, exc.cause)
-
-    async def _notify(
-        self, step: str, kind: str, recipients: list[str], details: dict[str, Any]
-    ) -> None:
-        cycle = self._inp.cycle
-        payload = ds.notification_payload(self._inp, self._timeline, kind, step, details)
-        if not recipients:
-            self._history.append(
-                HistoryEntry(workflow.now(), "no_recipient", details={"step": step})
-            )
-            return
-        try:
-            await workflow.execute_activity(
-                act.ENQUEUE_NOTIFICATION,
-                act.NotifyInput(
-                    workflow.info().workflow_id, cycle.calendar_id, step, recipients, payload
-                ),
-                **_STORE,
-            )
-        except ActivityError as exc:
-            workflow.logger.error("outbox refused %s: %s", step, exc.cause)
+        return self._state()

@@ -8,9 +8,11 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from temporalio import activity
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from activities import contracts as act
 from activities.store_access import StoreAccess
@@ -94,6 +96,8 @@ async def test_cycle_opens_expected_units_records_the_store_and_marks_missing(
                 SubmitRequest("s-1", "fp-a", channel="email", document_number="12/BC-SYT"),
             )
             result: CycleProgress = await handle.result()
+            with pytest.raises(RPCError):  # closed on 01/04: never opened for H1
+                await env.client.get_workflow_handle(deadline_id(year, "unit-c")).describe()
             unit_b = await env.client.get_workflow_handle(deadline_id(year, "unit-b")).query(
                 UnitDeadline.state
             )

@@ -312,3 +312,28 @@ async def test_refused_extension_keeps_the_calendar_dates() -> None:
         "approved": False,
         "note": "Không đủ lý do",
     }
+
+
+async def test_acknowledge_then_reopen_a_submission_resumes_the_reminders() -> None:
+    rec = Recorder()
+    async with time_skipping() as env, worker(env.client, rec.all()) as queue:
+        year = await env_year(env)
+        inp = unit_input(year)
+        handle = await start(env.client, queue, inp)
+        reminders = [s for s in inp.cycle.timeline.steps if s.kind == "remind"]
+        await sleep_until(env, reminders[0].at + timedelta(hours=1))
+        await handle.execute_update(UnitDeadline.acknowledge, ActorRequest("ack-1", "fp-a"))
+        await handle.execute_update(UnitDeadline.submit, SubmitRequest(rid(), "fp-a"))
+        with pytest.raises(WorkflowUpdateFailedError):  # a reason is not needed, a state is
+            await handle.execute_update(UnitDeadline.snooze, SnoozeRequest(rid(), "fp-a", 2))
+        reopened = await handle.execute_update(
+            UnitDeadline.reopen, ActorRequest(rid(), "coord", "Gửi nhầm mẫu báo cáo")
+        )
+        final = await handle.result()
+
+    assert reopened.status == "due_soon"
+    assert final.acknowledged_by == ["fp-a"]
+    assert [e.entry.details["step"] for e in rec.kinds("reminded")] == [s.key for s in reminders]
+    assert final.status == "missing" and final.submission is None
+    events = [h.event for h in final.history]
+    assert events.index("acknowledged") < events.index("submitted") < events.index("reopened")
