@@ -1,0 +1,184 @@
+"""Vietnamese display of values on pages and in exports: dates dd/mm/yyyy, local times in
+Asia/Ho_Chi_Minh, legal ends as "hết ngày …", rates with a decimal comma, statuses in
+words, and what each timeline event means.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from deadlines.expected import DeadlineStatus, format_rate
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+STATUS_CLASS = {
+    DeadlineStatus.SCHEDULED: "st-scheduled",
+    DeadlineStatus.OPEN: "st-open",
+    DeadlineStatus.DUE_SOON: "st-due-soon",
+    DeadlineStatus.OVERDUE: "st-overdue",
+    DeadlineStatus.SUBMITTED_ON_TIME: "st-on-time",
+    DeadlineStatus.SUBMITTED_LATE: "st-late",
+    DeadlineStatus.EXTENDED: "st-extended",
+    DeadlineStatus.EXCUSED: "st-excused",
+    DeadlineStatus.MISSING: "st-missing",
+}
+
+EVENT_VI = {
+    "opened": "Mở hạn nộp",
+    "status": "Đổi trạng thái",
+    "reminded": "Nhắc việc",
+    "escalated": "Đôn đốc",
+    "extension_requested": "Xin gia hạn",
+    "extension_decided": "Quyết định gia hạn",
+    "acknowledged": "Xác nhận đã nhận nhắc",
+    "snoozed": "Hoãn nhắc",
+    "excused": "Miễn nộp",
+    "reopened": "Mở lại",
+    "closed": "Đóng hạn nộp",
+    "submission": "Nộp báo cáo",
+    "reminder": "Thư nhắc việc",
+    "escalation": "Thư đôn đốc",
+    "receipt": "Thư xác nhận đã nhận",
+    "extension_decided_msg": "Thư báo quyết định gia hạn",
+    "applied": "Trả lời đã xử lý",
+    "quarantined": "Trả lời bị cách ly",
+    "refused": "Trả lời bị từ chối",
+}
+SOURCE_VI = {
+    "audit": "Quy trình",
+    "outbox": "Tin gửi đi",
+    "inbound": "Tin nhận",
+    "submission": "Báo cáo",
+}
+CHANNEL_VI = {"email": "Email", "telegram": "Telegram", "web": "Trang nộp", "cli": "Dòng lệnh"}
+OUTBOX_STATUS_VI = {
+    "pending": "Chờ gửi",
+    "sending": "Đang gửi",
+    "sent": "Đã gửi",
+    "failed": "Gửi lỗi",
+    "disabled": "Kênh đã tắt",
+}
+ROLE_TO_VI = {
+    "focal_point": "cán bộ đầu mối",
+    "head": "thủ trưởng đơn vị",
+    "supervisor": "lãnh đạo phụ trách",
+}
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone(TZ).date()
+    return f"{value:%d/%m/%Y}"
+
+
+def fmt_datetime(value: datetime | None) -> str:
+    return "—" if value is None else f"{value.astimezone(TZ):%d/%m/%Y %H:%M}"
+
+
+def fmt_due(value: datetime | None) -> str:
+    """A legal end is 24:00 local of its last day: show that day as a person reads it."""
+    if value is None:
+        return "—"
+    return f"hết ngày {(value - timedelta(seconds=1)).astimezone(TZ):%d/%m/%Y}"
+
+
+def due_day(value: datetime) -> date:
+    return (value - timedelta(seconds=1)).astimezone(TZ).date()
+
+
+def fmt_rate(rate: float | None) -> str:
+    return format_rate(rate)
+
+
+def fmt_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB".replace(".", ",")
+    return f"{size / 1024 / 1024:.1f} MB".replace(".", ",")
+
+
+def status_label(status: DeadlineStatus | str) -> str:
+    return DeadlineStatus(status).label_vi()
+
+
+def status_class(status: DeadlineStatus | str) -> str:
+    return STATUS_CLASS[DeadlineStatus(status)]
+
+
+def event_label(source: str, kind: str) -> str:
+    if source == "outbox" and kind == "extension_decided":
+        return EVENT_VI["extension_decided_msg"]
+    if source == "outbox" and kind not in EVENT_VI:
+        return f"Tin gửi đi ({kind})"
+    return EVENT_VI.get(kind, kind)
+
+
+def event_text(event: Any) -> str:
+    """One line saying what happened, from the event's details (never markup)."""
+    d = event.details
+    kind = event.kind
+    if event.source == "outbox":
+        channel = CHANNEL_VI.get(d.get("channel", ""), d.get("channel", ""))
+        state = OUTBOX_STATUS_VI.get(d.get("status", ""), d.get("status", ""))
+        text = f"{channel} tới {event.by} <{d.get('address', '')}> — {state}"
+        return text + (f": {d['error']}" if d.get("error") else "")
+    if event.source == "inbound":
+        channel = CHANNEL_VI.get(d.get("channel", ""), d.get("channel", ""))
+        return f"{channel} từ {event.by}" + (f" — {d['reason']}" if d.get("reason") else "")
+    if event.source == "submission":
+        parts = [CHANNEL_VI.get(d.get("channel", ""), d.get("channel", ""))]
+        if event.by:
+            parts.append(f"người nộp: {event.by}")
+        if d.get("document_number"):
+            parts.append(f"số văn bản: {d['document_number']}")
+        if d.get("note"):
+            parts.append(f"ghi chú: {d['note']}")
+        return "; ".join(parts)
+    if kind in ("reminded", "escalated"):
+        to = ROLE_TO_VI.get(d.get("to", ""), d.get("to", ""))
+        text = f"gửi {to}" if to else ""
+        if d.get("deferred_because"):
+            text += f" (dời vì {d['deferred_because']})"
+        return text
+    if kind == "status":
+        return f"{_status_word(d.get('from'))} → {_status_word(d.get('to'))}"
+    if kind == "extension_requested":
+        return f"{d.get('days', '?')} ngày — lý do: {d.get('reason', '')}"
+    if kind == "extension_decided":
+        if d.get("approved"):
+            return (
+                f"Đồng ý, hạn mới {fmt_date(date.fromisoformat(d['new_last_day']))}"
+                if d.get("new_last_day")
+                else "Đồng ý"
+            )
+        return "Không đồng ý" + (f": {d['note']}" if d.get("note") else "")
+    if kind in ("excused", "reopened"):
+        return f"lý do: {d.get('reason', '')}" if d.get("reason") else ""
+    if kind == "closed":
+        return f"trạng thái cuối: {_status_word(d.get('to'))}"
+    if kind == "snoozed":
+        return f"{d.get('hours', '?')} giờ"
+    return ""
+
+
+def _status_word(value: str | None) -> str:
+    try:
+        return DeadlineStatus(value).label_vi() if value else "—"
+    except ValueError:
+        return value or "—"
+
+
+FILTERS = {
+    "d": fmt_date,
+    "dt": fmt_datetime,
+    "due": fmt_due,
+    "rate": fmt_rate,
+    "size": fmt_size,
+    "status_label": status_label,
+    "status_class": status_class,
+}

@@ -1,0 +1,109 @@
+"""The compliance matrix: units × the year's cycles, each cell the unit's status in colour
+and in words, parent rows rolling up the units below them.
+
+Filters (unit kind, parent unit, status) narrow the rows but never the roll-ups: a
+district's row counts all its communes whichever of them are shown. Rows are paged for
+the browser (a province has thousands of units); the export always has every row.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from deadlines.expected import DeadlineStatus
+from store import dashboard
+from store.scopes import unit_tree
+from store.web_users import SessionUser
+from web.deps import DB, UserScope, render, require
+from web.routes.common import export_or, select
+from web.tables import Percent, Table, Value
+
+router = APIRouter()
+VIEW = Depends(require("view"))
+PAGE_SIZES = (100, 500, 2000)
+DEFAULT_PAGE_SIZE = 500
+STATUS_CHOICES = [(s.value, s.label_vi()) for s in DeadlineStatus] + [
+    (dashboard.AT_RISK, "Có nguy cơ trễ (đơn vị cấp dưới quá hạn)")
+]
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.strip().isdigit() else None
+
+
+@router.get("/matrix", response_model=None)
+def matrix_page(
+    request: Request,
+    session: DB,
+    scope: UserScope,
+    calendar: str | None = None,
+    year: int | None = None,
+    kind: str | None = None,
+    parent: str | None = None,
+    status: str | None = None,
+    page: int = 1,
+    size: int = DEFAULT_PAGE_SIZE,
+    format: str | None = None,
+    user: SessionUser = VIEW,
+) -> Response:
+    sel = select(session, scope, calendar, year)
+    parent_id = _int(parent)
+    status = status if status in {v for v, _ in STATUS_CHOICES} else None
+    if sel.calendar is None:
+        return render(request, "matrix.html", sel=sel, m=None, filters={}, pages=1, page=1)
+    tree = unit_tree(session, sel.calendar.id, scope)
+    m = dashboard.matrix(
+        session,
+        sel.calendar.id,
+        tree,
+        scope,
+        sel.year,
+        kind=kind or None,
+        parent_id=parent_id,
+        status=status,
+    )
+    export = export_or(format, lambda: matrix_table(m, sel.year))
+    if export is not None:
+        return export
+    size = size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+    pages = max(1, -(-len(m.rows) // size))
+    page = min(max(page, 1), pages)
+    shown = m.rows[(page - 1) * size : page * size]
+    parents = [n for n in tree.nodes if n.id in tree.children]
+    filters = {"kind": kind or "", "parent": parent_id, "status": status or "", "size": size}
+    template = "matrix_table.html" if request.headers.get("hx-request") else "matrix.html"
+    return render(
+        request,
+        template,
+        sel=sel,
+        m=m,
+        rows=shown,
+        page=page,
+        pages=pages,
+        filters=filters,
+        parents=parents,
+        statuses=STATUS_CHOICES,
+        sizes=PAGE_SIZES,
+    )
+
+
+def matrix_table(m: dashboard.Matrix, year: int | None) -> Table:
+    """Every filtered row: the unit, then per column its status and, for parent rows,
+    what the units below it did."""
+    headers = ["Mã đơn vị", "Đơn vị", "Loại", "Cấp"]
+    for c in m.columns:
+        title = f"{c.obligation_name} — {c.period_label}"
+        headers += [title, f"{title}: hạn", f"{title}: cấp dưới đã nộp", f"{title}: cấp dưới trễ"]
+    t = Table(f"ma-tran-{year}", f"Ma trận {year}", headers)
+    for row in m.rows:
+        values: list[Value] = [row.node.key, row.node.name, row.node.kind, row.node.depth]
+        for cell, roll in zip(row.cells, row.rollups, strict=True):
+            values += [
+                cell.status.label_vi() if cell else None,
+                cell.due_at if cell else None,
+                Percent(roll.rates.reporting_rate) if roll else None,
+                roll.late if roll else None,
+            ]
+        t.add(*values)
+    return t

@@ -1,0 +1,216 @@
+"""The submit page behind a signed link (no login): for focal points without Telegram.
+
+The link opens one deadline only, until it expires. The page says which report is due
+and when, and takes the file or the document number; the submission goes to the unit's
+workflow like any other (channel `web`), and the page shows what the workflow decided.
+Every attempt is also kept as an inbound message, so the unit's timeline shows it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request, UploadFile
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from deadlines.expected import DeadlineStatus
+from store.base import utcnow
+from store.enums import InboundChannel, InboundOutcome
+from store.models import Calendar, Cycle, InboundMessage, Obligation, Person, Unit, UnitDeadline
+from store.submit_links import LinkError, LinkExpired, SubmitClaim, read_token
+from web import gateway as gw
+from web.deps import AppState, State, app_state, render
+from web.formatting import fmt_size
+from web.uploads import UploadRefused, accept
+
+router = APIRouter()
+DOC_MAX = 200
+NOTE_MAX = 2000
+UNAVAILABLE = "Hệ thống đang bận, chưa ghi nhận được. Xin thử lại sau ít phút."
+NEED_SOMETHING = "Hãy chọn tệp báo cáo hoặc ghi số văn bản."
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    workflow_id: str
+    deadline_id: int
+    unit_name: str
+    obligation_name: str
+    period_label: str
+    status: DeadlineStatus
+    due_at: datetime
+    submitted_at: datetime | None
+    calendar_id: int
+
+
+def _target(state: AppState, workflow_id: str) -> Target | None:
+    with state.reader() as session:
+        row = session.execute(
+            sa.select(
+                UnitDeadline.id,
+                Unit.name,
+                Obligation.name,
+                Cycle.snapshot["cycle"]["period_label"].as_string(),
+                UnitDeadline.status,
+                UnitDeadline.legal_end_at,
+                UnitDeadline.extended_until,
+                UnitDeadline.submitted_at,
+                Unit.calendar_id,
+            )
+            .join(Unit, UnitDeadline.unit_id == Unit.id)
+            .join(Cycle, UnitDeadline.cycle_id == Cycle.id)
+            .join(Obligation, Cycle.obligation_id == Obligation.id)
+            .where(UnitDeadline.workflow_id == workflow_id)
+        ).first()
+    if row is None:
+        return None
+    did, unit, obligation, label, status, legal, extended, submitted, calendar_id = row
+    return Target(
+        workflow_id,
+        did,
+        unit,
+        obligation,
+        label or "",
+        status,
+        extended or legal,
+        submitted,
+        calendar_id,
+    )
+
+
+def _claim(state: AppState, token: str) -> tuple[SubmitClaim | None, str | None, int]:
+    try:
+        return read_token(state.settings.secret, token), None, 200
+    except LinkExpired:
+        return (
+            None,
+            "Liên kết này đã hết hạn. Xin liên hệ cán bộ điều phối để nhận liên kết mới.",
+            410,
+        )
+    except LinkError:
+        return None, "Liên kết không hợp lệ. Xin mở đúng liên kết trong thư nhắc việc.", 404
+
+
+def _page(
+    request: Request, target: Target | None, status_code: int = 200, **extra: object
+) -> Response:
+    context: dict[str, object] = {
+        "target": target,
+        "error": None,
+        "done": None,
+        "document": "",
+        "note": "",
+        "upload_limit": fmt_size(app_state(request).settings.upload_max_bytes),
+    }
+    context.update(extra)
+    return render(request, "submit.html", status_code, **context)
+
+
+@router.get("/nop/{token}", response_model=None)
+async def submit_page(request: Request, state: State, token: str) -> Response:
+    claim, problem, code = _claim(state, token)
+    if claim is None:
+        return _page(request, None, code, problem=problem)
+    target = await run_in_threadpool(_target, state, claim.workflow_id)
+    if target is None:
+        return _page(request, None, 404, problem="Không tìm thấy hạn nộp của liên kết này.")
+    return _page(request, target, problem=None)
+
+
+@router.post("/nop/{token}", response_model=None)
+async def submit(request: Request, state: State, token: str) -> Response:
+    claim, problem, code = _claim(state, token)
+    if claim is None:
+        return _page(request, None, code, problem=problem)
+    target = await run_in_threadpool(_target, state, claim.workflow_id)
+    if target is None:
+        return _page(request, None, 404, problem="Không tìm thấy hạn nộp của liên kết này.")
+    form = await request.form(max_files=1, max_fields=8)
+    document = str(form.get("document_number") or "").strip()[:DOC_MAX]
+    note = str(form.get("note") or "").strip()[:NOTE_MAX]
+    upload = form.get("file")
+    again = {"problem": None, "document": document, "note": note}
+    evidence: list[gw.EvidenceFile] = []
+    if isinstance(upload, UploadFile) and upload.filename:
+        try:
+            stored = (await accept(upload, state.evidence, state.settings.upload_max_bytes)).stored
+        except UploadRefused as exc:
+            return _page(request, target, 400, error=str(exc), **again)
+        evidence.append(
+            gw.EvidenceFile(
+                stored.file_name,
+                stored.sha256,
+                stored.size,
+                stored.content_type,
+                stored.storage_path,
+            )
+        )
+    if not evidence and not document:
+        return _page(request, target, 400, error=NEED_SOMETHING, **again)
+    key = "\x00".join([token, document, note, *(e.sha256 for e in evidence)])
+    request_id = "web-link-" + hashlib.sha256(key.encode()).hexdigest()[:32]
+    submission = gw.Submission(
+        request_id,
+        claim.person or "web:liên-kết",
+        "web",
+        document or None,
+        note or None,
+        tuple(evidence),
+    )
+    try:
+        result = await state.gateway.submit(claim.workflow_id, submission)
+    except gw.GatewayRefused as exc:
+        await run_in_threadpool(
+            _remember, state, claim, target, request_id, InboundOutcome.REFUSED, exc.message
+        )
+        return _page(request, target, 409, error=exc.message, **again)
+    except gw.GatewayUnavailable:
+        return _page(request, target, 503, error=UNAVAILABLE, **again)
+    await run_in_threadpool(
+        _remember, state, claim, target, request_id, InboundOutcome.APPLIED, None
+    )
+    fresh = await run_in_threadpool(_target, state, claim.workflow_id)
+    return _page(request, fresh or target, problem=None, done=result)
+
+
+def _remember(
+    state: AppState,
+    claim: SubmitClaim,
+    target: Target,
+    request_id: str,
+    outcome: InboundOutcome,
+    reason: str | None,
+) -> None:
+    """Keep the attempt as an inbound message (once per request id: a resent form that the
+    workflow recognised as a duplicate is not a second reply)."""
+    with state.writer() as session, session.begin():
+        exists = session.scalar(
+            sa.select(InboundMessage.id).where(
+                InboundMessage.channel == InboundChannel.WEB, InboundMessage.raw_ref == request_id
+            )
+        )
+        if exists is not None:
+            return
+        person = None
+        if claim.person:
+            person = session.scalar(
+                sa.select(Person)
+                .join(Calendar, Person.calendar_id == Calendar.id)
+                .where(Calendar.id == target.calendar_id, Person.key == claim.person)
+            )
+        session.add(
+            InboundMessage(
+                channel=InboundChannel.WEB,
+                sender=person.name if person else (claim.person or "liên kết nộp báo cáo"),
+                person_id=person.id if person else None,
+                raw_ref=request_id,
+                deadline_id=target.deadline_id,
+                outcome=outcome,
+                reason=reason,
+                received_at=utcnow(),
+            )
+        )

@@ -1,0 +1,192 @@
+"""A unit's page: who answers for it, every deadline it has, the full timeline of what
+happened to them (reminders, escalations, replies, extensions, submissions) with the
+evidence files, and the coordinator's excuse and reopen actions."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from store import queues, unit_history
+from store.models import Unit
+from store.web_users import SessionUser
+from web import gateway as gw
+from web.deps import DB, NotFound, State, UserScope, actor, render, require
+from web.routes.common import export_or
+from web.tables import Table
+
+router = APIRouter()
+VIEW = Depends(require("view"))
+EVIDENCE = Depends(require("evidence"))
+DECIDE = Depends(require("decide"))
+MESSAGES = {
+    "excused": "Đã miễn nộp cho đơn vị trong kỳ này.",
+    "reopened": "Đã mở lại hạn nộp.",
+}
+
+
+def _unit_in_scope(session: DB, scope: UserScope, unit_id: int) -> Unit:
+    unit = unit_history.unit_row(session, unit_id)
+    if unit is None or not scope.allows_calendar(unit.calendar_id):
+        raise NotFound
+    if not queues.in_scope(session, scope, unit_id):
+        raise NotFound
+    return unit
+
+
+@router.get("/units/{unit_id}", response_model=None)
+def unit_page(
+    request: Request,
+    session: DB,
+    scope: UserScope,
+    unit_id: int,
+    format: str | None = None,
+    msg: str | None = None,
+    user: SessionUser = VIEW,
+) -> Response:
+    unit = _unit_in_scope(session, scope, unit_id)
+    deadlines = unit_history.deadlines_of(session, unit_id)
+    events = unit_history.timeline(session, unit_id)
+    return export_or(format, lambda: timeline_table(unit.key, events)) or render(
+        request,
+        "unit.html",
+        unit=unit,
+        contacts=unit_history.contacts(unit),
+        deadlines=deadlines,
+        events=events,
+        message=MESSAGES.get(msg or ""),
+        error=None,
+    )
+
+
+def timeline_table(unit_key: str, events: list[unit_history.Event]) -> Table:
+    from web.formatting import SOURCE_VI, event_label, event_text
+
+    t = Table(
+        f"dien-bien-{unit_key}",
+        "Diễn biến",
+        ["Thời điểm", "Nguồn", "Sự việc", "Nghĩa vụ", "Kỳ", "Người", "Chi tiết", "Tệp"],
+    )
+    for e in events:
+        t.add(
+            e.at,
+            SOURCE_VI.get(e.source, e.source),
+            event_label(e.source, e.kind),
+            e.deadline.obligation_name if e.deadline else None,
+            e.deadline.period_label if e.deadline else None,
+            e.by,
+            event_text(e),
+            ", ".join(f.file_name for f in e.evidence) or None,
+        )
+    return t
+
+
+@router.get("/evidence/{evidence_id}", response_model=None)
+def download_evidence(
+    state: State,
+    session: DB,
+    scope: UserScope,
+    evidence_id: int,
+    user: SessionUser = EVIDENCE,
+) -> Response:
+    found = unit_history.evidence_location(session, evidence_id)
+    if found is None or not queues.in_scope(session, scope, found.unit_id):
+        raise NotFound
+    root = state.settings.data_dir.resolve()
+    path = (root / found.storage_path).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise NotFound
+    return FileResponse(
+        path,
+        media_type="application/octet-stream",  # never rendered by the browser
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.file_name)}",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+async def _act(
+    request: Request,
+    state: State,
+    scope: UserScope,
+    unit_id: int,
+    workflow_id: str,
+    reason: str,
+    user: SessionUser,
+    update: str,
+) -> Response:
+    def check() -> Unit:
+        with state.reader() as session:
+            unit = _unit_in_scope(session, scope, unit_id)
+            deadline = queues.deadline_in_scope(session, scope, workflow_id)
+            if deadline is None or deadline.unit_id != unit_id:
+                raise NotFound
+            return unit
+
+    unit = await run_in_threadpool(check)
+    request_id = (
+        "web-"
+        + hashlib.sha256(
+            f"{update}\x00{workflow_id}\x00{user.email}\x00{reason}".encode()
+        ).hexdigest()[:32]
+    )
+    action = gw.Action(request_id, actor(user), reason.strip())
+    try:
+        await getattr(state.gateway, update)(workflow_id, action)
+    except (gw.GatewayRefused, gw.GatewayUnavailable) as exc:
+        error = exc.message if isinstance(exc, gw.GatewayRefused) else UNAVAILABLE
+
+        def page() -> Response:
+            with state.reader() as session:
+                return render(
+                    request,
+                    "unit.html",
+                    409,
+                    unit=unit,
+                    contacts=unit_history.contacts(unit),
+                    deadlines=unit_history.deadlines_of(session, unit_id),
+                    events=unit_history.timeline(session, unit_id),
+                    message=None,
+                    error=error,
+                )
+
+        return await run_in_threadpool(page)
+    done = "excused" if update == "excuse" else "reopened"
+    return RedirectResponse(f"/units/{unit_id}?msg={done}", status_code=303)
+
+
+UNAVAILABLE = "Không liên lạc được với bộ máy xử lý (Temporal). Chưa có gì thay đổi; hãy thử lại."
+Reason = Annotated[str, Form(max_length=2000)]
+WorkflowId = Annotated[str, Form(max_length=255)]
+
+
+@router.post("/units/{unit_id}/excuse", response_model=None)
+async def excuse(
+    request: Request,
+    state: State,
+    scope: UserScope,
+    unit_id: int,
+    workflow_id: WorkflowId,
+    reason: Reason = "",
+    user: SessionUser = DECIDE,
+) -> Response:
+    return await _act(request, state, scope, unit_id, workflow_id, reason, user, "excuse")
+
+
+@router.post("/units/{unit_id}/reopen", response_model=None)
+async def reopen(
+    request: Request,
+    state: State,
+    scope: UserScope,
+    unit_id: int,
+    workflow_id: WorkflowId,
+    reason: Reason = "",
+    user: SessionUser = DECIDE,
+) -> Response:
+    return await _act(request, state, scope, unit_id, workflow_id, reason, user, "reopen")

@@ -1,0 +1,81 @@
+"""Settings of the web dashboard, from the environment (the same variables the notifier
+reads, so every process of a deployment agrees on the secret and the public address).
+
+HANCHOT_DATABASE_URL / HANCHOT_DATA_DIR   the store (see store.db)
+HANCHOT_SECRET (or HANCHOT_SECRET_FILE)    signs submit links and CSRF tokens; default:
+                                           a random key kept in <data dir>/secret.key
+HANCHOT_PUBLIC_URL                         how people reach the dashboard (links, cookies)
+HANCHOT_UPLOAD_MAX_BYTES                   largest evidence file accepted (default 20 MB)
+HANCHOT_SESSION_HOURS                      how long a login lasts (default 12)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from store import db
+
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    database_url: str
+    secret: str = field(repr=False)
+    data_dir: Path
+    public_url: str = DEFAULT_PUBLIC_URL
+    upload_max_bytes: int = 20 * 1024 * 1024
+    session_lifetime: timedelta = timedelta(hours=12)
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies marked Secure when people reach us over https (a browser would not send
+        a Secure cookie back over plain http, which is what the embedded default serves)."""
+        return self.public_url.startswith("https://")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> WebSettings:
+        env = os.environ if env is None else env
+        data_dir = Path(env.get(db.DATA_DIR_ENV) or ".hanchot")
+        values: dict[str, object] = {
+            "database_url": env.get(db.DATABASE_URL_ENV) or f"sqlite:///{data_dir / 'hanchot.db'}",
+            "data_dir": data_dir,
+            "public_url": (env.get("HANCHOT_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
+            "upload_max_bytes": int(env.get("HANCHOT_UPLOAD_MAX_BYTES") or 20 * 1024 * 1024),
+            "session_lifetime": timedelta(hours=int(env.get("HANCHOT_SESSION_HOURS") or 12)),
+        }
+        values.update(overrides)
+        if "secret" not in values:
+            values["secret"] = read_secret(env, Path(str(values["data_dir"])))
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def read_secret(env: Mapping[str, str], data_dir: Path) -> str:
+    """`$HANCHOT_SECRET`, the file `$HANCHOT_SECRET_FILE`, or `<data dir>/secret.key`
+    (created 0600 on first use, as the notifier does: whichever process starts first
+    makes it, and the others read the same key)."""
+    if env.get("HANCHOT_SECRET"):
+        return env["HANCHOT_SECRET"]
+    if env.get("HANCHOT_SECRET_FILE"):
+        return Path(env["HANCHOT_SECRET_FILE"]).read_text(encoding="utf-8").strip()
+    path = data_dir / "secret.key"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    key = secrets.token_urlsafe(32)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key + "\n")
+    return key
