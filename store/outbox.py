@@ -82,9 +82,11 @@ def enqueue(
                 .on_conflict_do_nothing(
                     index_elements=["workflow_id", "step", "channel", "recipient_id"]
                 )
+                .returning(OutboxMessage.id)
             )
-            inserted = session.execute(stmt).rowcount
-            if inserted:
+            # A row comes back only when it was inserted (rowcount is not reliable for
+            # ORM-enabled inserts with ON CONFLICT across drivers).
+            if session.execute(stmt).first() is not None:
                 result.queued += 1
             else:
                 result.already += 1

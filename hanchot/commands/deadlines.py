@@ -104,16 +104,20 @@ def status(
     import sqlalchemy as sa
 
     from hanchot.worker import store_access
-    from store.models import UnitDeadline
+    from store.models import Calendar, Unit, UnitDeadline
 
     store = store_access()
     with store.read() as session:
-        pattern = f"deadline/{calendar or '%'}/%/%/{unit}"
-        rows = session.scalars(
+        query = (
             sa.select(UnitDeadline)
-            .where(UnitDeadline.workflow_id.like(pattern))
+            .join(Unit, UnitDeadline.unit_id == Unit.id)
+            .join(Calendar, Unit.calendar_id == Calendar.id)
+            .where(Unit.key == unit)
             .order_by(UnitDeadline.legal_end_at)
-        ).all()
+        )
+        if calendar is not None:
+            query = query.where(Calendar.key == calendar)
+        rows = session.scalars(query).all()
     if not rows:
         _out().print(MSG["no_unit"].format(unit=unit))
         return

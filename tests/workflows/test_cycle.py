@@ -71,9 +71,8 @@ def outbox_steps(store: StoreAccess, unit: str) -> list[tuple[str, str, str]]:
 
 
 async def test_cycle_opens_expected_units_records_the_store_and_marks_missing(
-    tmp_path: Path,
+    store: StoreAccess, tmp_path: Path
 ) -> None:
-    store = sqlite_store(tmp_path)
     async with time_skipping() as env:
         year = await env_year(env)
         path = calendar_file(tmp_path, year)

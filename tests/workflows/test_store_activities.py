@@ -13,15 +13,14 @@ from activities.store_access import StoreAccess
 from store import deadlines_repo
 from store.calendars import save_calendar
 from store.models import AuditEntry, ExtensionRequest, OutboxMessage, Submission, UnitDeadline
-from tests.workflows.support import frozen_h1, make_calendar, sqlite_store
+from tests.workflows.support import frozen_h1, make_calendar
 from workflows.types import EvidenceRef, ExtensionRecord, HistoryEntry, SubmissionRecord
 
 YEAR = 2031
 
 
-def prepared(tmp_path: Path) -> tuple[StoreAccess, str, str]:
-    """A store holding the test calendar and a frozen H1 cycle; returns the ids."""
-    store = sqlite_store(tmp_path)
+def prepared(store: StoreAccess, tmp_path: Path) -> tuple[StoreAccess, str, str]:
+    """`store` holding the test calendar and a frozen H1 cycle; returns the ids."""
     calendar = make_calendar(YEAR)
     frozen = frozen_h1(calendar, YEAR)
     with store.write() as session:
@@ -58,8 +57,8 @@ def event(
     )
 
 
-async def test_a_retried_event_is_applied_once(tmp_path: Path) -> None:
-    store, cycle, wid = prepared(tmp_path)
+async def test_a_retried_event_is_applied_once(store: StoreAccess, tmp_path: Path) -> None:
+    store, cycle, wid = prepared(store, tmp_path)
     activities = DeadlineActivities(store)
     at = datetime(YEAR, 6, 12, 3, 0, tzinfo=UTC)
     submitted = event(
@@ -90,8 +89,10 @@ async def test_a_retried_event_is_applied_once(tmp_path: Path) -> None:
         assert audit == ["opened", "submitted"]
 
 
-async def test_an_extension_is_requested_then_decided_in_the_store(tmp_path: Path) -> None:
-    store, cycle, wid = prepared(tmp_path)
+async def test_an_extension_is_requested_then_decided_in_the_store(
+    store: StoreAccess, tmp_path: Path
+) -> None:
+    store, cycle, wid = prepared(store, tmp_path)
     activities = DeadlineActivities(store)
     at = datetime(YEAR, 6, 11, 2, 0, tzinfo=UTC)
     new_due = datetime(YEAR, 6, 24, 17, 0, tzinfo=UTC)
@@ -125,9 +126,9 @@ async def test_an_extension_is_requested_then_decided_in_the_store(tmp_path: Pat
 
 
 async def test_the_outbox_queues_one_row_per_recipient_and_channel_and_never_twice(
-    tmp_path: Path,
+    store: StoreAccess, tmp_path: Path
 ) -> None:
-    store, cycle, wid = prepared(tmp_path)
+    store, cycle, wid = prepared(store, tmp_path)
     activities = DeadlineActivities(store)
     await activities.record_deadline_event(event(cycle, wid, 1, "opened", "open"))
     note = act.NotifyInput(
