@@ -22,7 +22,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 BLOCKED = (403, "Forbidden: bot was blocked by the user")
 CHAT_NOT_FOUND = (400, "Bad Request: chat not found")
@@ -372,20 +372,22 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         prefix = f"/bot{self.api.token}/"
-        if not self.path.startswith(prefix):
+        path = unquote(self.path)
+        if not path.startswith(prefix):
             self._reply(401, json.dumps(_error(401, "Unauthorized")).encode())
             return
-        method = self.path[len(prefix) :].split("?")[0]
+        method = path[len(prefix) :].split("?")[0]
         params = _fields(self.headers.get("Content-Type", ""), body)
         status, payload = self.api.handle(method, params)
         self._reply(status, json.dumps(payload).encode())
 
     def do_GET(self) -> None:
         prefix = f"/file/bot{self.api.token}/"
-        if not self.path.startswith(prefix):
+        path = unquote(self.path)
+        if not path.startswith(prefix):
             self.do_POST()
             return
-        content = self.api.file_content(self.path[len(prefix) :])
+        content = self.api.file_content(path[len(prefix) :])
         if content is None:
             self._reply(404, b"not found", "text/plain")
         else:

@@ -220,10 +220,7 @@ async def test_a_new_address_in_the_calendar_enables_email_again(
         channels.disable(session, person.id, Channel.EMAIL, "a@thu.example", "550")
     with world.store.read() as session:
         assert not channels.route(session, world.person("fp-a"), Channel.EMAIL).usable
-    with world.store.write() as session:
-        from store.models import Person
-
-        session.get(Person, person.id).email = "a.moi@thu.example"
+    world.edit_person("fp-a", email="a.moi@thu.example")
     wid, step = world.queue()
     [outcome] = await deliverer.deliver_step(wid, step, channel="email")
     assert outcome.status == "sent"
@@ -233,10 +230,7 @@ async def test_a_new_address_in_the_calendar_enables_email_again(
 async def test_english_speakers_get_english(
     world: World, deliverer: Deliverer, smtp: FakeSMTP
 ) -> None:
-    with world.store.write() as session:
-        from store.models import Person
-
-        session.get(Person, world.person("fp-a").id).language = "en"
+    world.edit_person("fp-a", language="en")
     wid, step = world.queue()
     await deliverer.deliver_step(wid, step, channel="email")
     [mail] = smtp.messages

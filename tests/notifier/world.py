@@ -3,10 +3,13 @@ would open them, plus helpers to queue notifications the way the workflow does."
 
 from __future__ import annotations
 
+import json
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from temporalio.converter import AdvancedJSONEncoder
 
 from activities.store_access import StoreAccess
 from notifier.settings import NotifierSettings, Secret, SmtpSettings, TelegramSettings
@@ -36,6 +39,13 @@ class World:
             _ = person.calendar  # loaded for use outside the session
             return person
 
+    def edit_person(self, key: str, **values: Any) -> None:
+        """Change a person's row as a reloaded calendar would."""
+        with self.store.write() as session:
+            person = deadlines_repo.person_ids(session, CALENDAR, [key])[key]
+            for name, value in values.items():
+                setattr(person, name, value)
+
     def link_telegram(self, key: str, chat_id: str) -> None:
         from store.base import utcnow
 
@@ -43,12 +53,13 @@ class World:
             person = deadlines_repo.person_ids(session, CALENDAR, [key])[key]
             channels.bind_telegram(session, person.id, chat_id, key, utcnow())
 
-    def open(self, unit: str = "unit-a") -> UnitDeadlineInput:
-        """The unit's H1 deadline as the engine records it when its workflow starts."""
+    def freeze(self, unit: str = "unit-a") -> UnitDeadlineInput:
+        """The H1 cycle frozen in the store as the engine freezes it; the unit's input."""
         frozen = frozen_h1(make_calendar(YEAR), YEAR)
         inp = next(u for u in frozen.units if u.unit_id == unit)
-        wid = inp.cycle.deadline_id(unit)
-        timeline = inp.cycle.timeline
+        snapshot = json.loads(
+            json.dumps({"cycle": asdict(frozen.snapshot)}, cls=AdvancedJSONEncoder)
+        )
         with self.store.write() as session:
             deadlines_repo.freeze_cycle(
                 session,
@@ -56,9 +67,18 @@ class World:
                 inp.cycle.obligation_id,
                 inp.cycle.period_id,
                 inp.cycle.cycle_id,
-                {"units": []},
-                timeline.legal_end_at,
+                snapshot,
+                inp.cycle.timeline.legal_end_at,
             )
+        self.inputs[unit] = inp
+        return inp
+
+    def open(self, unit: str = "unit-a") -> UnitDeadlineInput:
+        """The unit's H1 deadline as the engine records it when its workflow starts."""
+        inp = self.freeze(unit)
+        wid = inp.cycle.deadline_id(unit)
+        timeline = inp.cycle.timeline
+        with self.store.write() as session:
             deadlines_repo.apply_event(
                 session,
                 deadlines_repo.DeadlineRow(

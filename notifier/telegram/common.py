@@ -1,0 +1,134 @@
+"""What every bot handler shares: who is writing, how to answer, how to act."""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+
+from notifier import inbound
+from notifier.delivery import Store
+from notifier.inbound import Engine, EngineUnavailable, Owed, Result
+from notifier.render import language_of, text
+from notifier.settings import NotifierSettings
+from store import channels
+from store.enums import InboundChannel, InboundOutcome
+from store.evidence import EvidenceStore
+from store.models import Person
+
+log = logging.getLogger("notifier.telegram.bot")
+
+PENDING = "pending"
+"""chat_data key: what the next message of this chat answers (submit / extension)."""
+UNASSIGNED = "unassigned"
+"""chat_data key: a file or number sent while several deadlines were owed."""
+ONE_SECOND = timedelta(seconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """The people bound to the chat that wrote (several calendars may share one chat)."""
+
+    people: list[Person]
+
+    @property
+    def ids(self) -> list[int]:
+        return [p.id for p in self.people]
+
+    @property
+    def lang(self) -> str:
+        return language_of(self.people[0].language if self.people else "vi")
+
+
+def chat_data(context: Any) -> dict[str, Any]:
+    return context.chat_data if context.chat_data is not None else {}
+
+
+class BotBase:
+    def __init__(
+        self,
+        store: Store,
+        engine: Engine,
+        settings: NotifierSettings,
+        evidence: EvidenceStore | None = None,
+    ) -> None:
+        self.store = store
+        self.engine = engine
+        self.settings = settings
+        self.evidence = evidence or EvidenceStore(settings.data_dir, settings.evidence_max_bytes)
+
+    def _who(self, chat_id: int) -> Who:
+        with self.store.read() as session:
+            people = channels.people_of_chat(session, str(chat_id))
+            for person in people:
+                _ = person.calendar
+            return Who(people)
+
+    @staticmethod
+    async def _say(update: Update, message: str, **kw: Any) -> None:
+        assert update.effective_chat is not None
+        await update.effective_chat.send_message(message, parse_mode=ParseMode.HTML, **kw)
+
+    def _record(
+        self,
+        update: Update,
+        outcome: InboundOutcome,
+        reason: str,
+        who: Who,
+        deadline_id: int | None = None,
+        actor_id: int | None = None,
+    ) -> None:
+        chat = update.effective_chat
+        inbound.record(
+            self.store,
+            channel=InboundChannel.TELEGRAM,
+            sender=str(chat.id if chat else "?"),
+            raw_ref=f"update:{update.update_id}",
+            outcome=outcome,
+            reason=reason,
+            person_id=actor_id or (who.ids[0] if who.ids else None),
+            deadline_id=deadline_id,
+        )
+
+    async def _apply(
+        self,
+        update: Update,
+        who: Who,
+        workflow_id: str,
+        name: str,
+        arg: object,
+        deadline_id: int | None = None,
+        actor_id: int | None = None,
+    ) -> Result | None:
+        """Send the update; answer a refusal or an unreachable engine in the chat."""
+        try:
+            result = await self.engine.update(workflow_id, name, arg)
+        except EngineUnavailable as exc:
+            log.warning("temporal unavailable for %s: %s", workflow_id, exc)
+            await self._say(update, text(who.lang, "busy"))
+            return None
+        outcome = InboundOutcome.APPLIED if result.ok else InboundOutcome.REFUSED
+        self._record(update, outcome, result.message or name, who, deadline_id, actor_id)
+        if not result.ok:
+            await self._say(update, text(who.lang, "refused", reason=html.escape(result.message)))
+        return result
+
+    def _owed(self, who: Who) -> list[Owed]:
+        with self.store.read() as session:
+            return inbound.owed(session, who.ids)
+
+    def _deadline(self, deadline_id: int, who: Who) -> Owed | None:
+        with self.store.read() as session:
+            return inbound.deadline_for(session, deadline_id, who.ids)
+
+    async def _act(
+        self, update: Update, who: Who, owed: Owed, name: str, arg: object
+    ) -> Result | None:
+        return await self._apply(
+            update, who, owed.workflow_id, name, arg, owed.deadline_id, owed.actor_id
+        )
