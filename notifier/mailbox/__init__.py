@@ -1,0 +1,1 @@
+"""Email replies: read from an IMAP mailbox, parsed purely, applied or quarantined."""

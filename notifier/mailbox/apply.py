@@ -1,0 +1,201 @@
+"""What a parsed reply becomes: a submission for the deadline its token names, when the
+sender is a focal point of that unit; otherwise quarantine for the coordinator, with the
+reason, the original kept, never applied."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from deadlines.model import Role
+from notifier import inbound, notices, tokens
+from notifier.delivery import Store
+from notifier.inbound import Engine
+from notifier.mailbox.parse import Reply
+from notifier.render import text
+from store.enums import InboundChannel, InboundOutcome
+from store.evidence import EvidenceStore, StoredFile, TooLarge
+from store.models import Calendar, Cycle, Obligation, Person, Unit, UnitContact, UnitDeadline
+from workflows.types import EvidenceRef, SubmitRequest
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    deadline_id: int
+    workflow_id: str
+    calendar_key: str
+    obligation_key: str
+    unit_name: str
+    obligation_name: str
+    period_label: str
+    focal_points: dict[str, tuple[int, str]]
+    """Email (lower case) -> (person id, person key) of the unit's focal points."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    outcome: InboundOutcome
+    reason: str
+    target: Target | None = None
+    person: tuple[int, str] | None = None
+
+
+def find_target(store: Store, secret: str, token: str) -> Target | None:
+    """The deadline whose token this is (tokens are HMACs: compared, never reversed)."""
+    with store.read() as session:
+        rows = session.execute(sa.select(UnitDeadline.id, UnitDeadline.workflow_id)).all()
+        match = next(
+            (r for r in rows if tokens.deadline_token(secret, r.workflow_id) == token), None
+        )
+        if match is None:
+            return None
+        deadline = session.get(UnitDeadline, match.id)
+        assert deadline is not None
+        unit: Unit = deadline.unit
+        cycle: Cycle = deadline.cycle
+        obligation: Obligation = cycle.obligation
+        calendar_key = session.scalar(
+            sa.select(Calendar.key).where(Calendar.id == obligation.calendar_id)
+        )
+        focal = session.execute(
+            sa.select(Person.email, Person.id, Person.key)
+            .join(UnitContact, UnitContact.person_id == Person.id)
+            .where(
+                UnitContact.unit_id == unit.id,
+                UnitContact.role == Role.FOCAL_POINT,
+                Person.removed_at.is_(None),
+            )
+        ).all()
+        frozen = (cycle.snapshot or {}).get("cycle") or {}
+        return Target(
+            deadline_id=deadline.id,
+            workflow_id=deadline.workflow_id,
+            calendar_key=str(calendar_key),
+            obligation_key=obligation.key,
+            unit_name=unit.name,
+            obligation_name=frozen.get("obligation_name") or obligation.name,
+            period_label=frozen.get("period_label") or cycle.period,
+            focal_points={e.lower(): (pid, key) for e, pid, key in focal if e},
+        )
+
+
+def judge(reply: Reply, target: Target | None) -> Verdict:
+    """Pure: apply or quarantine, and why (in the coordinators' Vietnamese)."""
+    quarantine = InboundOutcome.QUARANTINED
+    if reply.automatic:
+        return Verdict(quarantine, text("vi", "reason_auto_reply"), target)
+    if reply.token is None:
+        return Verdict(quarantine, text("vi", "reason_no_token"))
+    if target is None:
+        return Verdict(quarantine, text("vi", "reason_unknown_token"))
+    person = target.focal_points.get(reply.sender)
+    if person is None:
+        return Verdict(quarantine, text("vi", "reason_not_contact"), target)
+    return Verdict(InboundOutcome.APPLIED, "", target, person)
+
+
+class ReplyHandler:
+    def __init__(self, store: Store, engine: Engine, evidence: EvidenceStore, secret: str) -> None:
+        self.store = store
+        self.engine = engine
+        self.evidence = evidence
+        self.secret = secret
+
+    async def handle(self, raw: bytes, reply: Reply) -> InboundOutcome | None:
+        """Apply or quarantine one reply; None when the engine was unreachable (the
+        message stays unread and is tried again at the next poll)."""
+        if inbound.seen(self.store, InboundChannel.EMAIL, reply.ref):
+            return InboundOutcome.APPLIED  # processed before: only mark it read
+        target = find_target(self.store, self.secret, reply.token) if reply.token else None
+        verdict = judge(reply, target)
+        if verdict.outcome is InboundOutcome.APPLIED:
+            assert verdict.target is not None and verdict.person is not None
+            try:
+                stored = [
+                    self.evidence.put(p.data, p.file_name, p.content_type)
+                    for p in reply.attachments
+                ]
+            except TooLarge:
+                verdict = Verdict(
+                    InboundOutcome.QUARANTINED, text("vi", "reason_too_large"), target
+                )
+            else:
+                result = await self._submit(reply, verdict, stored)
+                if result is None:
+                    return None
+                if not result.ok:
+                    verdict = Verdict(
+                        InboundOutcome.QUARANTINED,
+                        text("vi", "reason_refused", reason=result.message),
+                        target,
+                        verdict.person,
+                    )
+        if verdict.outcome is InboundOutcome.QUARANTINED:
+            self._quarantine(raw, reply, verdict)
+        else:
+            self._record(reply, verdict, "")
+        return verdict.outcome
+
+    async def _submit(
+        self, reply: Reply, verdict: Verdict, stored: list[StoredFile]
+    ) -> inbound.Result | None:
+        assert verdict.target is not None and verdict.person is not None
+        request_id = "mail:" + hashlib.sha256(reply.ref.encode()).hexdigest()[:32]
+        req = SubmitRequest(
+            request_id,
+            verdict.person[1],
+            "email",
+            document_number=reply.document_number,
+            note=reply.body[:500] or None,
+            evidence=[
+                EvidenceRef(s.file_name, s.sha256, s.size, s.content_type, s.storage_path)
+                for s in stored
+            ],
+        )
+        try:
+            return await self.engine.update(verdict.target.workflow_id, "submit", req)
+        except inbound.EngineUnavailable as exc:
+            log.warning("reply %s left unread: temporal unavailable (%s)", reply.ref, exc)
+            return None
+
+    def _record(self, reply: Reply, verdict: Verdict, reason: str) -> None:
+        inbound.record(
+            self.store,
+            channel=InboundChannel.EMAIL,
+            sender=reply.sender,
+            raw_ref=reply.ref,
+            outcome=verdict.outcome,
+            reason=reason or None,
+            person_id=verdict.person[0] if verdict.person else None,
+            deadline_id=verdict.target.deadline_id if verdict.target else None,
+        )
+
+    def _quarantine(self, raw: bytes, reply: Reply, verdict: Verdict) -> None:
+        original = self.evidence.put(raw, "reply.eml", "message/rfc822", kind="inbound")
+        reason = f"{verdict.reason} — bản gốc: {original.storage_path}"
+        self._record(reply, verdict, reason)
+        target = verdict.target
+        if target is None or reply.automatic:  # listed for the coordinator; no message
+            log.info("reply %s from %s quarantined: %s", reply.ref, reply.sender, verdict.reason)
+            return
+        with self.store.write() as session:
+            notices.quarantined(
+                session,
+                workflow_id=target.workflow_id,
+                calendar_key=target.calendar_key,
+                payload={
+                    "obligation": target.obligation_key,
+                    "obligation_name": target.obligation_name,
+                    "period_label": target.period_label,
+                    "unit_name": target.unit_name,
+                },
+                sender=reply.sender,
+                subject=reply.subject,
+                reason=verdict.reason,
+                ref=hashlib.sha256(reply.ref.encode()).hexdigest()[:16],
+            )
