@@ -232,8 +232,8 @@ def matrix_cells(
                 UnitDeadline.extended_until,
                 UnitDeadline.submitted_at,
             ).where(UnitDeadline.cycle_id.in_(cycle_ids), scope.units_clause(UnitDeadline.unit_id))
-        ).tuples()
-    )
+        )
+    )  # type: ignore[arg-type]
 
 
 def matrix(

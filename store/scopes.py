@@ -8,6 +8,7 @@ ids back and forth as bound parameters.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -15,6 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from store.models import Calendar, Unit
+
+_names = itertools.count()
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +35,8 @@ class Scope:
         """A condition true when `column` (a unit id) lies in this scope."""
         if self.root_unit_id is None:
             return sa.true()
-        tree = sa.select(Unit.id).where(Unit.id == self.root_unit_id).cte("scope", recursive=True)
+        name = f"scope_{next(_names)}"  # one query may restrict several columns
+        tree = sa.select(Unit.id).where(Unit.id == self.root_unit_id).cte(name, recursive=True)
         tree = tree.union_all(sa.select(Unit.id).where(Unit.parent_id == tree.c.id))
         return column.in_(sa.select(tree.c.id))
 

@@ -207,7 +207,7 @@ def _people_names(session: Session, unit_id: int) -> dict[str, str]:
         .join(Unit, Unit.calendar_id == Person.calendar_id)
         .where(Unit.id == unit_id)
     )
-    return {"system": "hệ thống", **dict(rows.tuples())}
+    return {"system": "hệ thống", **{key: name for key, name in rows}}
 
 
 def extension_history(session: Session, unit_id: int) -> list[ExtensionRequest]:

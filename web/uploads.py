@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import UploadFile
+from starlette.datastructures import UploadFile
 
 from store.evidence import EvidenceStore, StoredFile, safe_name
 

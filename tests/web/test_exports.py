@@ -1,0 +1,89 @@
+"""Every table page exports as CSV and XLSX, and the files read back to the same figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import openpyxl
+import pytest
+
+from tests.web.conftest import Site
+from tests.web.factory import XSS
+from web.tables import Percent, Table, to_csv, to_xlsx
+
+PAGES = [
+    "/?year=2025",
+    "/matrix?year=2025",
+    "/chart",
+    "/plan?year=2025",
+    "/extensions",
+    "/outbox",
+    "/quarantine",
+]
+
+
+def _xlsx(content: bytes) -> list[list[object]]:
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    return [list(r) for r in sheet.iter_rows(values_only=True)]
+
+
+def _csv(content: bytes) -> list[list[str]]:
+    assert content.startswith("\ufeff".encode())  # Excel reads UTF-8 only with the BOM
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_table_exports_as_csv_and_xlsx(site: Site, page: str) -> None:
+    client = site.client("coordinator")
+    joiner = "&" if "?" in page else "?"
+    as_csv = client.get(f"{page}{joiner}format=csv")
+    as_xlsx = client.get(f"{page}{joiner}format=xlsx")
+    assert as_csv.status_code == as_xlsx.status_code == 200
+    assert "attachment" in as_csv.headers["content-disposition"]
+    assert as_xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    rows_csv, rows_xlsx = _csv(as_csv.content), _xlsx(as_xlsx.content)
+    assert len(rows_csv) == len(rows_xlsx) >= 2
+    assert rows_csv[0] == rows_xlsx[0]  # the same Vietnamese headers
+
+
+def test_the_overview_export_has_the_pages_figures(site: Site) -> None:
+    client = site.client("coordinator")
+    rows = _xlsx(client.get("/?year=2025&format=xlsx").content)
+    header, *body = rows
+    commune = next(r for r in body if r[0] == "Báo cáo 6 tháng cấp xã")
+    values = dict(zip(header, commune, strict=True))
+    assert (values["Phải nộp"], values["Đã nộp"], values["Đúng hạn"]) == (5, 3, 2)
+    assert values["Tỷ lệ báo cáo"] == pytest.approx(0.6)
+    csv_rows = _csv(client.get("/?year=2025&format=csv").content)
+    assert "60,0%" in next(r for r in csv_rows if r[0] == "Báo cáo 6 tháng cấp xã")
+
+
+def test_the_matrix_export_follows_the_filters_and_scope(site: Site) -> None:
+    rows = _xlsx(
+        site.client("coordinator").get("/matrix?year=2025&status=overdue&format=xlsx").content
+    )
+    assert {r[1] for r in rows[1:]} == {"UBND xã A2", XSS}  # the name exactly, as text
+    scoped = _xlsx(site.client("supervisor").get("/matrix?year=2025&format=xlsx").content)
+    assert {r[1] for r in scoped[1:]} == {"UBND huyện A", "UBND xã A1", "UBND xã A2", "UBND xã A3"}
+
+
+def test_the_unit_timeline_exports(site: Site) -> None:
+    client = site.client("coordinator")
+    unit = re.search(r'href="/units/(\d+)">UBND huyện B<', client.get("/matrix?year=2024").text)
+    rows = _csv(client.get(f"/units/{unit.group(1)}?format=csv").content)
+    assert rows[0][:3] == ["Thời điểm", "Nguồn", "Sự việc"]
+    assert any(r[2] == "Nộp báo cáo" and r[7] == "bao-cao-6-thang.pdf" for r in rows[1:])
+
+
+def test_spreadsheet_formulas_in_data_stay_text() -> None:
+    table = Table("thu", "Thử", ["Đơn vị", "Tỷ lệ"])
+    table.add('=HYPERLINK("https://evil.example","bấm")', Percent(0.5))
+    table.add("+1+1", Percent(None))
+    [_, first, second] = _xlsx(to_xlsx(table))
+    assert first[0] == '=HYPERLINK("https://evil.example","bấm")' and second[0] == "+1+1"
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(table))).active
+    assert sheet["A2"].data_type == "s"
+    rows = _csv(to_csv(table))
+    assert rows[1][0].startswith("'=") and rows[2][0] == "'+1+1" and rows[2][1] == "—"

@@ -1,0 +1,102 @@
+"""The submit page behind a signed link, on a recording gateway: what reaches the workflow,
+what is stored, and what the focal point reads."""
+
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+
+from store import db
+from store.enums import InboundChannel, InboundOutcome
+from store.models import InboundMessage
+from store.submit_links import make_token, read_token, submit_url
+from tests.web.conftest import Site
+from tests.web.factory import PDF
+from tests.web.support import csrf
+
+
+def _post(site: Site, token: str, data: dict[str, str], files: dict | None = None):  # type: ignore[no-untyped-def, type-arg]
+    client = site.client()
+    form = csrf(client, f"/nop/{token}")
+    return client.post(f"/nop/{token}", data={**data, "csrf_token": form}, files=files)
+
+
+def _inbound(site: Site) -> list[InboundMessage]:
+    engine = db.create_engine(site.settings.database_url)
+    try:
+        with db.session_factory(engine)() as session:
+            return list(
+                session.scalars(
+                    sa.select(InboundMessage).where(InboundMessage.channel == InboundChannel.WEB)
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+def test_a_file_reaches_the_workflow_stored_by_its_hash(site: Site) -> None:
+    wid = site.filled.deadlines[("bc-xa", "2025-H1", "xa-a2")]
+    token = make_token(site.settings.secret, wid, person="fp-xa-a2")
+    answer = _post(
+        site,
+        token,
+        {"document_number": "15/BC-UBND", "note": "Bản có chữ ký"},
+        {"file": ("Báo cáo 6 tháng.pdf", PDF, "application/pdf")},
+    )
+    assert answer.status_code == 200 and "Đã ghi nhận báo cáo" in answer.text
+    [(name, workflow_id, submission)] = site.gateway.calls
+    assert (name, workflow_id) == ("submit", wid)
+    assert submission.by == "fp-xa-a2" and submission.channel == "web"
+    assert submission.document_number == "15/BC-UBND" and submission.note == "Bản có chữ ký"
+    [evidence] = submission.evidence
+    assert evidence.sha256 == hashlib.sha256(PDF).hexdigest()
+    assert (
+        evidence.file_name == "Báo cáo 6 tháng.pdf" and evidence.content_type == "application/pdf"
+    )
+    assert (site.settings.data_dir / evidence.storage_path).read_bytes() == PDF
+    [kept] = _inbound(site)
+    assert kept.outcome is InboundOutcome.APPLIED and kept.sender == "Đầu mối xa-a2"
+    assert kept.raw_ref == submission.request_id
+
+
+def test_the_same_form_sent_twice_is_one_request(site: Site) -> None:
+    wid = site.filled.deadlines[("bc-xa", "2025-H1", "xa-a2")]
+    token = make_token(site.settings.secret, wid)
+    first = _post(site, token, {"document_number": "15/BC-UBND"})
+    second = _post(site, token, {"document_number": "15/BC-UBND"})
+    assert first.status_code == second.status_code == 200
+    ids = {c[2].request_id for c in site.gateway.calls}
+    assert len(site.gateway.calls) == 2 and len(ids) == 1
+    assert "không ghi nhận lần hai" in second.text
+    assert len(_inbound(site)) == 1
+
+
+def test_nothing_to_submit_is_asked_again(site: Site) -> None:
+    token = make_token(site.settings.secret, site.filled.deadlines[("bc-xa", "2025-H1", "xa-a2")])
+    answer = _post(site, token, {"note": "quên tệp"})
+    assert answer.status_code == 400 and "Hãy chọn tệp báo cáo hoặc ghi số văn bản." in answer.text
+    assert "quên tệp" in answer.text  # what was typed is kept
+    assert site.gateway.calls == []
+
+
+def test_the_workflows_refusal_is_shown_and_kept(site: Site) -> None:
+    site.gateway.refuse = "báo cáo đã được ghi nhận; muốn nộp lại thì mở lại trước"
+    token = make_token(site.settings.secret, site.filled.deadlines[("bc-xa", "2025-H1", "xa-a2")])
+    answer = _post(site, token, {"document_number": "9/BC"})
+    assert answer.status_code == 409 and "muốn nộp lại thì mở lại trước" in answer.text
+    [kept] = _inbound(site)
+    assert kept.outcome is InboundOutcome.REFUSED and "mở lại" in (kept.reason or "")
+
+
+def test_a_settled_deadline_shows_no_form(site: Site) -> None:
+    token = make_token(site.settings.secret, site.filled.deadlines[("bc-xa", "2025-H1", "xa-a1")])
+    page = site.client().get(f"/nop/{token}").text
+    assert "Báo cáo đã được ghi nhận" in page and '<form method="post" enctype' not in page
+
+
+def test_links_for_emails_round_trip() -> None:
+    url = submit_url("https://hanchot.example/", "s" * 32, "deadline/c/o/2025-H1/u", person="p")
+    assert url.startswith("https://hanchot.example/nop/")
+    claim = read_token("s" * 32, url.rsplit("/", 1)[1])
+    assert (claim.workflow_id, claim.person) == ("deadline/c/o/2025-H1/u", "p")
