@@ -292,3 +292,33 @@ class Deliverer:
         if "not found" in lower:
             return say("vi", "disabled_chat_not_found", detail=exc.message)
         return say("vi", "disabled_blocked", detail=exc.message)
+
+
+SYSTEM_STEPS = ("notice:", "telegram-link:")
+"""Rows no workflow delivers: the notifier's own notices and link emails."""
+
+
+def sweepable(
+    store: Store, channels_here: list[Channel], grace: timedelta, limit: int = 200
+) -> list[int]:
+    """Pending rows for the sweep: system rows at once, any other row left pending past
+    `grace` (its workflow's delivery never came: a safety net, never a second sender,
+    since every send is claimed by compare-and-set)."""
+    if not channels_here:
+        return []
+    old = utcnow() - grace
+    system = sa.or_(*(OutboxMessage.step.startswith(prefix) for prefix in SYSTEM_STEPS))
+    with store.read() as session:
+        return list(
+            session.scalars(
+                sa.select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.channel.in_(channels_here),
+                    OutboxMessage.last_error.is_(None) | system,
+                    sa.or_(system, OutboxMessage.created_at < old),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            )
+        )

@@ -38,6 +38,7 @@ class Refusal(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Issued:
+    id: int
     code: str
     person: Person
     expires_at: datetime
@@ -78,17 +79,16 @@ def issue(
         .values(revoked_at=now)
     )
     code = new_code()
-    session.add(
-        LinkCode(
-            person_id=person.id,
-            code_sha256=code_hash(code),
-            created_at=now,
-            expires_at=now + ttl,
-            created_by=by,
-        )
+    row = LinkCode(
+        person_id=person.id,
+        code_sha256=code_hash(code),
+        created_at=now,
+        expires_at=now + ttl,
+        created_by=by,
     )
+    session.add(row)
     session.flush()
-    return Issued(code, person, now + ttl)
+    return Issued(row.id, code, person, now + ttl)
 
 
 def redeem(
