@@ -1,88 +1,66 @@
-"""Token buckets: a process-wide pace for a channel and for each of its addresses.
+"""The process-wide pace of a channel: a rate for the whole channel and one per address.
 
-Telegram allows about 30 messages per second per bot and 1 per second per chat; a 429
-answer names how long to wait (`retry_after`), which `hold` applies to the whole bucket
-so every sender in the process waits, not only the one that was told.
+Telegram allows about 30 messages per second per bot and 1 per second per chat. Each
+send is given a moment: the first free slot of the channel's grid (slots 1/30 s apart,
+one send each) at or after the moment its chat may be written to again (1 s after its
+previous send). So no two sends are closer than 1/30 s, no chat gets two within a
+second, and a chat waiting for its turn does not hold back the others. A 429 answer's
+`retry_after` is applied with `hold`, to one chat or to the whole channel.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 
 
-class TokenBucket:
-    def __init__(
-        self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.rate = rate
-        self.burst = burst
-        self._clock = clock
-        self._tokens = burst
-        self._stamp = clock()
-        self._held_until = 0.0
-
-    def _refill(self, now: float) -> None:
-        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-        self._stamp = now
-
-    def reserve(self) -> float:
-        """Take a token; return how long to wait before using it (0: now). Waiters are
-        served in the order they reserved, as the balance goes negative."""
-        now = self._clock()
-        self._refill(now)
-        self._tokens -= 1
-        wait = 0.0 if self._tokens >= 0 else -self._tokens / self.rate
-        return max(wait, self._held_until - now)
-
-    def hold(self, seconds: float) -> None:
-        """Nobody takes a token for `seconds` (the provider said so)."""
-        self._held_until = max(self._held_until, self._clock() + seconds)
-
-
 class Pacer:
-    """A global bucket and one bucket per key (chat), e.g. Pacer(30, 1) for Telegram."""
-
     def __init__(
         self,
         rate: float,
         per_key_rate: float,
         *,
-        burst: float | None = None,
-        per_key_burst: float = 1,
         max_keys: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.rate = rate
+        self.per_key_rate = per_key_rate
         self._clock = clock
-        self._global = TokenBucket(rate, burst or rate, clock) if rate > 0 else None
-        self._per_key_rate = per_key_rate
-        self._per_key_burst = per_key_burst
-        self._keys: OrderedDict[str, TokenBucket] = OrderedDict()
+        self._taken: set[int] = set()
+        self._next_by_key: OrderedDict[str, float] = OrderedDict()
         self._max_keys = max_keys
+        self._held_until = 0.0
 
-    def _bucket(self, key: str) -> TokenBucket | None:
-        if self._per_key_rate <= 0:
-            return None
-        bucket = self._keys.get(key)
-        if bucket is None:
-            bucket = TokenBucket(self._per_key_rate, self._per_key_burst, self._clock)
-            self._keys[key] = bucket
-            while len(self._keys) > self._max_keys:  # forget the least recently used
-                self._keys.popitem(last=False)
-        else:
-            self._keys.move_to_end(key)
-        return bucket
+    def _slot(self, earliest: float) -> float:
+        """The first free slot of the grid at or after `earliest`, now taken."""
+        if self.rate <= 0:
+            return earliest
+        index = math.ceil(earliest * self.rate - 1e-9)
+        while index in self._taken:
+            index += 1
+        self._taken.add(index)
+        return index / self.rate
+
+    def _forget(self, now: float) -> None:
+        if self.rate > 0 and len(self._taken) > 4 * self.rate:
+            past = math.floor(now * self.rate) - 1
+            self._taken = {i for i in self._taken if i >= past}
+        while len(self._next_by_key) > self._max_keys:
+            self._next_by_key.popitem(last=False)
 
     def delay(self, key: str) -> float:
-        """Reserve a slot for one send to `key`; the seconds to wait before it."""
-        waits = [0.0]
-        if (bucket := self._bucket(key)) is not None:
-            waits.append(bucket.reserve())
-        if self._global is not None:
-            waits.append(self._global.reserve())
-        return max(waits)
+        """Reserve the moment of one send to `key`; the seconds to wait for it."""
+        now = self._clock()
+        earliest = max(now, self._held_until, self._next_by_key.get(key, now))
+        at = self._slot(earliest)
+        if self.per_key_rate > 0:
+            self._next_by_key[key] = at + 1 / self.per_key_rate
+            self._next_by_key.move_to_end(key)
+        self._forget(now)
+        return max(0.0, at - now)
 
     async def wait(self, key: str) -> None:
         delay = self.delay(key)
@@ -90,8 +68,9 @@ class Pacer:
             await asyncio.sleep(delay)
 
     def hold(self, seconds: float, key: str | None = None) -> None:
-        """After a 429: hold `key`'s bucket, or the whole channel when no key is given."""
-        if key is not None and (bucket := self._bucket(key)) is not None:
-            bucket.hold(seconds)
-        elif self._global is not None:
-            self._global.hold(seconds)
+        """The provider said to wait: nothing to `key` (or nothing at all) for `seconds`."""
+        until = self._clock() + seconds
+        if key is None:
+            self._held_until = max(self._held_until, until)
+        else:
+            self._next_by_key[key] = max(self._next_by_key.get(key, 0.0), until)

@@ -48,7 +48,9 @@ class FakeTelegram:
     """Two messages to one chat closer than this get a 429 (Telegram's 1/s, with slack
     for the network)."""
     global_per_window: int = 30
-    global_window: float = 0.9
+    global_window: float = 0.75
+    """More than 30 sends within this window get a 429: Telegram's ~30/s, with slack for
+    arrival jitter here (the server is a thread sharing the client's interpreter)."""
     sent: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     answers: list[dict[str, Any]] = field(default_factory=list)
@@ -78,7 +80,10 @@ class FakeTelegram:
         class Handler(_Handler):
             api = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256  # a burst must not be reset by a short backlog
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
