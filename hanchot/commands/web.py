@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Annotated
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from web.accounts import NewAccount
+    from web.gateway import WorkflowGateway
 
 MSG = {
     "ready": "Bảng điều khiển: {url} (Temporal {address}). Nhấn Ctrl-C để dừng.",
@@ -61,6 +69,62 @@ def web(
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
     out.print(MSG["stopped"])
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    url: str
+    first_account: NewAccount | None
+    """The coordinator made on this start (print its password once), or None."""
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+@contextlib.asynccontextmanager
+async def embedded_dashboard(
+    gateway: WorkflowGateway,
+    database_url: str,
+    data_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> AsyncIterator[Dashboard]:
+    """The dashboard for `hanchot dev`: on the dev store, a first coordinator when there is
+    no account yet, served on `port` (or a free one when it is taken) in the running loop.
+
+    `gateway` is `hanchot.gateway.TemporalGateway(stack.client)`. The secret is the data
+    dir's `secret.key`, the one the notifier signs submit links with.
+    """
+    from store import db
+    from web.accounts import ensure_first_coordinator
+    from web.app import create_app
+    from web.server import serving
+    from web.settings import WebSettings
+
+    if not _port_free(host, port):
+        with socket.socket() as sock:
+            sock.bind((host, 0))
+            port = int(sock.getsockname()[1])
+    engine = db.create_engine(database_url)
+    try:
+        first = ensure_first_coordinator(engine)
+    finally:
+        engine.dispose()
+    settings = WebSettings.from_env(
+        database_url=database_url, data_dir=data_dir, public_url=f"http://{host}:{port}"
+    )
+    app = create_app(settings, gateway)
+    try:
+        async with serving(app, host, port) as url:
+            yield Dashboard(url, first)
+    finally:
+        app.state.hanchot.engine.dispose()
 
 
 def register(app: typer.Typer) -> None:

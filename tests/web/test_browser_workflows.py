@@ -29,6 +29,7 @@ from store.submit_links import make_token
 from tests.web.browser import ARGS, free_port, require_chromium, screenshot_path
 from tests.web.factory import PDF
 from tests.workflows.support import cycle_opened, dev_server, sqlite_store
+from web import gateway as gw
 from web.accounts import create_account
 from web.app import create_app
 from web.server import serving
@@ -203,3 +204,14 @@ async def test_submitting_through_the_link(
     await expect(page.locator("dl")).to_contain_text("UBND xã Số 2")  # its own deadline only
     await expect(page.locator("dl")).to_contain_text("Đang mở")
     await context.close()
+
+
+async def test_a_workflows_refusal_comes_back_in_words(engine: Engine) -> None:
+    gateway = TemporalGateway(engine.client)
+    nothing_pending = gw.Decision("web-ext-none", "web:x", approve=True)
+    with pytest.raises(gw.GatewayRefused, match="không có đề nghị gia hạn nào đang chờ"):
+        await gateway.decide_extension(engine.deadline("xa-2"), nothing_pending)
+    with pytest.raises(gw.GatewayRefused, match="không còn được theo dõi"):
+        await gateway.excuse(
+            f"deadline/e2e/khong-co/{engine.year}/xa-2", gw.Action("web-ex-1", "web:x", "lý do")
+        )
