@@ -87,3 +87,17 @@ def test_spreadsheet_formulas_in_data_stay_text() -> None:
     assert sheet["A2"].data_type == "s"
     rows = _csv(to_csv(table))
     assert rows[1][0].startswith("'=") and rows[2][0] == "'+1+1" and rows[2][1] == "—"
+
+
+def test_the_unit_deadlines_and_cycle_breakdowns_export(site: Site) -> None:
+    client = site.client("coordinator")
+    matrix = client.get("/matrix?year=2025").text
+    unit = re.search(r'href="/units/(\d+)">UBND xã A2<', matrix).group(1)
+    rows = _xlsx(client.get(f"/units/{unit}?table=deadlines&format=xlsx").content)
+    assert rows[0][:3] == ["Nghĩa vụ", "Kỳ", "Trạng thái"]
+    assert ["Báo cáo 6 tháng cấp xã", "6 tháng đầu năm 2025", "Quá hạn"] in [r[:3] for r in rows]
+    overview = client.get("/?year=2025").text
+    cycle = re.search(r'href="/cycles/(\d+)">Báo cáo 6 tháng cấp xã<', overview).group(1)
+    breakdown = _csv(client.get(f"/cycles/{cycle}?format=csv").content)
+    assert breakdown[1][:3] == ["Toàn kỳ", "", "5"]
+    assert ["commune", "Loại đơn vị", "5"] == breakdown[2][:3]

@@ -6,7 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from deadlines.expected import Rates
 from store import dashboard
+from store.models import Cycle, Obligation
 from store.scopes import unit_tree
 from store.web_users import SessionUser
 from web.chart import chart_of
@@ -18,7 +20,7 @@ router = APIRouter()
 VIEW = Depends(require("view"))
 
 
-def _rates_row(rates: dashboard.Rates) -> list[Value]:
+def _rates_row(rates: Rates) -> list[Value]:
     return [
         rates.expected,
         rates.submitted,
@@ -81,7 +83,7 @@ def overview(
     )
 
 
-def sum_rates(rows: list[dashboard.CycleSummary]) -> dashboard.Rates | None:
+def sum_rates(rows: list[dashboard.CycleSummary]) -> Rates | None:
     if not rows:
         return None
     total = rows[0].rates
@@ -99,12 +101,11 @@ def cycle_page(
     format: str | None = None,
     user: SessionUser = VIEW,
 ) -> Response:
-    from store.models import Cycle, Obligation
-
     found = session.get(Cycle, cycle_id)
-    if found is None:
+    obligation = session.get(Obligation, found.obligation_id) if found is not None else None
+    if obligation is None:
         raise NotFound
-    calendar_id = session.get(Obligation, found.obligation_id).calendar_id  # type: ignore[union-attr]
+    calendar_id = obligation.calendar_id
     if not scope.allows_calendar(calendar_id):
         raise NotFound
     info = dashboard.cycles_of(session, calendar_id, cycle_id=cycle_id)[0]
@@ -121,6 +122,7 @@ def cycle_page(
             f"{info.period_label}",
             ["Nhóm", "Theo", *RATE_HEADERS],
         )
+        t.add("Toàn kỳ", "", *_rates_row(rates))
         for b in kinds:
             t.add(b.label, "Loại đơn vị", *_rates_row(b.rates))
         for b in parents:

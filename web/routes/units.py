@@ -17,6 +17,7 @@ from store.models import Unit
 from store.web_users import SessionUser
 from web import gateway as gw
 from web.deps import DB, NotFound, State, UserScope, actor, render, require
+from web.formatting import due_day
 from web.routes.common import export_or
 from web.tables import Table
 
@@ -46,12 +47,17 @@ def unit_page(
     scope: UserScope,
     unit_id: int,
     format: str | None = None,
+    table: str | None = None,
     msg: str | None = None,
     user: SessionUser = VIEW,
 ) -> Response:
     unit = _unit_in_scope(session, scope, unit_id)
     deadlines = unit_history.deadlines_of(session, unit_id)
     events = unit_history.timeline(session, unit_id)
+    if table == "deadlines":
+        return export_or(format, lambda: deadlines_table(unit.key, deadlines)) or render(
+            request, "error.html", 404, title="Không tìm thấy", message="Không có bảng này."
+        )
     return export_or(format, lambda: timeline_table(unit.key, events)) or render(
         request,
         "unit.html",
@@ -62,6 +68,25 @@ def unit_page(
         message=MESSAGES.get(msg or ""),
         error=None,
     )
+
+
+def deadlines_table(unit_key: str, deadlines: list[unit_history.DeadlineLine]) -> Table:
+    t = Table(
+        f"han-nop-{unit_key}",
+        "Hạn nộp",
+        ["Nghĩa vụ", "Kỳ", "Trạng thái", "Hạn cuối", "Gia hạn đến", "Nộp lúc", "Đã nhắc"],
+    )
+    for d in deadlines:
+        t.add(
+            d.obligation_name,
+            d.period_label,
+            d.status.label_vi(),
+            due_day(d.legal_end_at),
+            due_day(d.extended_until) if d.extended_until else None,
+            d.submitted_at,
+            d.reminders_sent,
+        )
+    return t
 
 
 def timeline_table(unit_key: str, events: list[unit_history.Event]) -> Table:
