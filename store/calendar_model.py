@@ -60,7 +60,7 @@ def from_json(kind: Any, value: Any) -> Any:
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(from_json(args[0], v) for v in value)
         return tuple(from_json(a, v) for a, v in zip(args, value, strict=True))
-    if dataclasses.is_dataclass(kind):
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)
         names = {f.name for f in dataclasses.fields(kind) if f.init}
         return kind(**{k: from_json(hints[k], v) for k, v in value.items() if k in names})

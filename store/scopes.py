@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from store.models import Calendar, Unit
 
@@ -31,7 +31,9 @@ class Scope:
     def everything(self) -> bool:
         return self.root_unit_id is None
 
-    def units_clause(self, column: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+    def units_clause(
+        self, column: sa.ColumnElement[int] | InstrumentedAttribute[int]
+    ) -> sa.ColumnElement[bool]:
         """A condition true when `column` (a unit id) lies in this scope."""
         if self.root_unit_id is None:
             return sa.true()
@@ -131,5 +133,7 @@ def unit_tree(session: Session, calendar_id: int, scope: Scope) -> UnitTree:
         nodes.append(UnitNode(uid, key, name, kind, parent_id, depth, removed))
         stack.extend((child, depth + 1) for child in reversed(children.get(uid, ())))
     kept = {n.id for n in nodes}
-    tree_children = {parent: kids for parent, kids in children.items() if parent in kept and kids}
-    return UnitTree(nodes, tree_children)  # type: ignore[arg-type]
+    tree_children: dict[int, list[int]] = {
+        parent: kids for parent, kids in children.items() if parent in kept and kids
+    }
+    return UnitTree(nodes, tree_children)

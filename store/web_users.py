@@ -163,10 +163,12 @@ def close_session(session: Session, token: str) -> None:
 
 
 def close_user_sessions(session: Session, user_id: int) -> int:
-    return session.execute(sa.delete(WebSession).where(WebSession.user_id == user_id)).rowcount
+    result = session.execute(sa.delete(WebSession).where(WebSession.user_id == user_id))
+    return int(getattr(result, "rowcount", 0))
 
 
 def purge_expired_sessions(session: Session, now: datetime | None = None) -> int:
-    return session.execute(
+    result = session.execute(
         sa.delete(WebSession).where(WebSession.expires_at <= (now or utcnow()))
-    ).rowcount
+    )
+    return int(getattr(result, "rowcount", 0))

@@ -16,6 +16,7 @@ from store.web_users import (
     login_failed,
     login_succeeded,
     open_session,
+    purge_expired_sessions,
     user_by_email,
 )
 from web.deps import State, render
@@ -60,6 +61,7 @@ def login(
                 user.password_hash = hash_password(password)
             login_succeeded(session, user, now)
             token = secrets.token_urlsafe(32)
+            purge_expired_sessions(session, now)  # housekeeping, in the login's transaction
             open_session(session, user, token, state.settings.session_lifetime, now)
             error = None
         else:
