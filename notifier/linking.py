@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
 from notifier.delivery import Deliverer, Store
 from notifier.email.transport import EmailChannel
 from notifier.registry import Registry
@@ -19,6 +22,7 @@ from notifier.settings import NotifierSettings
 from notifier.telegram.transport import make_bot
 from store import links, outbox
 from store.enums import Channel
+from store.models import OutboxMessage, Person
 
 
 class LinkError(Exception):
@@ -38,6 +42,18 @@ class IssuedLink:
     why: str = ""
 
 
+def _person(session: Session, ref: str) -> Person:
+    people = links.find_person(session, ref)
+    if not people:
+        raise LinkError("no_person", ref=ref)
+    if len(people) > 1:
+        names = ", ".join(sorted(p.calendar.key for p in people))
+        raise LinkError("ambiguous", ref=ref, calendars=names)
+    if not people[0].email:
+        raise LinkError("no_email", name=people[0].name)
+    return people[0]
+
+
 async def bot_username(settings: NotifierSettings) -> str:
     if settings.telegram.bot_username:
         return settings.telegram.bot_username
@@ -51,17 +67,11 @@ async def bot_username(settings: NotifierSettings) -> str:
 async def issue_link(
     store: Store, settings: NotifierSettings, ref: str, by: str, ttl: timedelta
 ) -> IssuedLink:
+    with store.read() as session:
+        _person(session, ref)  # say what is wrong with the person before anything else
     username = await bot_username(settings)
     with store.write() as session:
-        people = links.find_person(session, ref)
-        if not people:
-            raise LinkError("no_person", ref=ref)
-        if len(people) > 1:
-            names = ", ".join(sorted(p.calendar.key for p in people))
-            raise LinkError("ambiguous", ref=ref, calendars=names)
-        person = people[0]
-        if not person.email:
-            raise LinkError("no_email", name=person.name)
+        person = _person(session, ref)
         issued = links.issue(session, person, by, ttl)
         url = f"https://t.me/{username}?start={issued.code}"
         tz = person.calendar.timezone or DEFAULT_TZ
@@ -82,6 +92,14 @@ async def issue_link(
                 "expires_text": expires_text,
                 "expires_at": issued.expires_at.isoformat(),
             },
+        )
+        # The link is for the email channel only: a chat is what it is about to create.
+        session.execute(
+            sa.delete(OutboxMessage).where(
+                OutboxMessage.workflow_id == workflow_id,
+                OutboxMessage.step == step,
+                OutboxMessage.channel != Channel.EMAIL,
+            )
         )
         name, email, person_key = person.name, person.email, person.key
     if settings.smtp.embedded:

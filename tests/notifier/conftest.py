@@ -17,6 +17,7 @@ from notifier.telegram.transport import TelegramChannel
 from tests.fakes.smtp import FakeSMTP
 from tests.fakes.telegram_api import FakeTelegram
 from tests.notifier.world import World, make_world
+from tests.store.conftest import postgres_database  # noqa: F401  (a fixture, used by name)
 
 
 @pytest.fixture
@@ -37,9 +38,17 @@ def telegram() -> Iterator[FakeTelegram]:
         server.stop()
 
 
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+"""For `pytest.mark.parametrize("world", BACKENDS, indirect=True)`: SQLite by default."""
+
+
 @pytest.fixture
-def world(tmp_path: Path, smtp: FakeSMTP, telegram: FakeTelegram) -> World:
-    base = make_world(tmp_path)
+def world(
+    request: pytest.FixtureRequest, tmp_path: Path, smtp: FakeSMTP, telegram: FakeTelegram
+) -> Iterator[World]:
+    backend = getattr(request, "param", "sqlite")
+    url = None if backend == "sqlite" else str(request.getfixturevalue("postgres_database"))
+    base = make_world(tmp_path, url)
     settings = replace(
         base.settings,
         smtp=replace(base.settings.smtp, host="127.0.0.1", port=smtp.port, security="none"),
@@ -47,7 +56,10 @@ def world(tmp_path: Path, smtp: FakeSMTP, telegram: FakeTelegram) -> World:
             base.settings.telegram, token=Secret(telegram.token), api_base_url=telegram.base
         ),
     )
-    return replace(base, settings=settings)
+    try:
+        yield replace(base, settings=settings)
+    finally:
+        base.store.engine.dispose()  # before the database is dropped
 
 
 @pytest.fixture

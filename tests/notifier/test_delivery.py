@@ -18,9 +18,13 @@ from store.enums import Channel, OutboxStatus
 from store.models import AuditEntry
 from tests.fakes.smtp import FakeSMTP
 from tests.fakes.telegram_api import FakeTelegram
+from tests.notifier.conftest import BACKENDS
 from tests.notifier.world import World
 
 CHAT = "1001"
+
+# Claims and records are compare-and-set statements: prove them on both databases.
+pytestmark = pytest.mark.parametrize("world", BACKENDS, indirect=True)
 
 
 async def test_a_reminder_reaches_email_and_telegram_with_everything_it_carries(

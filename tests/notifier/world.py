@@ -13,7 +13,7 @@ from temporalio.converter import AdvancedJSONEncoder
 
 from activities.store_access import StoreAccess
 from notifier.settings import NotifierSettings, Secret, SmtpSettings, TelegramSettings
-from store import channels, deadlines_repo, outbox
+from store import channels, db, deadlines_repo, migrate, outbox
 from store.calendars import save_calendar
 from store.enums import Channel
 from store.models import OutboxMessage, Person, UnitDeadline
@@ -144,8 +144,13 @@ class World:
         return next(r for r in self.rows(workflow_id=wid, step=step) if r.channel is channel)
 
 
-def make_world(tmp: Path, **settings: Any) -> World:
-    store = sqlite_store(tmp)
+def make_world(tmp: Path, url: str | None = None, **settings: Any) -> World:
+    """A world on SQLite in `tmp`, or on the (empty) database at `url`."""
+    if url is None:
+        store = sqlite_store(tmp)
+    else:
+        migrate.upgrade(url)
+        store = StoreAccess(db.create_engine(url))
     calendar = make_calendar(YEAR)
     with store.write() as session:
         save_calendar(session, calendar, str(tmp / "test-cal.yaml"))
