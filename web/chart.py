@@ -13,7 +13,7 @@ from store.dashboard import Series
 from web.formatting import fmt_rate
 
 WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 12, 40
+LEFT, RIGHT, TOP, BOTTOM = 48, 40, 12, 40
 
 
 @dataclass(frozen=True, slots=True)
