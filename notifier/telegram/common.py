@@ -18,8 +18,9 @@ from notifier.render import language_of, text
 from notifier.settings import NotifierSettings
 from store import channels
 from store.enums import InboundChannel, InboundOutcome
-from store.evidence import EvidenceStore
+from store.evidence import EvidenceStore, StoredFile
 from store.models import Person
+from workflows.types import EvidenceRef, SubmitRequest
 
 log = logging.getLogger("notifier.telegram.bot")
 
@@ -132,3 +133,44 @@ class BotBase:
         return await self._apply(
             update, who, owed.workflow_id, name, arg, owed.deadline_id, owed.actor_id
         )
+
+    async def _submit(
+        self, update: Update, who: Who, owed: Owed, number: str | None, stored: StoredFile | None
+    ) -> None:
+        evidence = []
+        if stored is not None:
+            evidence.append(
+                EvidenceRef(
+                    stored.file_name,
+                    stored.sha256,
+                    stored.size,
+                    stored.content_type,
+                    stored.storage_path,
+                )
+            )
+        req = SubmitRequest(
+            f"tg:{update.update_id}",
+            owed.actor,
+            "telegram",
+            document_number=number,
+            evidence=evidence,
+        )
+        result = await self._act(update, who, owed, "submit", req)
+        if result is None or not result.ok:
+            return
+        lines = [text(who.lang, "received", what=html.escape(owed.label))]
+        if stored is not None:
+            lines.append(
+                text(
+                    who.lang,
+                    "receipt_file",
+                    name=html.escape(stored.file_name),
+                    size=stored.size,
+                    sha=stored.sha256,
+                )
+            )
+        if number:
+            lines.append(text(who.lang, "receipt_number", number=html.escape(number)))
+        if result.duplicate:
+            lines.append(text(who.lang, "already"))
+        await self._say(update, "\n".join(lines))

@@ -4,19 +4,17 @@ document number, the days and reason of an extension request."""
 from __future__ import annotations
 
 import asyncio
-import html
 import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from notifier.inbound import Owed
 from notifier.render import text
 from notifier.telegram.common import PENDING, UNASSIGNED, BotBase, Who, chat_data
 from notifier.telegram.keyboard import Action, encode
 from store.enums import InboundOutcome
 from store.evidence import StoredFile, TooLarge
-from workflows.types import EvidenceRef, ExtensionRequestInput, SubmitRequest
+from workflows.types import ExtensionRequestInput
 
 EXTENSION_RE = re.compile(r"^\s*(\d{1,3})\s*(?:ngày|ngay|days?)?\s*[:,.\-–]?\s*(.+)$", re.S | re.I)
 
@@ -119,44 +117,3 @@ class MessageHandlers(BotBase):
             ]
         )
         await self._say(update, text(who.lang, "which_deadline"), reply_markup=keyboard)
-
-    async def _submit(
-        self, update: Update, who: Who, owed: Owed, number: str | None, stored: StoredFile | None
-    ) -> None:
-        evidence = []
-        if stored is not None:
-            evidence.append(
-                EvidenceRef(
-                    stored.file_name,
-                    stored.sha256,
-                    stored.size,
-                    stored.content_type,
-                    stored.storage_path,
-                )
-            )
-        req = SubmitRequest(
-            f"tg:{update.update_id}",
-            owed.actor,
-            "telegram",
-            document_number=number,
-            evidence=evidence,
-        )
-        result = await self._act(update, who, owed, "submit", req)
-        if result is None or not result.ok:
-            return
-        lines = [text(who.lang, "received", what=html.escape(owed.label))]
-        if stored is not None:
-            lines.append(
-                text(
-                    who.lang,
-                    "receipt_file",
-                    name=html.escape(stored.file_name),
-                    size=stored.size,
-                    sha=stored.sha256,
-                )
-            )
-        if number:
-            lines.append(text(who.lang, "receipt_number", number=html.escape(number)))
-        if result.duplicate:
-            lines.append(text(who.lang, "already"))
-        await self._say(update, "\n".join(lines))
