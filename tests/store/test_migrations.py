@@ -21,14 +21,18 @@ TABLES = {
     "evidence",
     "extension_requests",
     "inbound_messages",
+    "link_codes",
     "obligations",
     "outbox",
     "people",
+    "person_channels",
     "submissions",
     "supervisors",
     "unit_contacts",
     "unit_deadlines",
     "units",
+    "web_sessions",
+    "web_users",
 }
 
 
