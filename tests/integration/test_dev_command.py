@@ -18,7 +18,10 @@ import pytest
 from typer.testing import CliRunner
 
 from hanchot.cli import app
+from store import migrate
 from tests.integration.test_dev_server import big_calendar
+from tests.workflows.support import dev_server
+from workflows.calendar_sync import SCHEDULE_ID
 
 pytestmark = pytest.mark.integration
 HANCHOT = str(Path(sys.executable).parent / "hanchot")
@@ -133,3 +136,33 @@ def test_dev_runs_takes_commands_stops_cleanly_and_resumes(tmp_path: Path) -> No
     finally:
         code = second.interrupt()
     assert code == 0 and not alive(second.server_pid)
+
+
+async def test_worker_command_serves_the_task_queue_and_stops_on_sigterm(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'hanchot.db'}"
+    migrate.upgrade(db_url)
+    async with dev_server() as env:
+        address = env.client.service_client.config.target_host
+        env_vars = {k: v for k, v in os.environ.items() if not k.startswith("HANCHOT_")}
+        env_vars |= {"HANCHOT_TEMPORAL_ADDRESS": address, "HANCHOT_DATABASE_URL": db_url}
+        proc = subprocess.Popen(
+            [HANCHOT, "worker"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env_vars,
+            text=True,
+            start_new_session=True,
+        )
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "Ctrl-C" in line:
+                break
+        description = await env.client.get_schedule_handle(SCHEDULE_ID).describe()
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    assert code == 0, "".join(lines)
+    assert f"Temporal {address}" in "".join(lines)
+    assert description.schedule.spec.time_zone_name == "Asia/Ho_Chi_Minh"
