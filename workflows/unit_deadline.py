@@ -48,7 +48,13 @@ class UnitDeadline(DeadlineCore):
     @workflow.run
     async def run(self, inp: UnitDeadlineInput) -> DeadlineState:
         self._status = self._derive()
-        await self._record("opened", details={"timeline_generation": 0})
+        # A cycle opened late (first deployment mid-period, a sync that was down) does not
+        # send a burst of reminders about dates already gone; escalations still go out.
+        self._pending, skipped = ds.reopen_pending(self._pending, workflow.now())
+        details: dict[str, Any] = {"timeline_generation": 0}
+        if skipped:
+            details["skipped"] = skipped
+        await self._record("opened", details=details)
         while self._close is None and workflow.now() < self._timeline.closes_at:
             await self._refresh_status()
             step = self._due_step()

@@ -7,6 +7,7 @@ real pure code. Every workflow has an execution timeout so a bug fails instead o
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -337,3 +338,35 @@ async def test_acknowledge_then_reopen_a_submission_resumes_the_reminders() -> N
     assert final.status == "missing" and final.submission is None
     events = [h.event for h in final.history]
     assert events.index("acknowledged") < events.index("submitted") < events.index("reopened")
+
+
+async def test_a_deadline_opened_late_skips_past_reminders_but_still_escalates() -> None:
+    rec = Recorder()
+    async with time_skipping() as env:
+        inp = unit_input(await env_year(env))
+        # Moved so that the workflow starts 12 hours after the legal end: every reminder's
+        # time is past, every escalation still ahead.
+        shift = await env.get_current_time() - inp.cycle.timeline.legal_end_at - timedelta(hours=12)
+        shifted = [replace(s, at=s.at + shift) for s in inp.cycle.timeline.steps]
+        timeline = replace(
+            inp.cycle.timeline,
+            steps=shifted,
+            legal_end_at=inp.cycle.timeline.legal_end_at + shift,
+            due_soon_at=inp.cycle.timeline.due_soon_at + shift,
+            closes_at=inp.cycle.timeline.closes_at + shift,
+        )
+        inp = replace(
+            inp, cycle=replace(inp.cycle, timeline=timeline, opens_at=inp.cycle.opens_at + shift)
+        )
+        async with worker(env.client, rec.all()) as queue:
+            handle = await start(env.client, queue, inp)
+            final = await handle.result()
+
+    opened = rec.kinds("opened")[0]
+    reminders = [s.key for s in shifted if s.kind == "remind"]
+    assert opened.entry.details["skipped"] == reminders
+    assert not rec.kinds("reminded")
+    assert [e.entry.details["step"] for e in rec.kinds("escalated")] == [
+        s.key for s in shifted if s.kind == "escalate"
+    ]
+    assert final.status == "missing"
