@@ -298,27 +298,62 @@ SYSTEM_STEPS = ("notice:", "telegram-link:")
 """Rows no workflow delivers: the notifier's own notices and link emails."""
 
 
+def retry_backoff(attempts: int) -> timedelta:
+    """How long a row that failed transiently waits before the sweep tries it again:
+    30 s, 1 min, 2 min, ... up to 1 h (the same curve as the delivery activity's retries)."""
+    return min(timedelta(seconds=30) * 2 ** max(attempts - 1, 0), timedelta(hours=1))
+
+
 def sweepable(
-    store: Store, channels_here: list[Channel], grace: timedelta, limit: int = 200
+    store: Store,
+    channels_here: list[Channel],
+    grace: timedelta,
+    limit: int = 200,
+    lease: timedelta = DEFAULT_LEASE,
 ) -> list[int]:
-    """Pending rows for the sweep: system rows at once, any other row left pending past
-    `grace` (its workflow's delivery never came: a safety net, never a second sender,
-    since every send is claimed by compare-and-set)."""
+    """Rows the sweep should deliver now, oldest first.
+
+    - pending rows older than `grace` (system rows at once): with a zero grace the sweep is
+      the outbox relay, the path by which workflow reminders reach their channel;
+    - pending rows that failed transiently, once their backoff has passed;
+    - rows left `sending` by a crashed process, once their lease has run out.
+    Never a second sender: every send is claimed by compare-and-set.
+    """
     if not channels_here:
         return []
-    old = utcnow() - grace
+    now = utcnow()
+    old = now - grace
     system = sa.or_(*(OutboxMessage.step.startswith(prefix) for prefix in SYSTEM_STEPS))
     with store.read() as session:
-        return list(
-            session.scalars(
-                sa.select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                    OutboxMessage.channel.in_(channels_here),
-                    OutboxMessage.last_error.is_(None) | system,
-                    sa.or_(system, OutboxMessage.created_at < old),
-                )
-                .order_by(OutboxMessage.id)
-                .limit(limit)
+        rows = session.execute(
+            sa.select(
+                OutboxMessage.id,
+                OutboxMessage.status,
+                OutboxMessage.attempts,
+                OutboxMessage.last_error,
+                OutboxMessage.updated_at,
             )
-        )
+            .where(
+                OutboxMessage.channel.in_(channels_here),
+                sa.or_(
+                    sa.and_(
+                        OutboxMessage.status == OutboxStatus.PENDING,
+                        sa.or_(system, OutboxMessage.created_at < old),
+                    ),
+                    sa.and_(
+                        OutboxMessage.status == OutboxStatus.SENDING,
+                        OutboxMessage.updated_at < now - lease,
+                    ),
+                ),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit * 4)
+        ).all()
+    due = [
+        r.id
+        for r in rows
+        if r.status != OutboxStatus.PENDING
+        or r.last_error is None
+        or r.updated_at + retry_backoff(r.attempts) <= now
+    ]
+    return due[:limit]
