@@ -1,9 +1,11 @@
-"""The embedded default on one machine: Temporal dev server, local SMTP server, store, worker.
+"""The embedded default on one machine: Temporal dev server, store, worker, notifier
+(with its local SMTP server) and the web dashboard.
 
 Everything lives under one data directory: the Temporal state file (`temporal.db`, so a
-second run resumes the same workflows), the SQLite store, and received mail (a Maildir).
-The dev server runs as a child process that dies with us even if we are killed (Linux
-parent-death signal); on Ctrl-C the worker stops first, then SMTP, then the server.
+second run resumes the same workflows), the SQLite store, received mail (a Maildir) and
+evidence files. The dev server runs as a child process that dies with us even if we are
+killed (Linux parent-death signal); on Ctrl-C the dashboard, notifier and worker stop
+first, then the server.
 """
 
 from __future__ import annotations
@@ -18,14 +20,17 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Mailbox
 from temporalio.client import Client
 
 from activities.store_access import StoreAccess
 from hanchot.binaries import temporal_cli
+from hanchot.commands.web import embedded_dashboard
+from hanchot.gateway import TemporalGateway
+from hanchot.notify import run_notifier
 from hanchot.schedules import ensure_calendar_sync
 from hanchot.worker import build_worker, store_access
+from notifier.settings import NotifierSettings
+from web.accounts import NewAccount
 
 READY_TIMEOUT_S = 60
 
@@ -40,6 +45,9 @@ class DevStack:
     client: Client
     store: StoreAccess
     server_pid: int
+    dashboard_url: str
+    first_account: NewAccount | None
+    """The coordinator account made on this start (its password is shown once)."""
 
 
 def free_port() -> int:
@@ -113,29 +121,34 @@ async def dev_stack(
 ) -> AsyncIterator[DevStack]:
     """Start everything, load the calendars with `load`, yield while the worker runs."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    port, ui_port, smtp_port = free_port(), free_port(), free_port()
+    port, ui_port = free_port(), free_port()
     server = start_temporal(data_dir, port, ui_port)
-    smtp = Controller(Mailbox(data_dir / "mail"), hostname="127.0.0.1", port=smtp_port)
     try:
         address = f"127.0.0.1:{port}"
         client = await connect(address, server)
-        smtp.start()
         store = store_access(database_url)
         load(store)
-        async with build_worker(client, task_queue, store, config_paths):
+        # No SMTP_HOST in the environment: the notifier starts its own local SMTP server
+        # and keeps every message in <data dir>/mail; Telegram stays in the outbox.
+        notifier_settings = NotifierSettings.from_env()
+        async with (
+            build_worker(client, task_queue, store, config_paths),
+            run_notifier(client, store, notifier_settings, task_queue) as notifier,
+            embedded_dashboard(TemporalGateway(client), database_url, data_dir) as dashboard,
+        ):
             schedule = await ensure_calendar_sync(client, task_queue)
             await schedule.trigger()  # open what is due now, not at 00:05
             yield DevStack(
                 data_dir,
                 address,
                 f"http://127.0.0.1:{ui_port}",
-                smtp_port,
+                notifier.settings.smtp.port,
                 database_url,
                 client,
                 store,
                 server.pid,
+                dashboard.url,
+                dashboard.first_account,
             )
     finally:
-        with contextlib.suppress(Exception):
-            smtp.stop()
         stop(server)

@@ -27,7 +27,11 @@ MSG = {
     "  Temporal: {address} (tiến trình {pid}) — giao diện: {ui}\n"
     "  SMTP cục bộ: 127.0.0.1:{smtp} — thư lưu trong {mail}\n"
     "  Cơ sở dữ liệu: {db}\n"
+    "  Bảng điều khiển: {web}\n"
+    "{account}"
     "Nhấn Ctrl-C để dừng tất cả.",
+    "first_account": "  Tài khoản điều phối đầu tiên: {email} / mật khẩu: {password}"
+    " (chỉ hiện một lần; đổi bằng hanchot user)\n",
     "loaded": "Đã nạp lịch {id}: {what}.",
     "stopped": "Đã dừng.",
     "err_connect": "lỗi: không kết nối được Temporal tại {address}: {detail}",
@@ -130,6 +134,14 @@ def dev(
                 smtp=stack.smtp_port,
                 mail=data / "mail",
                 db=db.masked(url),
+                web=stack.dashboard_url,
+                account=(
+                    MSG["first_account"].format(
+                        email=stack.first_account.email, password=stack.first_account.password
+                    )
+                    if stack.first_account
+                    else ""
+                ),
             )
             _out().print(Text(text))
             await until_stopped()
