@@ -1,0 +1,118 @@
+"""docker-compose.yml cannot run on the development machines (no Docker engine), so its
+promises are checked here: every hanchot service runs a command the CLI has, every
+variable it sets is one the settings read, and every image is pinned."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from ruamel.yaml import YAML
+
+from hanchot.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _compose() -> dict[str, Any]:
+    return YAML(typ="safe").load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+
+
+def _hanchot_services() -> dict[str, dict[str, Any]]:
+    return {n: s for n, s in _compose()["services"].items() if s.get("build") == "."}
+
+
+class RecordingEnv(dict[str, str]):
+    """An empty environment that remembers every variable asked of it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        self.asked.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> str:
+        self.asked.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self.asked.add(str(key))
+        return super().__contains__(key)
+
+
+def _variables_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    from hanchot.settings import Settings
+    from notifier.settings import NotifierSettings
+    from store import db
+    from web.settings import WebSettings
+
+    env = RecordingEnv()
+    env["HANCHOT_DATA_DIR"] = str(tmp_path)
+    monkeypatch.setattr(os, "environ", env)
+    Settings.from_env()
+    NotifierSettings.from_env(env)
+    WebSettings.from_env(env)
+    db.database_url()
+    return env.asked
+
+
+def test_every_image_is_pinned() -> None:
+    for name, service in _compose()["services"].items():
+        image = service.get("image", "")
+        assert image, f"{name} has no image"
+        repo, _, tag = image.rpartition(":")
+        assert repo and tag and tag != "latest", f"{name}: {image} is not pinned"
+        assert re.search(r"\d", tag), f"{name}: {image} has no version in its tag"
+
+
+def test_every_command_exists_in_the_cli() -> None:
+    group = typer.main.get_command(app)  # typer's own click: check by behaviour, not class
+    assert hasattr(group, "get_command")
+    services = _hanchot_services()
+    assert {"migrate", "worker", "notify", "bot", "web"} <= set(services)
+    for name, service in services.items():
+        args = list(service["command"])
+        ctx = group.make_context("hanchot", list(args), resilient_parsing=True)
+        command = group.get_command(ctx, args[0])
+        assert command is not None, f"{name}: hanchot {args[0]} does not exist"
+        if hasattr(command, "list_commands"):
+            assert command.get_command(ctx, args[1]) is not None, f"{name}: {args}"
+        else:
+            options = {o for p in command.params for o in getattr(p, "opts", [])}
+            for arg in args[1:]:
+                if arg.startswith("--"):
+                    assert arg in options, f"{name}: hanchot {args[0]} has no {arg}"
+
+
+def test_every_variable_set_is_read_by_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read = _variables_read(tmp_path, monkeypatch)
+    for name, service in _hanchot_services().items():
+        for var in service["environment"]:
+            assert var in read, f"{name} sets {var}, which no setting reads"
+
+
+def test_secrets_come_from_files_and_data_has_a_volume() -> None:
+    compose = _compose()
+    for name, service in _hanchot_services().items():
+        env = service["environment"]
+        assert not any(k.endswith(("PASSWORD", "TOKEN", "SECRET")) for k in env), name
+        for secret_file in [v for k, v in env.items() if k.endswith("_FILE")]:
+            secret = Path(secret_file).name
+            assert secret in service["secrets"], f"{name}: {secret} not mounted"
+            assert secret in compose["secrets"]
+        assert any(v.startswith("hanchot-data:/var/lib/hanchot") for v in service["volumes"])
+    assert "hanchot-data" in compose["volumes"]
+
+
+def test_health_checks_on_the_servers() -> None:
+    services = _compose()["services"]
+    for name in ("postgresql", "temporal", "mailpit", "web"):
+        assert services[name]["healthcheck"]["test"], name
