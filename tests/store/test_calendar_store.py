@@ -12,14 +12,20 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from store_factories import HOSTILE_NAME, MARKUP_NAME, calendar, open_deadline, replace_unit
-from store_factories import without_unit as drop_unit
 
 from config.loader import load_calendar
 from deadlines.model import Person, Role, Supervisor
 from store import models
 from store.calendars import save_calendar
 from store.changes import Action, Change, Entity, FieldChange
+from tests.store.store_factories import (
+    HOSTILE_NAME,
+    MARKUP_NAME,
+    calendar,
+    open_deadline,
+    replace_unit,
+)
+from tests.store.store_factories import without_unit as drop_unit
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "config" / "examples"
 T0 = datetime(2025, 1, 6, 1, 0, tzinfo=UTC)

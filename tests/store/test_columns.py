@@ -8,11 +8,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
-from store_factories import calendar, open_deadline
 
 from store import db, models
 from store.calendars import save_calendar
 from store.enums import Channel, DeadlineStatus, InboundChannel, InboundOutcome, OutboxStatus
+from tests.store.store_factories import calendar, open_deadline
 
 HANOI = timezone(timedelta(hours=7))
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from store_factories import HOSTILE_NAME
 from typer.testing import CliRunner, Result
 
 from hanchot.cli import app
 from store import db, migrate, models
+from tests.store.store_factories import HOSTILE_NAME
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "examples" / "bimson-2017.yaml"
 

@@ -8,11 +8,11 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from store_factories import calendar, open_deadline
 
 from store import db, migrate
 from store.base import Base
 from store.calendars import save_calendar
+from tests.store.store_factories import calendar, open_deadline
 
 TABLES = {
     "audit_log",

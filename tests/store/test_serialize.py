@@ -7,11 +7,11 @@ import json
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from store_factories import calendar
 
 from deadlines.model import DayMonth, PeriodKind
 from store.calendars import calendar_hash
 from store.serialize import canonical, digest, iso_duration, to_json
+from tests.store.store_factories import calendar
 
 
 @pytest.mark.parametrize(

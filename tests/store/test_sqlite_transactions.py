@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
-from store_factories import calendar
 
 from store import db, migrate, models
 from store.calendars import save_calendar
+from tests.store.store_factories import calendar
 
 
 @pytest.fixture
