@@ -12,6 +12,8 @@ from typing import Any
 
 from workflows.types import (
     CycleRef,
+    DigestRunInput,
+    DigestTarget,
     EvidenceRef,
     ExtensionRecord,
     HistoryEntry,
@@ -29,6 +31,8 @@ CLOSE_UNIT_BATCH = "close_unit_batch"
 FINISH_CYCLE = "finish_cycle"
 FIND_DUE_CYCLES = "find_due_cycles"
 START_CYCLES = "start_cycles"
+PLAN_DIGESTS = "plan_digests"
+BUILD_AND_ENQUEUE_DIGEST = "build_and_enqueue_digest"
 
 
 @dataclass
@@ -144,3 +148,31 @@ class DueCyclesInput:
 class StartCyclesInput:
     refs: list[CycleRef]
     task_queue: str
+
+
+@dataclass
+class DigestPlanInput:
+    """Which digests a schedule firing at `at` owes: working days, supervisors, period."""
+
+    at: datetime
+    run: DigestRunInput
+
+
+@dataclass
+class DigestPlan:
+    targets: list[DigestTarget] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DigestInput:
+    target: DigestTarget
+    at: datetime
+    """The schedule's firing time: days overdue are counted to its local date."""
+
+
+@dataclass
+class DigestOutcome:
+    overdue: int = 0
+    queued: int = 0
+    already: int = 0

@@ -14,14 +14,16 @@ from temporalio.worker import Worker
 from activities.calendars import CalendarFiles
 from activities.cycles import CycleActivities
 from activities.deadlines import DeadlineActivities
+from activities.digests import DigestActivities
 from activities.planning import PlanningActivities
 from activities.store_access import StoreAccess
 from store import db
 from workflows.calendar_sync import CalendarSync
 from workflows.cycle import Cycle
+from workflows.digest import Digest
 from workflows.unit_deadline import UnitDeadline
 
-WORKFLOWS = [UnitDeadline, Cycle, CalendarSync]
+WORKFLOWS = [UnitDeadline, Cycle, CalendarSync, Digest]
 
 
 def activities(
@@ -32,6 +34,7 @@ def activities(
         *DeadlineActivities(store).all(),
         *CycleActivities(store, client, calendars).all(),
         *PlanningActivities().all(),
+        *DigestActivities(store).all(),
     ]
 
 

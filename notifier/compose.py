@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from notifier import tokens
 from notifier.base import Attachment, Outgoing
+from notifier.digest import digest_xlsx, xlsx_name
 from notifier.email.message import sender_domain
 from notifier.ics import build_calendar, deadline_event
 from notifier.render import Context, render
@@ -20,6 +21,7 @@ from store.enums import Channel
 
 ICS_KINDS = ("reminder", "escalation", "extension_decided")
 BUTTON_KINDS = ("reminder", "escalation")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,12 +111,15 @@ def compose(settings: NotifierSettings, row: Row, now: datetime | None = None) -
     rendered = render(row.kind, row.payload, ctx)
     if row.channel is Channel.EMAIL:
         ics = _ics(row, url)
+        attachments = (ics,) if ics else ()
+        if row.kind == "digest" and row.payload.get("groups"):
+            attachments = (Attachment(xlsx_name(row.payload), XLSX, digest_xlsx(row.payload)),)
         return Outgoing(
             address=row.address,
             subject=rendered.subject,
             text=rendered.text,
             html=rendered.html,
-            attachments=(ics,) if ics else (),
+            attachments=attachments,
             message_id=tokens.message_id(row.key, sender_domain(settings.smtp.sender)),
             reference=reference,
             headers={"X-Hanchot-Ref": reference},

@@ -22,6 +22,7 @@ import jinja2
 from babel.dates import format_date, format_datetime
 
 from deadlines.plan import due_vi
+from notifier.digest import digest_facts
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LANGUAGES = ("vi", "en")
@@ -37,6 +38,7 @@ KINDS = (
     "link",
     "channel_disabled",
     "quarantined",
+    "digest",
 )
 
 
@@ -167,7 +169,16 @@ def render(kind: str, payload: dict[str, Any], ctx: Context) -> Rendered:
         raise ValueError(f"no template for notification kind {kind!r}")
     lang = language_of(ctx.language)
     template = _env().get_template(f"{lang}/{kind}.j2")
-    module = template.make_module(vars=facts(payload, ctx))
+    if kind == "digest":
+        variables = {
+            **digest_facts(payload, lang),
+            "person_name": ctx.person_name,
+            "language": lang,
+            "reference": ctx.reference,
+        }
+    else:
+        variables = facts(payload, ctx)
+    module = template.make_module(vars=variables)
     subject = " ".join(str(module.subject()).split())
     return Rendered(
         subject=subject,

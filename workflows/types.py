@@ -322,3 +322,38 @@ class SimulatedUnitInput:
     deadline_workflow_id: str
     submit_at: datetime
     by: str
+
+
+# --- supervisor digests --------------------------------------------------------------------
+
+
+@dataclass
+class DigestRunInput:
+    """One firing of a digest schedule: "daily" (working days) or "weekly"."""
+
+    kind: str = "daily"
+    calendar_ids: list[str] = field(default_factory=list)
+    """Empty means every calendar in the store."""
+    all_clear: list[str] = field(default_factory=list)
+    """Supervisors (person ids) who also want a message when nothing is overdue."""
+
+
+@dataclass
+class DigestTarget:
+    """One supervisor's digest of one period, as planned by the `plan_digests` activity."""
+
+    calendar_id: str
+    supervisor: str
+    period_key: str
+    """"2026-11-23" (daily) or "2026-W48" (weekly): part of the outbox step key."""
+    kind: str
+    all_clear: bool = False
+
+
+@dataclass
+class DigestRunResult:
+    period_keys: list[str] = field(default_factory=list)
+    queued: int = 0
+    already: int = 0
+    skipped: list[str] = field(default_factory=list)
+    """Calendars for which the day is not a working day (daily digests only)."""

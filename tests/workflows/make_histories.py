@@ -33,12 +33,15 @@ from tests.workflows.support import (
 )
 from workflows.calendar_sync import CalendarSync
 from workflows.cycle import Cycle
+from workflows.digest import Digest
 from workflows.simulated_unit import SIM_SUBMIT, SimulatedUnit
 from workflows.types import (
     ActorRequest,
     CloseRequest,
     CycleInput,
     CycleRef,
+    DigestRunInput,
+    DigestTarget,
     ExtensionDecision,
     ExtensionRequestInput,
     SimulatedUnitInput,
@@ -148,6 +151,20 @@ class CycleStubs:
     async def start(self, inp: act.StartCyclesInput) -> list[str]:
         return [r.workflow_id for r in inp.refs]
 
+    @activity.defn(name=act.PLAN_DIGESTS)
+    async def plan_digests(self, inp: act.DigestPlanInput) -> act.DigestPlan:
+        day = inp.at.date().isoformat()
+        return act.DigestPlan(
+            targets=[
+                DigestTarget("test-cal", "boss", day, inp.run.kind),
+                DigestTarget("test-cal", "head-a", day, inp.run.kind, all_clear=True),
+            ]
+        )
+
+    @activity.defn(name=act.BUILD_AND_ENQUEUE_DIGEST)
+    async def build_digest(self, inp: act.DigestInput) -> act.DigestOutcome:
+        return act.DigestOutcome(overdue=1, queued=1)
+
     @activity.defn(name=SIM_SUBMIT)
     async def submit(self, inp: SimulatedUnitInput) -> None:
         return None
@@ -161,6 +178,8 @@ class CycleStubs:
             self.due,
             self.start,
             self.submit,
+            self.plan_digests,
+            self.build_digest,
         ]
 
 
@@ -204,6 +223,18 @@ async def simulated_unit(env: WorkflowEnvironment, queue: str) -> WorkflowHandle
     return handle
 
 
+async def digest(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
+    handle = await env.client.start_workflow(
+        Digest.run,
+        DigestRunInput("daily", all_clear=["head-a"]),
+        id="digest-daily",
+        task_queue=queue,
+        execution_timeout=timedelta(hours=1),
+    )
+    await handle.result()
+    return handle
+
+
 SCENARIOS: dict[str, Scenario] = {
     "unit_deadline_extension": unit_extension,
     "unit_deadline_missing": unit_missing,
@@ -211,6 +242,7 @@ SCENARIOS: dict[str, Scenario] = {
     "cycle_closed_early": cycle_closed_early,
     "calendar_sync": calendar_sync,
     "simulated_unit": simulated_unit,
+    "digest": digest,
 }
 
 

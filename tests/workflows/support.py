@@ -34,11 +34,12 @@ from hanchot.binaries import temporal_cli, test_server
 from store import db, migrate
 from workflows.calendar_sync import CalendarSync
 from workflows.cycle import Cycle
+from workflows.digest import Digest
 from workflows.simulated_unit import SimulatedUnit
 from workflows.types import UnitDeadlineInput
 from workflows.unit_deadline import UnitDeadline
 
-WORKFLOWS = [UnitDeadline, Cycle, CalendarSync, SimulatedUnit]
+WORKFLOWS = [UnitDeadline, Cycle, CalendarSync, SimulatedUnit, Digest]
 
 CALENDAR_YAML = """\
 calendar: {{id: test-cal, name: Lịch thử nghiệm}}

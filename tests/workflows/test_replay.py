@@ -8,15 +8,18 @@ record the histories again with tests/workflows/make_histories.py.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from hanchot.worker import WORKFLOWS
 from tests.workflows.make_histories import HISTORIES, SCENARIOS
 from workflows.calendar_sync import CalendarSync
 from workflows.cycle import Cycle
+from workflows.digest import Digest
 from workflows.simulated_unit import SimulatedUnit
 from workflows.unit_deadline import UnitDeadline
 
@@ -28,6 +31,17 @@ def test_every_scenario_has_a_committed_history() -> None:
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
 async def test_history_replays_against_current_code(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
-    replayer = Replayer(workflows=[UnitDeadline, Cycle, CalendarSync, SimulatedUnit])
+    replayer = Replayer(workflows=[UnitDeadline, Cycle, CalendarSync, SimulatedUnit, Digest])
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
+
+
+def test_every_workflow_type_has_a_replay_history() -> None:
+    recorded = {
+        json.loads(p.read_text(encoding="utf-8"))["events"][0][
+            "workflowExecutionStartedEventAttributes"
+        ]["workflowType"]["name"]
+        for p in HISTORIES.glob("*.json")
+    }
+    names = {workflow.__temporal_workflow_definition.name for workflow in WORKFLOWS}  # type: ignore[attr-defined]
+    assert names <= recorded
