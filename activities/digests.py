@@ -9,7 +9,7 @@ fires twice, or a retried activity, queues nothing new.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -63,7 +63,10 @@ class DigestActivities:
                 if calendar is None:
                     continue
                 local = inp.at.astimezone(ZoneInfo(calendar.timezone))
-                if kind == "daily" and not _working(calendar, local):
+                if (
+                    sending_day(_work(calendar), local.date(), kind, inp.run.weekday)
+                    != local.date()
+                ):
                     plan.skipped.append(key)
                     continue
                 plan.targets.extend(
@@ -107,9 +110,22 @@ class DigestActivities:
         return [self.plan_digests, self.build_and_enqueue_digest]
 
 
-def _working(calendar: Calendar, local: datetime) -> bool:
-    work = WorkCalendar(
+def sending_day(work: WorkCalendar, today: date, kind: str, weekday: int = 0) -> date | None:
+    """The day a digest of `kind` goes out, as seen on `today`: a daily one today if it is
+    a working day; a weekly one on the first working day on or after `weekday` in today's
+    week. None: no sending day (a day off; a week off from `weekday` on)."""
+    if kind == "daily":
+        return today if work.is_working_day(today) else None
+    day = today - timedelta(days=today.weekday() - weekday)
+    while day.weekday() >= weekday and day.isocalendar()[:2] == today.isocalendar()[:2]:
+        if work.is_working_day(day):
+            return day
+        day += timedelta(days=1)
+    return None
+
+
+def _work(calendar: Calendar) -> WorkCalendar:
+    return WorkCalendar(
         from_json(tuple[dm.DayOff, ...], calendar.days_off),
         from_json(tuple[dm.DayOff, ...], calendar.working_saturdays),
     )
-    return work.is_working_day(local.date())

@@ -6,7 +6,8 @@ skipped, and a run missed while the server was down is caught up within a day.
 
 The supervisor digests have two more schedules, created alongside (see `DigestConfig`):
 daily at 08:00 (the Digest workflow skips days that are not working days for a calendar,
-so a working Saturday gets its digest and a holiday none) and weekly on Monday at 08:00.
+so a working Saturday gets its digest and a holiday none) and weekly on Monday at 08:00
+(on the first working day of the week from Monday on, when Monday is off).
 """
 
 from __future__ import annotations
@@ -136,12 +137,13 @@ def _weekly(text: str) -> tuple[int, int, int]:
 def digest_schedule(
     task_queue: str, kind: str, at: tuple[int, int], weekday: int | None, all_clear: list[str]
 ) -> Schedule:
-    # Temporal counts days of the week from Sunday = 0.
-    days = [ScheduleRange((weekday + 1) % 7)] if weekday is not None else []
+    # Weekly: every day from `weekday` to Sunday (the workflow sends on the first working
+    # one of them). Temporal counts days of the week from Sunday = 0.
+    days = [ScheduleRange((d + 1) % 7) for d in range(weekday, 7)] if weekday is not None else []
     return Schedule(
         action=ScheduleActionStartWorkflow(
             Digest.run,
-            DigestRunInput(kind=kind, all_clear=list(all_clear)),
+            DigestRunInput(kind=kind, all_clear=list(all_clear), weekday=weekday or 0),
             id=DAILY_WORKFLOW_ID if kind == "daily" else WEEKLY_WORKFLOW_ID,
             task_queue=task_queue,
             execution_timeout=timedelta(hours=2),

@@ -336,6 +336,9 @@ class DigestRunInput:
     """Empty means every calendar in the store."""
     all_clear: list[str] = field(default_factory=list)
     """Supervisors (person ids) who also want a message when nothing is overdue."""
+    weekday: int = 0
+    """Weekly only: the day it goes out (0 = Monday), or the first working day after it in
+    the same week when that day is off. The schedule fires daily from that day on."""
 
 
 @dataclass

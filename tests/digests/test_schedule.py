@@ -57,7 +57,9 @@ async def test_schedules_on_the_dev_server() -> None:
         [arg] = await env.client.data_converter.decode(action.args, [DigestRunInput])
         assert arg == DigestRunInput("daily", all_clear=["boss"])
         [weekly_cal] = (await weekly.describe()).schedule.spec.calendars
-        assert weekly_cal.day_of_week[0].start == 1  # Monday (Temporal: Sunday = 0)
+        # Monday to Sunday (Temporal counts from Sunday = 0): the workflow picks the first
+        # working day of them.
+        assert [r.start for r in weekly_cal.day_of_week] == [1, 2, 3, 4, 5, 6, 0]
         # Switched off: the weekly schedule goes away.
         handles = await ensure_digest_schedules(env.client, queue, DigestConfig(weekly=None))
         assert [h.id for h in handles] == [DAILY_SCHEDULE_ID]

@@ -102,19 +102,32 @@ async def test_daily_digest_reaches_the_right_supervisors_once(tmp_path: Path) -
         assert later.queued == 2
 
 
-async def test_no_daily_digest_on_a_day_off_but_the_weekly_one(tmp_path: Path) -> None:
+async def test_no_digest_on_a_day_off_and_the_weekly_one_once_a_week(tmp_path: Path) -> None:
     store = sqlite_store(tmp_path)
     async with time_skipping() as env, running(env, store) as queue:
-        sunday = next_day(await env.get_current_time(), working=False)
-        seed(store, tmp_path, legal_end=sunday - timedelta(days=5))
-        await sleep_until(env, sunday)
+        off = next_day(await env.get_current_time(), working=False)
+        seed(store, tmp_path, legal_end=off - timedelta(days=5))
+        await sleep_until(env, off)
         daily = await fire(env, queue, DigestRunInput("daily"))
         assert (daily.queued, daily.skipped) == (0, ["test-cal"])
-        weekly = await fire(env, queue, DigestRunInput("weekly"))
-        year, week, _ = sunday.isocalendar()
+        work = next_day(off, working=True)
+        # Weekly, due on the day off: it goes out on the first working day after it in that
+        # week, if any, so not today.
+        weekly = await fire(env, queue, DigestRunInput("weekly", weekday=off.weekday()))
+        assert (weekly.queued, weekly.skipped) == (0, ["test-cal"])
+        await sleep_until(env, work)
+        weekly = await fire(env, queue, DigestRunInput("weekly", weekday=work.weekday()))
+        year, week, _ = work.isocalendar()
         assert weekly.period_keys == [f"{year}-W{week:02d}"]
         assert weekly.queued == 2
         assert {r[2] for r in outbox(store)} == {f"digest:weekly:{year}-W{week:02d}"}
+        # The schedule fires again later that week: nothing more.
+        later = next_day(work, working=True)
+        if later.isocalendar()[:2] == (year, week):
+            await sleep_until(env, later)
+            again = await fire(env, queue, DigestRunInput("weekly", weekday=work.weekday()))
+            assert (again.queued, again.skipped) == (0, ["test-cal"])
+        assert len(outbox(store)) == 2
 
 
 async def test_nothing_overdue_nothing_sent_unless_all_clear_asked(tmp_path: Path) -> None:
