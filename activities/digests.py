@@ -85,7 +85,9 @@ class DigestActivities:
             try:
                 digest = digests.build_digest(session, t.calendar_id, t.supervisor, inp.at)
             except LookupError as exc:
-                raise ApplicationError(str(exc), non_retryable=True) from exc
+                # Left the calendar since the plan: nothing to send, the others still go.
+                activity.logger.warning("digest skipped: %s", exc)
+                return act.DigestOutcome()
             if not digest.overdue and not t.all_clear:
                 return act.DigestOutcome()
             payload = {

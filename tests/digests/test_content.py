@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from activities import contracts as act
+from activities.digests import DigestActivities
 from activities.store_access import StoreAccess
 from store import digests
 from tests.digests.seed import AS_OF, CAL, YEAR, seed
 from tests.workflows.support import sqlite_store
+from workflows.types import DigestTarget
 
 
 def seeded(tmp_path: Path, overdue: bool = True) -> StoreAccess:
@@ -67,3 +70,9 @@ def test_nothing_overdue_means_an_empty_digest(tmp_path: Path) -> None:
         digest = digests.build_digest(session, CAL, "boss", AS_OF)
     assert digest.overdue == 0
     assert digest.payload()["groups"] == []
+
+
+def test_a_supervisor_gone_since_the_plan_gets_nothing_and_fails_nothing(tmp_path: Path) -> None:
+    store = seeded(tmp_path)
+    target = DigestTarget(CAL, "nobody", f"{YEAR}-06-20", "daily")
+    assert DigestActivities(store)._build(act.DigestInput(target, AS_OF)) == act.DigestOutcome()
