@@ -4,7 +4,9 @@ Around a Temporal worker on the delivery task queue (`<queue>.notify`, see
 `hanchot.notify`), so that one process holds the Telegram pacer and the SMTP
 connections, it runs an APScheduler with two interval jobs: the sweep (the notifier's
 own notices and link emails, and any row its workflow never delivered) and, when IMAP
-is configured, the mailbox poller. Without SMTP settings it starts the embedded local SMTP server,
+is configured, the mailbox poller. The sweep's period and the lease of a `sending` claim
+come from the settings (HANCHOT_SWEEP_SECONDS, default 5; HANCHOT_DELIVERY_LEASE_SECONDS,
+default 180). Without SMTP settings it starts the embedded local SMTP server,
 whose Maildir keeps every message visible; without a Telegram token, Telegram
 messages stay in the outbox.
 """
@@ -59,7 +61,7 @@ class Running:
 
 async def sweep(deliverer: Deliverer, grace: timedelta = SWEEP_GRACE) -> int:
     here = [c.name for c in deliverer.registry]
-    ids = sweepable(deliverer.store, here, grace)
+    ids = sweepable(deliverer.store, here, grace, lease=deliverer.lease)
     sent = 0
     for row_id in ids:
         outcome = await deliverer.deliver(row_id)
@@ -73,7 +75,7 @@ async def _sweep_safely(deliverer: Deliverer) -> None:
     try:
         await sweep(deliverer)
     except Exception:
-        log.exception("outbox sweep failed; next one in %ds", SWEEP_SECONDS)
+        log.exception("outbox sweep failed; next one in %ds", deliverer.settings.sweep_seconds)
 
 
 @contextlib.asynccontextmanager
@@ -93,13 +95,15 @@ async def notifier_service(
     if not settings.telegram.enabled:
         log.info("no TELEGRAM_BOT_TOKEN: Telegram messages stay in the outbox")
     registry = build_registry(settings)
-    deliverer = Deliverer(store, registry, settings)
+    deliverer = Deliverer(
+        store, registry, settings, lease=timedelta(seconds=settings.delivery_lease_seconds)
+    )
     scheduler = AsyncIOScheduler(timezone="Asia/Ho_Chi_Minh")
     scheduler.add_job(
         _sweep_safely,
         "interval",
         args=[deliverer],
-        seconds=SWEEP_SECONDS,
+        seconds=settings.sweep_seconds,
         id="outbox-sweep",
         max_instances=1,
         coalesce=True,

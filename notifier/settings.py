@@ -19,6 +19,10 @@ IMAP_HOST, IMAP_PORT          mailbox read for replies (empty host: no poller)
 IMAP_SECURITY                 ssl | starttls | none (default ssl, none for loopback)
 IMAP_USER, IMAP_PASSWORD, IMAP_MAILBOX (default INBOX)
 IMAP_POLL_SECONDS             default 60
+HANCHOT_SWEEP_SECONDS         how often the outbox relay sweeps (default 5)
+HANCHOT_DELIVERY_LEASE_SECONDS how long a `sending` claim is honoured before a crashed
+                              send is claimed again (default 180; keep it longer than
+                              any one send, SMTP_TIMEOUT included)
 """
 
 from __future__ import annotations
@@ -148,6 +152,8 @@ class NotifierSettings:
     data_dir: Path = field(default_factory=db.data_dir)
     evidence_max_bytes: int = 20 * 1024 * 1024
     snooze_hours: int = 24
+    sweep_seconds: int = 5
+    delivery_lease_seconds: int = 180
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> NotifierSettings:
@@ -198,6 +204,8 @@ class NotifierSettings:
             evidence_max_bytes=_int(
                 env, "HANCHOT_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024, high=2**31
             ),
+            sweep_seconds=_int(env, "HANCHOT_SWEEP_SECONDS", 5, high=3600),
+            delivery_lease_seconds=_int(env, "HANCHOT_DELIVERY_LEASE_SECONDS", 180, high=86400),
         )
 
     def secrets(self) -> list[str]:
