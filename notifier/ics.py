@@ -1,18 +1,19 @@
 """iCalendar events for legal ends, so a deadline lands in the focal point's own calendar.
 
 The event runs on the legal-end day from the start of working hours to 24:00 local time
-(the legal end itself), in the calendar's time zone; icalendar adds the VTIMEZONE only on
-`add_missing_timezones()`, which `build_calendar` calls. The UID is derived from the
-cycle (and unit), so re-sending or re-importing updates the event instead of duplicating it.
+(the legal end itself), in the calendar's time zone, with its VTIMEZONE (built once per
+zone: deriving it is expensive). The UID is derived from the cycle (and unit), so
+re-sending or re-importing updates the event instead of duplicating it.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event
+from icalendar import Alarm, Calendar, Component, Event
 
 from deadlines.plan import due_vi, shift_reason
 from deadlines.timeline import CyclePlan
@@ -64,8 +65,22 @@ def build_calendar(events: Iterable[Event], name: str) -> bytes:
     cal.add("x-wr-calname", name)
     for event in events:
         cal.add_component(event)
-    cal.add_missing_timezones()
+    for tzid in sorted(cal.get_missing_tzids(), reverse=True):
+        cal.subcomponents.insert(0, _vtimezone(tzid))  # VTIMEZONE before the events using it
     return cal.to_ical()
+
+
+@functools.lru_cache(maxsize=16)
+def _vtimezone(tzid: str) -> Component:
+    """The VTIMEZONE for `tzid`, built once: icalendar derives it from the tz database
+    on every `add_missing_timezones()`, which was most of the CPU of sending an email."""
+    probe = Calendar()
+    event = Event()
+    event.add("dtstart", datetime(2025, 1, 1, tzinfo=ZoneInfo(tzid)))
+    probe.add_component(event)
+    probe.add_missing_timezones()
+    (component,) = probe.walk("VTIMEZONE")
+    return component
 
 
 def deadline_event(
