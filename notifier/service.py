@@ -35,7 +35,6 @@ from store.evidence import EvidenceStore
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 5
 SWEEP_GRACE = timedelta(0)
 """The sweep is the outbox relay: every few seconds it claims what is due and sends it.
 Workflows only write the outbox (in the same activity as their state change), so a
