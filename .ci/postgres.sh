@@ -48,6 +48,9 @@ if [ "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname = '$ROLE'")" != "1" 
 else
   psql_admin -c "ALTER ROLE \"$ROLE\" LOGIN CREATEDB PASSWORD '$PASSWORD'" >/dev/null
 fi
+# Tests drop their databases WITH (FORCE); an autovacuum worker has no role, and only
+# pg_signal_backend lets a non-superuser terminate it.
+psql_admin -c "GRANT pg_signal_backend TO \"$ROLE\"" >/dev/null
 if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'")" != "1" ]; then
   log "creating database $DATABASE"
   psql_admin -c "CREATE DATABASE \"$DATABASE\" OWNER \"$ROLE\" ENCODING 'UTF8' TEMPLATE template0" >&2
