@@ -28,12 +28,12 @@ HANCHOT_DELIVERY_LEASE_SECONDS how long a `sending` claim is honoured before a c
 from __future__ import annotations
 
 import os
-import secrets as _secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from store import db
+from store.secret_key import deployment_secret
 
 
 class SettingsError(ValueError):
@@ -221,19 +221,5 @@ def _smtp_port(host: str, security: str) -> int:
 
 
 def load_secret(data_dir: Path) -> str:
-    """The deployment's key in `<data dir>/secret.key`, created (0600) on first use, so
-    every process of one deployment (bot, notifier, web) signs and checks alike."""
-    path = data_dir / "secret.key"
-    try:
-        return path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        pass
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = _secrets.token_urlsafe(32)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: use theirs
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        out.write(key + "\n")
-    return key
+    """The deployment's key in `<data dir>/secret.key` (see store.secret_key)."""
+    return deployment_secret(data_dir)

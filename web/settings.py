@@ -12,7 +12,6 @@ HANCHOT_SESSION_HOURS                      how long a login lasts (default 12)
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,6 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from store import db
+from store.secret_key import deployment_secret
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
@@ -65,17 +65,4 @@ def read_secret(env: Mapping[str, str], data_dir: Path) -> str:
         return env["HANCHOT_SECRET"]
     if env.get("HANCHOT_SECRET_FILE"):
         return Path(env["HANCHOT_SECRET_FILE"]).read_text(encoding="utf-8").strip()
-    path = data_dir / "secret.key"
-    try:
-        return path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        pass
-    data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    key = secrets.token_urlsafe(32)
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        out.write(key + "\n")
-    return key
+    return deployment_secret(data_dir)
