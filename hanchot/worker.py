@@ -15,6 +15,7 @@ from activities.calendars import CalendarFiles
 from activities.cycles import CycleActivities
 from activities.deadlines import DeadlineActivities
 from activities.digests import DigestActivities
+from activities.failures import StoreErrors
 from activities.planning import PlanningActivities
 from activities.store_access import StoreAccess
 from store import db
@@ -56,4 +57,5 @@ def build_worker(
         max_concurrent_activities=64,
         max_concurrent_workflow_task_polls=8,
         max_concurrent_activity_task_polls=8,
+        interceptors=[StoreErrors()],
     )
