@@ -82,6 +82,13 @@ class InboundMessage(Base):
     reason: Mapped[str | None] = mapped_column(sa.Text)
     received_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    original_path: Mapped[str | None] = mapped_column(sa.String(512))
+    """The raw message under the data dir (`inbound/<sha[:2]>/<sha>`), when it was kept."""
+    resolved_at: Mapped[datetime | None]
+    """A quarantined reply a coordinator has dealt with; None while it waits."""
+    resolved_by: Mapped[str | None] = mapped_column(sa.String(255))
+    resolution: Mapped[str | None] = mapped_column(sa.Text)
+    """What was done, in Vietnamese: the submission recorded, or why it was dismissed."""
 
     person: Mapped[Person | None] = relationship()
     deadline: Mapped[UnitDeadline | None] = relationship()
