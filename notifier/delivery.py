@@ -12,21 +12,24 @@ credentials here: the row stays pending in the outbox); `unreachable` (no addres
 that channel, e.g. Telegram never linked); `skipped` (the channel was disabled for the
 person earlier); `disabled` (a permanent address error now: channel switched off,
 coordinators told); `failed` (permanent, not the address); `retry` (transient).
+Each outcome is counted (`notifier.metrics`) and logged with the row's workflow id, step,
+channel, outbox id and Message-ID as `extra` fields, which the JSON log format prints.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from notifier import notices
+from notifier import metrics, notices
 from notifier.base import NotConfigured, Outgoing, Sent, TransportError
 from notifier.compose import Row, compose
 from notifier.registry import Registry
@@ -59,6 +62,10 @@ class Outcome:
     message_id: str | None = None
     error: str | None = None
     retry_after: float | None = None
+    channel: str = ""
+    kind: str = ""
+    workflow_id: str = ""
+    step: str = ""
 
     @property
     def final(self) -> bool:
@@ -96,25 +103,45 @@ class Deliverer:
         return [await self.deliver(row_id) for row_id in ids]
 
     async def deliver(self, row_id: int) -> Outcome:
+        outcome = await self._deliver(row_id)
+        metrics.observe_delivery(outcome, log)
+        return outcome
+
+    async def _deliver(self, row_id: int) -> Outcome:
         claimed = await asyncio.to_thread(self._claim, row_id)
         if isinstance(claimed, Outcome):
             return claimed
         row = claimed
+        outcome = await self._send(row)
+        return replace(
+            outcome,
+            channel=row.channel.value,
+            kind=row.kind,
+            workflow_id=row.workflow_id,
+            step=row.step,
+        )
+
+    async def _send(self, row: Row) -> Outcome:
         try:
             message = compose(self.settings, row)
         except Exception as exc:  # a template bug: retrying renders the same error
             log.exception("rendering outbox row %d failed", row.id)
             return await asyncio.to_thread(self._failed, row, f"render: {exc}")
+        send_time = metrics.SEND_SECONDS.labels(row.channel.value)
+        started = time.perf_counter()
         try:
             sent = await self.registry.get(row.channel).send(message)
         except TransportError as exc:
+            send_time.observe(time.perf_counter() - started)
             return await asyncio.to_thread(self._record_error, row, message, exc)
-        except NotConfigured as exc:
+        except NotConfigured as exc:  # nothing was sent: not timed
             return await asyncio.to_thread(self._release, row, str(exc), "held")
         except Exception as exc:
+            send_time.observe(time.perf_counter() - started)
             error = TransportError(f"unexpected {type(exc).__name__}: {exc}")
             log.exception("sending outbox row %d failed", row.id)
             return await asyncio.to_thread(self._record_error, row, message, error)
+        send_time.observe(time.perf_counter() - started)
         return await asyncio.to_thread(self._record_sent, row, sent)
 
     # --- claim -----------------------------------------------------------------------
@@ -139,23 +166,24 @@ class Deliverer:
             row = session.get(OutboxMessage, row_id)
             if row is None:
                 return Outcome(row_id, "failed", error="no such outbox row")
+            tag = _tag(row)
             if row.status is OutboxStatus.SENT:
-                return Outcome(row_id, "already", message_id=row.message_id)
+                return Outcome(row_id, "already", message_id=row.message_id, **tag)
             if row.status in (OutboxStatus.FAILED, OutboxStatus.DISABLED):
-                return Outcome(row_id, "failed", error=row.last_error)
+                return Outcome(row_id, "failed", error=row.last_error, **tag)
             person = row.recipient
             if row.channel not in self.registry:
                 row.last_error = (
                     f"{row.channel.value} chưa được cấu hình: tin được giữ trong outbox"
                 )
-                return Outcome(row_id, "held", error=row.last_error)
+                return Outcome(row_id, "held", error=row.last_error, **tag)
             route = channels.route(session, person, row.channel)
             if route.address is None:
                 self._set(row, OutboxStatus.FAILED, route.disabled_reason)
-                return Outcome(row_id, "unreachable", error=route.disabled_reason)
+                return Outcome(row_id, "unreachable", error=route.disabled_reason, **tag)
             if route.disabled_reason is not None:
                 self._set(row, OutboxStatus.DISABLED, f"kênh đã tắt: {route.disabled_reason}")
-                return Outcome(row_id, "skipped", error=route.disabled_reason)
+                return Outcome(row_id, "skipped", error=route.disabled_reason, **tag)
             now = utcnow()
             claimed = session.execute(
                 sa.update(OutboxMessage)
@@ -179,13 +207,14 @@ class Deliverer:
             if not claimed:
                 session.refresh(row)
                 if row.status is OutboxStatus.SENT:
-                    return Outcome(row_id, "already", message_id=row.message_id)
+                    return Outcome(row_id, "already", message_id=row.message_id, **tag)
                 wait = (row.updated_at + self.lease - now).total_seconds()
                 return Outcome(
                     row_id,
                     "retry",
-                    error="being sent by another attempt",
+                    error=metrics.CONTENDED,
                     retry_after=max(1.0, wait),
+                    **tag,
                 )
             return Row(
                 id=row.id,
@@ -292,6 +321,16 @@ class Deliverer:
         if "not found" in lower:
             return say("vi", "disabled_chat_not_found", detail=exc.message)
         return say("vi", "disabled_blocked", detail=exc.message)
+
+
+def _tag(row: OutboxMessage) -> dict[str, Any]:
+    """What an outcome carries of its row, for the metrics and the log line."""
+    return {
+        "channel": row.channel.value,
+        "kind": str((row.payload or {}).get("kind", "")),
+        "workflow_id": row.workflow_id,
+        "step": row.step,
+    }
 
 
 SYSTEM_STEPS = ("notice:", "telegram-link:")

@@ -20,6 +20,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from deadlines.model import Role
+from notifier import metrics
 from notifier.delivery import Store
 from store.base import utcnow
 from store.enums import CycleStatus, DeadlineStatus, InboundChannel, InboundOutcome
@@ -185,8 +186,31 @@ def record(
     person_id: int | None = None,
     deadline_id: int | None = None,
     received_at: datetime | None = None,
+    reason_class: str | None = None,
 ) -> bool:
-    """Keep what came in and what became of it; False when it was already recorded."""
+    """Keep what came in and what became of it; False when it was already recorded.
+
+    Each new record is counted (`hanchot_inbound_replies_total`), its reason as a short
+    class: `reason_class` when the caller knows it, else derived from `reason`."""
+    recorded = _record(
+        store, channel, sender, raw_ref, outcome, reason, person_id, deadline_id, received_at
+    )
+    if recorded:
+        metrics.count_reply(channel.value, outcome.value, reason, reason_class)
+    return recorded
+
+
+def _record(
+    store: Store,
+    channel: InboundChannel,
+    sender: str,
+    raw_ref: str,
+    outcome: InboundOutcome,
+    reason: str | None,
+    person_id: int | None,
+    deadline_id: int | None,
+    received_at: datetime | None,
+) -> bool:
     with contextlib.suppress(IntegrityError), store.write() as session:
         exists = session.scalar(
             sa.select(InboundMessage.id).where(

@@ -43,6 +43,8 @@ class Verdict:
     reason: str
     target: Target | None = None
     person: tuple[int, str] | None = None
+    why: str = ""
+    """The reason's class for the metrics: auto_reply, no_token, unknown_token, ..."""
 
 
 def find_target(store: Store, secret: str, token: str) -> Target | None:
@@ -88,14 +90,14 @@ def judge(reply: Reply, target: Target | None) -> Verdict:
     """Pure: apply or quarantine, and why (in the coordinators' Vietnamese)."""
     quarantine = InboundOutcome.QUARANTINED
     if reply.automatic:
-        return Verdict(quarantine, text("vi", "reason_auto_reply"), target)
+        return Verdict(quarantine, text("vi", "reason_auto_reply"), target, why="auto_reply")
     if reply.token is None:
-        return Verdict(quarantine, text("vi", "reason_no_token"))
+        return Verdict(quarantine, text("vi", "reason_no_token"), why="no_token")
     if target is None:
-        return Verdict(quarantine, text("vi", "reason_unknown_token"))
+        return Verdict(quarantine, text("vi", "reason_unknown_token"), why="unknown_token")
     person = target.focal_points.get(reply.sender)
     if person is None:
-        return Verdict(quarantine, text("vi", "reason_not_contact"), target)
+        return Verdict(quarantine, text("vi", "reason_not_contact"), target, why="not_focal_point")
     return Verdict(InboundOutcome.APPLIED, "", target, person)
 
 
@@ -122,7 +124,10 @@ class ReplyHandler:
                 ]
             except TooLarge:
                 verdict = Verdict(
-                    InboundOutcome.QUARANTINED, text("vi", "reason_too_large"), target
+                    InboundOutcome.QUARANTINED,
+                    text("vi", "reason_too_large"),
+                    target,
+                    why="too_large",
                 )
             else:
                 result = await self._submit(reply, verdict, stored)
@@ -134,11 +139,26 @@ class ReplyHandler:
                         text("vi", "reason_refused", reason=result.message),
                         target,
                         verdict.person,
+                        why="refused",
                     )
         if verdict.outcome is InboundOutcome.QUARANTINED:
             self._quarantine(raw, reply, verdict)
         else:
             self._record(reply, verdict, "")
+        log.info(
+            "reply %s from %s %s%s",
+            reply.ref,
+            reply.sender,
+            verdict.outcome.value,
+            f": {verdict.reason}" if verdict.reason else "",
+            extra={
+                "workflow_id": verdict.target.workflow_id if verdict.target else None,
+                "channel": "email",
+                "message_id": reply.ref,
+                "outcome": verdict.outcome.value,
+                "reason": verdict.why or None,
+            },
+        )
         return verdict.outcome
 
     async def _submit(
@@ -173,6 +193,7 @@ class ReplyHandler:
             reason=reason or None,
             person_id=verdict.person[0] if verdict.person else None,
             deadline_id=verdict.target.deadline_id if verdict.target else None,
+            reason_class=verdict.why,
         )
 
     def _quarantine(self, raw: bytes, reply: Reply, verdict: Verdict) -> None:
@@ -181,7 +202,6 @@ class ReplyHandler:
         self._record(reply, verdict, reason)
         target = verdict.target
         if target is None or reply.automatic:  # listed for the coordinator; no message
-            log.info("reply %s from %s quarantined: %s", reply.ref, reply.sender, verdict.reason)
             return
         with self.store.write() as session:
             notices.quarantined(
