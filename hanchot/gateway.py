@@ -86,6 +86,7 @@ class TemporalGateway:
                 EvidenceRef(e.file_name, e.sha256, e.size, e.content_type, e.storage_path)
                 for e in submission.evidence
             ],
+            submitted_at=submission.submitted_at,
         )
         return await self._update(workflow_id, "submit", request)
 

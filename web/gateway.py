@@ -11,7 +11,7 @@ tests may pass a recording one. Every request carries a request id, so a form se
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 
@@ -34,6 +34,9 @@ class Submission:
     document_number: str | None = None
     note: str | None = None
     evidence: tuple[EvidenceFile, ...] = field(default_factory=tuple)
+    submitted_at: datetime | None = None
+    """When the report arrived, if before now (a paper copy a coordinator records later);
+    None: now. The workflow refuses an instant in the future."""
 
 
 @dataclass(frozen=True, slots=True)
