@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 
 from activities.store_access import StoreAccess
 from hanchot.binaries import temporal_cli
 from hanchot.commands.web import embedded_dashboard
 from hanchot.gateway import TemporalGateway
+from hanchot.logs import adopt_uvicorn
 from hanchot.notify import run_notifier
 from hanchot.schedules import ensure_calendar_sync
 from hanchot.worker import build_worker, store_access
@@ -87,14 +89,16 @@ def start_temporal(data_dir: Path, port: int, ui_port: int) -> subprocess.Popen[
     )
 
 
-async def connect(address: str, process: subprocess.Popen[bytes]) -> Client:
+async def connect(
+    address: str, process: subprocess.Popen[bytes], runtime: Runtime | None = None
+) -> Client:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + READY_TIMEOUT_S
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"temporal dev server exited with code {process.returncode}")
         try:
-            return await Client.connect(address)
+            return await Client.connect(address, runtime=runtime)
         except RuntimeError:
             if loop.time() > deadline:
                 raise
@@ -118,14 +122,16 @@ async def dev_stack(
     task_queue: str,
     database_url: str,
     load: Callable[[StoreAccess], None],
+    runtime: Runtime | None = None,
 ) -> AsyncIterator[DevStack]:
-    """Start everything, load the calendars with `load`, yield while the worker runs."""
+    """Start everything, load the calendars with `load`, yield while the worker runs.
+    `runtime`: a Temporal runtime serving the SDK's metrics (`hanchot.metrics`)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port, ui_port = free_port(), free_port()
     server = start_temporal(data_dir, port, ui_port)
     try:
         address = f"127.0.0.1:{port}"
-        client = await connect(address, server)
+        client = await connect(address, server, runtime)
         store = store_access(database_url)
         load(store)
         # No SMTP_HOST in the environment: the notifier starts its own local SMTP server
@@ -136,6 +142,7 @@ async def dev_stack(
             run_notifier(client, store, notifier_settings, task_queue) as notifier,
             embedded_dashboard(TemporalGateway(client), database_url, data_dir) as dashboard,
         ):
+            adopt_uvicorn()
             schedule = await ensure_calendar_sync(client, task_queue)
             await schedule.trigger()  # open what is due now, not at 00:05
             yield DevStack(

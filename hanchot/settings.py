@@ -5,7 +5,16 @@ HANCHOT_TEMPORAL_NAMESPACE (default "default")
 HANCHOT_TASK_QUEUE         (default "hanchot")
 HANCHOT_CONFIG             calendar files, separated by the OS path separator; empty means
                            the files the store remembers loading (`hanchot load`)
-The database is `HANCHOT_DATABASE_URL` / `HANCHOT_DATA_DIR` (see store.db).
+HANCHOT_METRICS_ADDRESS    host:port of the process's Prometheus endpoint (/metrics);
+                           empty: none (worker, notify, bot, dev)
+HANCHOT_TEMPORAL_METRICS_ADDRESS  host:port of the Temporal SDK's own Prometheus endpoint
+                           (worker, notify, dev); empty: none
+HANCHOT_LOG_FORMAT         text (default) | json: one object per line
+HANCHOT_LOG_LEVEL          debug | info | warning | error (default: info; warning for
+                           `hanchot dev`, whose console is a person's)
+The database is `HANCHOT_DATABASE_URL` / `HANCHOT_DATA_DIR` (see store.db). Values are
+checked where they are used (`hanchot.logs`, `hanchot.metrics`), so a command that does
+not log or serve metrics never fails on them.
 """
 
 from __future__ import annotations
@@ -23,6 +32,11 @@ class Settings:
     namespace: str = "default"
     task_queue: str = TASK_QUEUE
     config_paths: tuple[Path, ...] = field(default_factory=tuple)
+    metrics_address: str = ""
+    temporal_metrics_address: str = ""
+    log_format: str = "text"
+    log_level: str = ""
+    """Empty: the command's default."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -32,4 +46,10 @@ class Settings:
             namespace=os.environ.get("HANCHOT_TEMPORAL_NAMESPACE") or "default",
             task_queue=os.environ.get("HANCHOT_TASK_QUEUE") or TASK_QUEUE,
             config_paths=tuple(Path(p) for p in raw.split(os.pathsep) if p),
+            metrics_address=(os.environ.get("HANCHOT_METRICS_ADDRESS") or "").strip(),
+            temporal_metrics_address=(
+                os.environ.get("HANCHOT_TEMPORAL_METRICS_ADDRESS") or ""
+            ).strip(),
+            log_format=(os.environ.get("HANCHOT_LOG_FORMAT") or "text").strip().lower(),
+            log_level=(os.environ.get("HANCHOT_LOG_LEVEL") or "").strip().lower(),
         )

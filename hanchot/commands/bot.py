@@ -36,8 +36,9 @@ def bot(
     """Chạy bot Telegram: liên kết tài khoản, /status, nút Đã nộp / Xin gia hạn / Nhắc lại sau."""
     from temporalio.client import Client
 
+    from hanchot.commands._observe import serve_metrics, setup_logging
     from hanchot.commands.engine import until_stopped
-    from hanchot.commands.notify import _fail, _settings, setup_logging
+    from hanchot.commands.notify import _fail, _settings
     from hanchot.settings import Settings
     from hanchot.worker import store_access
     from notifier.inbound import Engine
@@ -51,7 +52,8 @@ def bot(
     if not host or not port.isdigit():
         raise _fail(MSG["bad_listen"], 2)
     engine = Settings.from_env()
-    setup_logging(settings.secrets())
+    setup_logging(engine, settings.secrets())
+    metrics = serve_metrics(engine)  # the Telegram replies counted by notifier.inbound
     log = logging.getLogger("hanchot.bot")
 
     async def run() -> None:
@@ -88,8 +90,12 @@ def bot(
             await app.stop()
         log.info("bot stopped")
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run())
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run())
+    finally:
+        if metrics is not None:
+            metrics.close()
     Console(highlight=False).print(MSG["stopped"])
 
 

@@ -10,8 +10,9 @@ import asyncio
 import contextlib
 import os
 import signal
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,6 +20,7 @@ from rich.text import Text
 
 if TYPE_CHECKING:
     from activities.store_access import StoreAccess
+    from hanchot.metrics import MetricsServer
 
 MSG = {
     "worker_ready": "hanchot worker đang chạy: Temporal {address}, hàng đợi {queue}. "
@@ -51,16 +53,22 @@ def worker(
     """Chạy worker: mọi workflow và activity của hanchot trên một hàng đợi Temporal."""
     from temporalio.client import Client
 
+    from hanchot.commands._observe import serve_metrics, setup_logging, temporal_runtime
     from hanchot.schedules import ensure_calendar_sync
     from hanchot.settings import Settings
     from hanchot.worker import build_worker, store_access
 
     settings = Settings.from_env()
     paths = list(config or settings.config_paths) or None
+    setup_logging(settings, [])
+    metrics = serve_metrics(settings)
+    runtime = temporal_runtime(settings)
 
     async def run() -> None:
         try:
-            client = await Client.connect(settings.temporal_address, namespace=settings.namespace)
+            client = await Client.connect(
+                settings.temporal_address, namespace=settings.namespace, runtime=runtime
+            )
         except RuntimeError as exc:
             msg = MSG["err_connect"].format(address=settings.temporal_address, detail=exc)
             Console(stderr=True).print(Text(msg, style="red"))
@@ -73,8 +81,16 @@ def worker(
             _out().print(Text(text))
             await until_stopped()
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run())
+    _run(run(), metrics)
+
+
+def _run(main: Coroutine[Any, Any, None], metrics: MetricsServer | None) -> None:
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(main)
+    finally:
+        if metrics is not None:
+            metrics.close()
     _out().print(MSG["stopped"])
 
 
@@ -111,6 +127,10 @@ def dev(
     except CalendarError as exc:
         raise fail_config(exc) from None
 
+    from hanchot.commands._observe import serve_metrics, setup_logging, temporal_runtime
+    from hanchot.commands.notify import _settings
+    from hanchot.settings import Settings
+    from hanchot.worker import store_access
     from store import db, migrate
     from workflows.types import TASK_QUEUE
 
@@ -118,13 +138,19 @@ def dev(
     data.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault(db.DATA_DIR_ENV, str(data))
     url = os.environ.get(db.DATABASE_URL_ENV) or f"sqlite:///{data.resolve() / 'hanchot.db'}"
+    settings = Settings.from_env()
+    setup_logging(settings, _settings().secrets(), default_level="warning")
     migrate.upgrade(url)
     paths = [p.resolve() for p in configs]
+    metrics = serve_metrics(settings, store_access(url))
+    runtime = temporal_runtime(settings)
 
     async def run() -> None:
         from hanchot.devstack import dev_stack
 
-        stack_ctx = dev_stack(data, paths, TASK_QUEUE, url, lambda s: _load(s, paths))
+        stack_ctx = dev_stack(
+            data, paths, TASK_QUEUE, url, lambda s: _load(s, paths), runtime=runtime
+        )
         async with stack_ctx as stack:
             text = MSG["dev_ready"].format(
                 data=data,
@@ -146,9 +172,7 @@ def dev(
             _out().print(Text(text))
             await until_stopped()
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run())
-    _out().print(MSG["stopped"])
+    _run(run(), metrics)
 
 
 def _load(store: StoreAccess, paths: list[Path]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from datetime import timedelta
 from typing import Annotated
 
@@ -47,19 +46,12 @@ def _settings():  # type: ignore[no-untyped-def]
         raise _fail(MSG["settings"].format(detail=exc), 2) from None
 
 
-def setup_logging(secrets: list[str], level: int = logging.INFO) -> None:
-    from notifier.logs import mask_secrets
-
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    mask_secrets(secrets)
-
-
 def notify() -> None:
     """Chạy tiến trình gửi tin: email, Telegram, quét outbox và đọc thư trả lời (IMAP)."""
     from temporalio.client import Client
 
     from activities.delivery_contract import delivery_queue
+    from hanchot.commands._observe import serve_metrics, setup_logging, temporal_runtime
     from hanchot.commands.engine import until_stopped
     from hanchot.notify import run_notifier
     from hanchot.settings import Settings
@@ -67,15 +59,20 @@ def notify() -> None:
 
     settings = _settings()
     engine = Settings.from_env()
-    setup_logging(settings.secrets())
+    setup_logging(engine, settings.secrets())
+    store = store_access()
+    metrics = serve_metrics(engine, store)
+    runtime = temporal_runtime(engine)
 
     async def run() -> None:
         try:
-            client = await Client.connect(engine.temporal_address, namespace=engine.namespace)
+            client = await Client.connect(
+                engine.temporal_address, namespace=engine.namespace, runtime=runtime
+            )
         except RuntimeError as exc:
             detail = MSG["err_connect"].format(address=engine.temporal_address, detail=exc)
             raise _fail(detail) from None
-        async with run_notifier(client, store_access(), settings, engine.task_queue) as running:
+        async with run_notifier(client, store, settings, engine.task_queue) as running:
             smtp = running.settings.smtp
             where = f" qua {smtp.host}:{smtp.port}"
             if running.mail_server is not None:
@@ -89,8 +86,12 @@ def notify() -> None:
             _out().print(Text(text))
             await until_stopped()
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run())
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run())
+    finally:
+        if metrics is not None:
+            metrics.close()
     _out().print(MSG["stopped"])
 
 
@@ -101,11 +102,13 @@ def link(
     """Cấp mã liên kết Telegram dùng một lần cho một người và gửi email liên kết t.me."""
     import getpass
 
+    from hanchot.commands._observe import setup_logging
+    from hanchot.settings import Settings
     from hanchot.worker import store_access
     from notifier.linking import LinkError, issue_link
 
     settings = _settings()
-    setup_logging(settings.secrets(), logging.WARNING)
+    setup_logging(Settings.from_env(), settings.secrets(), level="warning")
     store = store_access()
     try:
         issued = asyncio.run(

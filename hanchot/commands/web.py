@@ -37,8 +37,10 @@ def web(
     port: Annotated[int, typer.Option("--port", help="Cổng")] = 8000,
 ) -> None:
     """Chạy bảng điều khiển web."""
+    from hanchot.commands._observe import setup_logging
     from hanchot.commands.engine import until_stopped
     from hanchot.gateway import TemporalGateway
+    from hanchot.logs import adopt_uvicorn
     from hanchot.settings import Settings
     from store import db, migrate
     from store.web_users import count_users
@@ -47,6 +49,8 @@ def web(
     from web.settings import WebSettings
 
     settings = WebSettings.from_env()
+    engine_settings = Settings.from_env()
+    setup_logging(engine_settings, [str(settings.secret)] if settings.secret else [])
     if migrate.current(settings.database_url) != migrate.head():
         Console(stderr=True).print(Text(MSG["old_db"], style="red"))
         raise typer.Exit(1)
@@ -54,13 +58,13 @@ def web(
     with db.session_factory(engine)() as session:
         users = count_users(session)
     engine.dispose()
-    engine_settings = Settings.from_env()
     gateway = TemporalGateway.lazy(engine_settings.temporal_address, engine_settings.namespace)
     app = create_app(settings, gateway)
     out = Console(highlight=False)
 
     async def run() -> None:
         async with serving(app, host, port) as url:
+            adopt_uvicorn()
             out.print(Text(MSG["ready"].format(url=url, address=engine_settings.temporal_address)))
             if not users:
                 out.print(Text(MSG["no_users"]))

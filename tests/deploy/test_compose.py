@@ -116,3 +116,20 @@ def test_health_checks_on_the_servers() -> None:
     services = _compose()["services"]
     for name in ("postgresql", "temporal", "mailpit", "web"):
         assert services[name]["healthcheck"]["test"], name
+
+
+def test_metrics_addresses_parse_and_their_ports_are_exposed() -> None:
+    from hanchot.metrics import parse_address
+
+    served = 0
+    for name, service in _hanchot_services().items():
+        env = service["environment"]
+        exposed = {str(p) for p in service.get("expose", [])}
+        for var in ("HANCHOT_METRICS_ADDRESS", "HANCHOT_TEMPORAL_METRICS_ADDRESS"):
+            if var in env:
+                where = parse_address(var, env[var])
+                assert where is not None, f"{name}: {var} is empty"
+                assert str(where[1]) in exposed, f"{name}: port of {var} not exposed"
+                served += 1
+        assert env.get("HANCHOT_LOG_FORMAT") in ("json", "text"), name
+    assert served >= 5  # worker and notify: both endpoints; bot: its own
