@@ -6,7 +6,8 @@ HANCHOT_LOG_FORMAT and HANCHOT_LOG_LEVEL, with every secret masked.
 `message`, the context fields, and `exc` for a traceback. Context fields come from the
 Temporal SDK's loggers (`activity.logger` puts `record.temporal_activity`,
 `workflow.logger` `record.temporal_workflow`: flattened into workflow_id, run_id,
-workflow_type, activity_type, ...) and from `extra=` (the notifier's relay passes the
+workflow_type, activity_type, ...; any other line logged inside an activity gets the
+activity's), and from `extra=` (the notifier's relay passes the
 outbox row's workflow_id, step, channel, kind, outbox_id, message_id, outcome).
 """
 
@@ -59,11 +60,32 @@ class LogSettingsError(ValueError):
     """HANCHOT_LOG_FORMAT or HANCHOT_LOG_LEVEL has a value hanchot cannot use."""
 
 
+def _running_activity() -> dict[str, Any] | None:
+    """The activity this line is logged in, whatever logger logged it (the notifier's
+    relay, SQLAlchemy, httpx): `to_thread` carries the activity's context along."""
+    from temporalio import activity
+
+    if not activity.in_activity():
+        return None
+    info = activity.info()
+    return {
+        "activity_id": info.activity_id,
+        "activity_type": info.activity_type,
+        "attempt": info.attempt,
+        "task_queue": info.task_queue,
+        "workflow_id": info.workflow_id,
+        "workflow_run_id": info.workflow_run_id,
+        "workflow_type": info.workflow_type,
+    }
+
+
 def context(record: logging.LogRecord) -> dict[str, Any]:
     """The record's context fields: Temporal's (flattened), then those of `extra=`."""
     out: dict[str, Any] = {}
-    for attr in ("temporal_workflow", "temporal_activity"):
-        details = getattr(record, attr, None)
+    found = [getattr(record, a, None) for a in ("temporal_workflow", "temporal_activity")]
+    if not any(found):
+        found = [_running_activity()]
+    for details in found:
         if isinstance(details, dict):
             for key, name in _TEMPORAL_FIELDS.items():
                 if details.get(key) not in (None, ""):
