@@ -1,0 +1,179 @@
+"""A deployment with a row in every table and files in the data dir, for backup tests;
+and a row-by-row picture of a whole store to compare two of them."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
+
+from deadlines.model import Unit
+from store import channels, db, migrate, outbox, web_users
+from store.backup import tables
+from store.calendars import save_calendar
+from store.enums import (
+    Channel,
+    DeadlineStatus,
+    ExtensionStatus,
+    InboundChannel,
+    InboundOutcome,
+    OutboxStatus,
+)
+from store.evidence import EvidenceStore
+from store.models import (
+    AuditEntry,
+    Evidence,
+    ExtensionRequest,
+    InboundMessage,
+    LinkCode,
+    OutboxMessage,
+    Submission,
+    WebRole,
+)
+from tests.store.store_factories import HOSTILE_NAME, MARKUP_NAME, calendar, open_deadline
+
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + "Báo cáo số 45/BC-UBND".encode()
+MAIL = "Subject: [HC-ABC] Đã nộp\r\n\r\nKính gửi: Phòng LĐTBXH\r\n".encode()
+AT = datetime(2025, 6, 10, 1, 30, 15, 123456, tzinfo=UTC)
+
+
+def populate(url: str, data_dir: Path) -> None:
+    """Migrate `url` and fill every table, with values chosen to trip a careless encoder."""
+    migrate.upgrade(url)
+    engine = db.create_engine(url, poolclass=NullPool)
+    files = EvidenceStore(data_dir)
+    try:
+        with db.session_factory(engine, writes=True)() as session, session.begin():
+            cal = calendar(days_off=(), working_saturdays=())
+            save_calendar(session, cal, "huyen-thu.yaml", actor="cli:test", now=AT)
+            # The province is added later, above the district: its id is larger than its
+            # child's, so rows in id order name a parent not yet inserted.
+            tinh = Unit(id="tinh", name=HOSTILE_NAME, kind="province")
+            units = tuple(
+                dataclasses.replace(u, parent="tinh") if u.id == "huyen" else u for u in cal.units
+            )
+            units = tuple(
+                dataclasses.replace(u, name=MARKUP_NAME) if u.id == "xa-b" else u for u in units
+            )
+            save_calendar(
+                session,
+                dataclasses.replace(cal, units=(*units, tinh)),
+                "huyen-thu.yaml",
+                actor="cli:test",
+                now=AT + timedelta(days=1),
+            )
+            late = open_deadline(session, "huyen-thu", "bc-6-thang", "xa-a", "2025-H1")
+            waiting = open_deadline(session, "huyen-thu", "bc-6-thang", "xa-b", "2025-H1")
+            waiting.extended_until = datetime(2025, 6, 20, 10, 0, tzinfo=UTC)
+            late.status = DeadlineStatus.SUBMITTED_LATE
+            late.submitted_at = AT
+            minh = channels.people_with_email(session, "minh@thu.example")[0]
+            stored = files.put(PDF, "Báo cáo 45.pdf", "application/pdf")
+            files.put(MAIL, "reply.eml", "message/rfc822", kind="inbound")
+            submission = Submission(
+                deadline=late,
+                person_id=minh.id,
+                channel=InboundChannel.TELEGRAM,
+                document_number="45/BC-UBND",
+                note='Dòng 1\nDòng 2 — "trích" \\ kết thúc',
+                submitted_at=AT,
+            )
+            submission.evidence = [
+                Evidence(
+                    file_name=stored.file_name,
+                    content_type=stored.content_type,
+                    size=stored.size,
+                    sha256=stored.sha256,
+                    storage_path=stored.storage_path,
+                )
+            ]
+            session.add(submission)
+            session.add(
+                ExtensionRequest(
+                    deadline=waiting,
+                    requested_days=5,
+                    reason="Chờ số liệu của các thôn",
+                    requested_by_id=minh.id,
+                    requested_at=AT,
+                    status=ExtensionStatus.APPROVED,
+                    decided_at=AT + timedelta(hours=2),
+                    new_due_at=waiting.extended_until,
+                )
+            )
+            session.flush()
+            outbox.enqueue(
+                session,
+                workflow_id=late.workflow_id,
+                calendar_key="huyen-thu",
+                step="remind:-1d",
+                recipients=["minh"],
+                payload={"due": "2025-06-14T17:00:00+00:00", "n": 1.5, "units": ["xa-a"]},
+            )
+            for message in session.scalars(sa.select(OutboxMessage)):
+                if message.channel is Channel.EMAIL:
+                    message.status = OutboxStatus.SENT
+                    message.message_id = "<hc.1@thu.example>"
+                    message.sent_at = AT
+            session.add(
+                InboundMessage(
+                    channel=InboundChannel.EMAIL,
+                    sender="la@nowhere.example",
+                    raw_ref="<x@nowhere.example>",
+                    outcome=InboundOutcome.QUARANTINED,
+                    reason="người gửi lạ",
+                    received_at=AT,
+                )
+            )
+            session.add(
+                AuditEntry(
+                    at=AT,
+                    actor="cli:test",
+                    action="note",
+                    subject="deadline:x",
+                    details={"looks_like_a_date": "2025-06-14", "nested": {"a": [1, None]}},
+                )
+            )
+            channels.bind_telegram(session, minh.id, "-100123", "minh", AT)
+            channels.disable(session, minh.id, Channel.EMAIL, "minh@thu.example", "550 no user")
+            session.add(
+                LinkCode(
+                    person_id=minh.id,
+                    code_sha256="a" * 64,
+                    expires_at=AT + timedelta(hours=48),
+                    created_by="cli:test",
+                )
+            )
+            scope = web_users.find_unit(session, "huyen-thu/huyen")
+            user = web_users.add_user(
+                session,
+                email="DieuPhoi@thu.example",
+                name="Cán bộ điều phối",
+                password_hash="$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
+                role=WebRole.COORDINATOR,
+                scope_unit=scope,
+            )
+            web_users.open_session(session, user, "token", timedelta(hours=8), now=AT)
+    finally:
+        engine.dispose()
+
+
+def snapshot(url: str) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table, in primary-key order, as the models read it."""
+    engine = db.create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return {
+                table.name: [
+                    dict(row._mapping)
+                    for row in connection.execute(
+                        sa.select(table).order_by(*table.primary_key.columns)
+                    )
+                ]
+                for table in tables()
+            }
+    finally:
+        engine.dispose()
