@@ -115,10 +115,26 @@ class Quarantined:
     received_at: datetime
     unit_id: int | None
     unit_name: str | None
+    workflow_id: str | None = None
+    """The deadline it was matched to, if any."""
+    original_path: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    resolution: str | None = None
+    contact_unit_id: int | None = None
+    """With no deadline: a unit in scope the sender answers for (where to record it)."""
 
 
-def quarantined(session: Session, scope: Scope, limit: int = 1000) -> list[Quarantined]:
-    """Replies set aside because the engine could not match or trust them, newest first."""
+def quarantined(
+    session: Session,
+    scope: Scope,
+    limit: int = 1000,
+    *,
+    resolved: bool | None = False,
+    only: int | None = None,
+) -> list[Quarantined]:
+    """Replies set aside because the engine could not match or trust them, newest first:
+    those still waiting (`resolved=False`), those dealt with (True) or all (None)."""
     query = (
         sa.select(
             InboundMessage.id,
@@ -130,6 +146,12 @@ def quarantined(session: Session, scope: Scope, limit: int = 1000) -> list[Quara
             InboundMessage.received_at,
             Unit.id,
             Unit.name,
+            UnitDeadline.workflow_id,
+            InboundMessage.original_path,
+            InboundMessage.resolved_at,
+            InboundMessage.resolved_by,
+            InboundMessage.resolution,
+            InboundMessage.person_id,
         )
         .outerjoin(Person, InboundMessage.person_id == Person.id)
         .outerjoin(UnitDeadline, InboundMessage.deadline_id == UnitDeadline.id)
@@ -138,23 +160,40 @@ def quarantined(session: Session, scope: Scope, limit: int = 1000) -> list[Quara
         .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
         .limit(limit)
     )
+    if resolved is not None:
+        done = InboundMessage.resolved_at.is_not(None)
+        query = query.where(done if resolved else sa.not_(done))
+    if only is not None:
+        query = query.where(InboundMessage.id == only)
     if not scope.everything:
-        contact_of_scope = sa.select(UnitContact.person_id).where(
-            scope.units_clause(UnitContact.unit_id)
-        )
         query = query.where(
             sa.or_(
                 scope.units_clause(UnitDeadline.unit_id),
                 sa.and_(
                     InboundMessage.deadline_id.is_(None),
-                    InboundMessage.person_id.in_(contact_of_scope),
+                    InboundMessage.person_id.in_(_contacts_in(scope)),
                 ),
             )
         )
-    return [
-        Quarantined(mid, channel.value, sender, pname, ref, reason, at, uid, uname)
-        for mid, channel, sender, pname, ref, reason, at, uid, uname in session.execute(query)
-    ]
+    rows = session.execute(query).all()
+    homes = _contact_units(session, scope, {r[-1] for r in rows if r[7] is None and r[-1]})
+    return [Quarantined(*r[:-1], homes.get(r[-1]) if r[7] is None else None) for r in rows]
+
+
+def _contacts_in(scope: Scope) -> sa.Select[tuple[int]]:
+    return sa.select(UnitContact.person_id).where(scope.units_clause(UnitContact.unit_id))
+
+
+def _contact_units(session: Session, scope: Scope, person_ids: set[int]) -> dict[int, int]:
+    """Person id -> the first unit in scope he is a contact of."""
+    if not person_ids:
+        return {}
+    rows = session.execute(
+        sa.select(UnitContact.person_id, sa.func.min(UnitContact.unit_id))
+        .where(UnitContact.person_id.in_(person_ids), scope.units_clause(UnitContact.unit_id))
+        .group_by(UnitContact.person_id)
+    )
+    return {pid: uid for pid, uid in rows}
 
 
 @dataclass(frozen=True, slots=True)

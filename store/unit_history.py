@@ -130,8 +130,11 @@ def timeline(session: Session, unit_id: int) -> list[Event]:
         return events
     subjects = [f"deadline:{wid}" for wid in by_wid]
     names = _people_names(session, unit_id)
+    recorders: dict[tuple[str, str], str] = {}
     for entry in session.scalars(sa.select(AuditEntry).where(AuditEntry.subject.in_(subjects))):
         if entry.action in SKIPPED_AUDIT:
+            if entry.details.get("submitted_at"):
+                recorders[(entry.subject, str(entry.details["submitted_at"]))] = entry.actor
             continue
         deadline = by_wid.get(entry.subject.removeprefix("deadline:"))
         actor = names.get(entry.actor, entry.actor)
@@ -168,7 +171,12 @@ def timeline(session: Session, unit_id: int) -> list[Event]:
                 reply.outcome.value,
                 lines.get(reply.deadline_id or -1),
                 reply.sender,
-                {"channel": reply.channel.value, "reason": reply.reason, "ref": reply.raw_ref},
+                {
+                    "channel": reply.channel.value,
+                    "reason": reply.reason,
+                    "ref": reply.raw_ref,
+                    "resolution": reply.resolution,
+                },
             )
         )
     submissions = session.scalars(
@@ -177,6 +185,10 @@ def timeline(session: Session, unit_id: int) -> list[Event]:
         .options(selectinload(Submission.evidence), selectinload(Submission.person))
     )
     for sub in submissions:
+        line = lines.get(sub.deadline_id)
+        recorder = None
+        if sub.person is None and line is not None:  # on the unit's behalf: who recorded it
+            recorder = recorders.get((f"deadline:{line.workflow_id}", sub.submitted_at.isoformat()))
         events.append(
             Event(
                 sub.submitted_at,
@@ -188,6 +200,7 @@ def timeline(session: Session, unit_id: int) -> list[Event]:
                     "channel": sub.channel.value,
                     "document_number": sub.document_number,
                     "note": sub.note,
+                    "recorded_by": recorder,
                 },
                 tuple(
                     EvidenceFile(e.id, e.file_name, e.size, e.content_type) for e in sub.evidence

@@ -8,6 +8,8 @@ the whole app in one dependency, so a new form cannot forget it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from store import db as store_db
+from store.base import utcnow
 from store.evidence import EvidenceStore
 from web import formatting
 from web.deps import AppState, Forbidden, LoginRequired, NotFound, render
@@ -47,8 +50,13 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def create_app(settings: WebSettings, gateway: WorkflowGateway) -> FastAPI:
-    """The dashboard on the store at `settings.database_url`, acting through `gateway`."""
+def create_app(
+    settings: WebSettings,
+    gateway: WorkflowGateway,
+    clock: Callable[[], datetime] = utcnow,
+) -> FastAPI:
+    """The dashboard on the store at `settings.database_url`, acting through `gateway`
+    (`clock`: tests on Temporal's time-skipping server give the server's time)."""
     engine = store_db.create_engine(settings.database_url)
     state = AppState(
         settings=settings,
@@ -58,6 +66,7 @@ def create_app(settings: WebSettings, gateway: WorkflowGateway) -> FastAPI:
         writer=store_db.session_factory(engine, writes=True),
         templates=_templates(),
         evidence=EvidenceStore(settings.data_dir, settings.upload_max_bytes),
+        clock=clock,
     )
 
     async def csrf(request: Request) -> None:

@@ -8,7 +8,8 @@ not a permission). Scope is checked by the queries themselves (`store.scopes.Sco
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -17,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from store.base import utcnow
 from store.evidence import EvidenceStore
 from store.models import Calendar, WebRole
 from store.scopes import Scope, scope_of, visible_calendars
@@ -46,6 +48,8 @@ class AppState:
     writer: sessionmaker[Session]
     templates: Jinja2Templates
     evidence: EvidenceStore
+    clock: Callable[[], datetime] = field(default=utcnow)
+    """The current instant: what "today" and "in the future" mean for dates people enter."""
 
 
 class LoginRequired(Exception):

@@ -3,13 +3,17 @@ on a recording gateway."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
 
 from store import db, migrate
 from store.models import WebRole
@@ -73,4 +77,53 @@ def site(tmp_path: Path, filled_store: tuple[Path, Filled]) -> Iterator[Site]:
     app = create_app(settings, gateway)
     evidence = data / filled.evidence_file.relative_to(template) if filled.evidence_file else None
     yield Site(settings, gateway, Filled(filled.deadlines, evidence), app)
+    app.state.hanchot.engine.dispose()
+
+
+@pytest.fixture
+def postgres_web_url() -> Iterator[str]:
+    """A new PostgreSQL database for one test, dropped afterwards (as tests/store does)."""
+    admin = os.environ.get("HANCHOT_TEST_POSTGRES_URL")
+    if not admin:
+        message = "needs $HANCHOT_TEST_POSTGRES_URL (run .ci/postgres.sh)"
+        if os.environ.get("HANCHOT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    libpq = make_url(admin).set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"hanchot_web_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(libpq, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(libpq, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
+    """The filled site on SQLite, then on PostgreSQL (production's database)."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("site")
+        return
+    url = str(request.getfixturevalue("postgres_web_url"))
+    data = tmp_path / "pg-data"
+    data.mkdir()
+    migrate.upgrade(url)
+    engine = db.create_engine(url)
+    with db.session_factory(engine, writes=True)() as session, session.begin():
+        filled = fill(session, data)
+    for email, role, scope in ACCOUNTS.values():
+        create_account(engine, email, role, scope, password=PASSWORD)
+    engine.dispose()
+    settings = WebSettings(
+        database_url=url,
+        secret="test-secret-" + "p" * 20,
+        data_dir=data,
+        public_url="http://127.0.0.1:8000",
+        upload_max_bytes=256 * 1024,
+    )
+    gateway = RecordingGateway()
+    app = create_app(settings, gateway)
+    yield Site(settings, gateway, filled, app)
     app.state.hanchot.engine.dispose()

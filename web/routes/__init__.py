@@ -1,6 +1,17 @@
 """The dashboard's routes, one module per page family; `ROUTERS` lists them all."""
 
-from web.routes import auth, extensions, matrix, messages, overview, plan, submit, units
+from web.routes import (
+    auth,
+    extensions,
+    matrix,
+    messages,
+    overview,
+    plan,
+    quarantine,
+    record,
+    submit,
+    units,
+)
 
 ROUTERS = [
     auth.router,
@@ -9,6 +20,8 @@ ROUTERS = [
     units.router,
     extensions.router,
     messages.router,
+    quarantine.router,
+    record.router,
     plan.router,
     submit.router,
 ]

@@ -1,5 +1,5 @@
-"""The outbox (every message hanchot sent, or in the embedded default would have sent)
-and the quarantine of replies the engine could not match to a deadline or a person."""
+"""The outbox: every message hanchot sent, or in the embedded default would have sent.
+(The quarantine of replies is web.routes.quarantine.)"""
 
 from __future__ import annotations
 
@@ -90,34 +90,3 @@ def outbox_message(
         raise NotFound
     payload = json.dumps(found[0].payload, ensure_ascii=False, indent=2, sort_keys=True)
     return render(request, "outbox_message.html", m=found[0], payload=payload)
-
-
-@router.get("/quarantine", response_model=None)
-def quarantine_page(
-    request: Request,
-    session: DB,
-    scope: UserScope,
-    format: str | None = None,
-    user: SessionUser = MESSAGES,
-) -> Response:
-    rows = queues.quarantined(session, scope)
-
-    def table() -> Table:
-        t = Table(
-            "tin-cach-ly",
-            "Tin trả lời bị cách ly",
-            ["Lúc nhận", "Kênh", "Người gửi", "Khớp với", "Đơn vị", "Lý do", "Tham chiếu"],
-        )
-        for q in rows:
-            t.add(
-                q.received_at,
-                CHANNEL_VI.get(q.channel, q.channel),
-                q.sender,
-                q.person_name,
-                q.unit_name,
-                q.reason,
-                q.raw_ref,
-            )
-        return t
-
-    return export_or(format, table) or render(request, "quarantine.html", rows=rows)

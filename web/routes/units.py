@@ -1,11 +1,12 @@
 """A unit's page: who answers for it, every deadline it has, the full timeline of what
 happened to them (reminders, escalations, replies, extensions, submissions) with the
-evidence files, and the coordinator's excuse and reopen actions."""
+evidence files, and the coordinator's actions: excuse, reopen, and record a submission
+on the unit's behalf (`?record=<workflow id>` shows that form; web.routes.record)."""
 
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -16,7 +17,7 @@ from store import queues, unit_history
 from store.models import Unit
 from store.web_users import SessionUser
 from web import gateway as gw
-from web.deps import DB, NotFound, State, UserScope, actor, render, require
+from web.deps import DB, AppState, NotFound, State, UserScope, actor, can, render, require
 from web.formatting import due_day
 from web.routes.common import export_or
 from web.tables import Table
@@ -28,10 +29,12 @@ DECIDE = Depends(require("decide"))
 MESSAGES = {
     "excused": "Đã miễn nộp cho đơn vị trong kỳ này.",
     "reopened": "Đã mở lại hạn nộp.",
+    "recorded": "Đã ghi nhận báo cáo của đơn vị.",
+    "recorded_message": "Đã ghi nhận báo cáo của đơn vị; tin cách ly đã được đánh dấu đã xử lý.",
 }
 
 
-def _unit_in_scope(session: DB, scope: UserScope, unit_id: int) -> Unit:
+def unit_in_scope(session: DB, scope: UserScope, unit_id: int) -> Unit:
     unit = unit_history.unit_row(session, unit_id)
     if unit is None or not scope.allows_calendar(unit.calendar_id):
         raise NotFound
@@ -43,31 +46,80 @@ def _unit_in_scope(session: DB, scope: UserScope, unit_id: int) -> Unit:
 @router.get("/units/{unit_id}", response_model=None)
 def unit_page(
     request: Request,
+    state: State,
     session: DB,
     scope: UserScope,
     unit_id: int,
     format: str | None = None,
     table: str | None = None,
     msg: str | None = None,
+    record: str | None = None,
+    message: int | None = None,
     user: SessionUser = VIEW,
 ) -> Response:
-    unit = _unit_in_scope(session, scope, unit_id)
-    deadlines = unit_history.deadlines_of(session, unit_id)
-    events = unit_history.timeline(session, unit_id)
+    from web.routes.record import form_for
+
+    unit = unit_in_scope(session, scope, unit_id)
     if table == "deadlines":
+        deadlines = unit_history.deadlines_of(session, unit_id)
         return export_or(format, lambda: deadlines_table(unit.key, deadlines)) or render(
             request, "error.html", 404, title="Không tìm thấy", message="Không có bảng này."
         )
-    return export_or(format, lambda: timeline_table(unit.key, events)) or render(
+    if format:
+        events = unit_history.timeline(session, unit_id)
+        return export_or(format, lambda: timeline_table(unit.key, events)) or render(
+            request, "error.html", 404, title="Không tìm thấy", message="Không có định dạng này."
+        )
+    form, quarantined = (None, None)
+    if can(user, "decide"):
+        form, quarantined = form_for(state, session, scope, unit_id, record, message)
+    return _page(
+        request,
+        session,
+        unit,
+        200,
+        message=MESSAGES.get(msg or ""),
+        record=form,
+        record_asked=bool(record),
+        quarantined=quarantined,
+    )
+
+
+def _page(request: Request, session: DB, unit: Unit, status_code: int, **context: Any) -> Response:
+    context.setdefault("message", None)
+    context.setdefault("error", None)
+    context.setdefault("record", None)
+    context.setdefault("record_asked", False)
+    context.setdefault("quarantined", None)
+    if context["record"] is not None and context["quarantined"] is None:
+        context["quarantined"] = context["record"].message
+    return render(
         request,
         "unit.html",
+        status_code,
         unit=unit,
         contacts=unit_history.contacts(unit),
-        deadlines=deadlines,
-        events=events,
-        message=MESSAGES.get(msg or ""),
-        error=None,
+        deadlines=unit_history.deadlines_of(session, unit.id),
+        events=unit_history.timeline(session, unit.id),
+        **context,
     )
+
+
+def unit_page_response(
+    request: Request, state: AppState, unit: Unit, status_code: int, **context: Any
+) -> Response:
+    """The unit's page again, after an action (an error, a form to fill again)."""
+    with state.reader() as session:
+        unit = unit_in_scope_unchecked(session, unit.id)
+        return _page(request, session, unit, status_code, **context)
+
+
+def unit_in_scope_unchecked(session: DB, unit_id: int) -> Unit:
+    """The unit loaded again in this session (scope was checked by the caller)."""
+    unit = unit_history.unit_row(session, unit_id)
+    if unit is None:
+        raise NotFound
+    return unit
 
 
 def deadlines_table(unit_key: str, deadlines: list[unit_history.DeadlineLine]) -> Table:
@@ -148,7 +200,7 @@ async def _act(
 ) -> Response:
     def check() -> Unit:
         with state.reader() as session:
-            unit = _unit_in_scope(session, scope, unit_id)
+            unit = unit_in_scope(session, scope, unit_id)
             deadline = queues.deadline_in_scope(session, scope, workflow_id)
             if deadline is None or deadline.unit_id != unit_id:
                 raise NotFound
@@ -166,22 +218,7 @@ async def _act(
         await getattr(state.gateway, update)(workflow_id, action)
     except (gw.GatewayRefused, gw.GatewayUnavailable) as exc:
         error = exc.message if isinstance(exc, gw.GatewayRefused) else UNAVAILABLE
-
-        def page() -> Response:
-            with state.reader() as session:
-                return render(
-                    request,
-                    "unit.html",
-                    409,
-                    unit=unit,
-                    contacts=unit_history.contacts(unit),
-                    deadlines=unit_history.deadlines_of(session, unit_id),
-                    events=unit_history.timeline(session, unit_id),
-                    message=None,
-                    error=error,
-                )
-
-        return await run_in_threadpool(page)
+        return await run_in_threadpool(unit_page_response, request, state, unit, 409, error=error)
     done = "excused" if update == "excuse" else "reopened"
     return RedirectResponse(f"/units/{unit_id}?msg={done}", status_code=303)
 
