@@ -187,13 +187,23 @@ def record(
     deadline_id: int | None = None,
     received_at: datetime | None = None,
     reason_class: str | None = None,
+    original_path: str | None = None,
 ) -> bool:
     """Keep what came in and what became of it; False when it was already recorded.
 
     Each new record is counted (`hanchot_inbound_replies_total`), its reason as a short
     class: `reason_class` when the caller knows it, else derived from `reason`."""
     recorded = _record(
-        store, channel, sender, raw_ref, outcome, reason, person_id, deadline_id, received_at
+        store,
+        channel,
+        sender,
+        raw_ref,
+        outcome,
+        reason,
+        person_id,
+        deadline_id,
+        received_at,
+        original_path,
     )
     if recorded:
         metrics.count_reply(channel.value, outcome.value, reason, reason_class)
@@ -210,6 +220,7 @@ def _record(
     person_id: int | None,
     deadline_id: int | None,
     received_at: datetime | None,
+    original_path: str | None = None,
 ) -> bool:
     with contextlib.suppress(IntegrityError), store.write() as session:
         exists = session.scalar(
@@ -229,6 +240,7 @@ def _record(
                 outcome=outcome,
                 reason=reason,
                 received_at=received_at or utcnow(),
+                original_path=original_path,
             )
         )
         return True

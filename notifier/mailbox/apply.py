@@ -183,7 +183,9 @@ class ReplyHandler:
             log.warning("reply %s left unread: temporal unavailable (%s)", reply.ref, exc)
             return None
 
-    def _record(self, reply: Reply, verdict: Verdict, reason: str) -> None:
+    def _record(
+        self, reply: Reply, verdict: Verdict, reason: str, original: str | None = None
+    ) -> None:
         inbound.record(
             self.store,
             channel=InboundChannel.EMAIL,
@@ -194,12 +196,13 @@ class ReplyHandler:
             person_id=verdict.person[0] if verdict.person else None,
             deadline_id=verdict.target.deadline_id if verdict.target else None,
             reason_class=verdict.why,
+            original_path=original,
         )
 
     def _quarantine(self, raw: bytes, reply: Reply, verdict: Verdict) -> None:
         original = self.evidence.put(raw, "reply.eml", "message/rfc822", kind="inbound")
         reason = f"{verdict.reason} — bản gốc: {original.storage_path}"
-        self._record(reply, verdict, reason)
+        self._record(reply, verdict, reason, original.storage_path)
         target = verdict.target
         if target is None or reply.automatic:  # listed for the coordinator; no message
             return
