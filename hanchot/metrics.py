@@ -176,15 +176,28 @@ def serve(address: str, store: Store | None = None) -> MetricsServer | None:
     return server
 
 
-def temporal_runtime(address: str) -> Runtime | None:
-    """A Temporal runtime whose core serves the SDK's metrics on `address` (None when
-    empty: the default runtime, no metrics). Pass it to `Client.connect(runtime=...)`."""
-    where = parse_address("HANCHOT_TEMPORAL_METRICS_ADDRESS", address)
-    if where is None:
-        return None
-    from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+def temporal_runtime(address: str) -> Runtime:
+    """The Temporal runtime for `Client.connect(runtime=...)`: its core's warnings go
+    through Python logging (so through the JSON format, not straight to stderr), and
+    with `address` (HANCHOT_TEMPORAL_METRICS_ADDRESS) it serves the SDK's metrics."""
+    from temporalio.runtime import (
+        LogForwardingConfig,
+        LoggingConfig,
+        PrometheusConfig,
+        Runtime,
+        TelemetryConfig,
+        TelemetryFilter,
+    )
 
+    where = parse_address("HANCHOT_TEMPORAL_METRICS_ADDRESS", address)
+    logs = LoggingConfig(
+        filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
+        forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+    )
+    if where is None:
+        return Runtime(telemetry=TelemetryConfig(logging=logs))
     bind = f"[{where[0]}]:{where[1]}" if ":" in where[0] else f"{where[0]}:{where[1]}"
-    runtime = Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind)))
+    metrics = PrometheusConfig(bind_address=bind)
+    runtime = Runtime(telemetry=TelemetryConfig(logging=logs, metrics=metrics))
     log.info("temporal sdk metrics on http://%s/metrics", bind)
     return runtime

@@ -8,7 +8,7 @@ HANCHOT_CONFIG             calendar files, separated by the OS path separator; e
 HANCHOT_METRICS_ADDRESS    host:port of the process's Prometheus endpoint (/metrics);
                            empty: none (worker, notify, bot, dev)
 HANCHOT_TEMPORAL_METRICS_ADDRESS  host:port of the Temporal SDK's own Prometheus endpoint
-                           (worker, notify, dev); empty: none
+                           (worker, notify, bot, dev); empty: none
 HANCHOT_LOG_FORMAT         text (default) | json: one object per line
 HANCHOT_LOG_LEVEL          debug | info | warning | error (default: info; warning for
                            `hanchot dev`, whose console is a person's)

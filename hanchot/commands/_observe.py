@@ -66,7 +66,7 @@ def serve_metrics(settings: Settings, store: Store | None = None) -> MetricsServ
         raise _fail(text, 1) from None
 
 
-def temporal_runtime(settings: Settings) -> Runtime | None:
+def temporal_runtime(settings: Settings) -> Runtime:
     from hanchot.metrics import MetricsSettingsError
     from hanchot.metrics import temporal_runtime as runtime
 

@@ -36,7 +36,7 @@ def bot(
     """Chạy bot Telegram: liên kết tài khoản, /status, nút Đã nộp / Xin gia hạn / Nhắc lại sau."""
     from temporalio.client import Client
 
-    from hanchot.commands._observe import serve_metrics, setup_logging
+    from hanchot.commands._observe import serve_metrics, setup_logging, temporal_runtime
     from hanchot.commands.engine import until_stopped
     from hanchot.commands.notify import _fail, _settings
     from hanchot.settings import Settings
@@ -54,11 +54,14 @@ def bot(
     engine = Settings.from_env()
     setup_logging(engine, settings.secrets())
     metrics = serve_metrics(engine)  # the Telegram replies counted by notifier.inbound
+    runtime = temporal_runtime(engine)
     log = logging.getLogger("hanchot.bot")
 
     async def run() -> None:
         try:
-            client = await Client.connect(engine.temporal_address, namespace=engine.namespace)
+            client = await Client.connect(
+                engine.temporal_address, namespace=engine.namespace, runtime=runtime
+            )
         except RuntimeError as exc:
             detail = MSG["err_connect"].format(address=engine.temporal_address, detail=exc)
             raise _fail(detail) from None
