@@ -1,6 +1,7 @@
-"""Shared pieces of the fault-injection tests: a store with a burst of queued reminders,
-an SMTP server that counts by Message-ID (and can kill a process at the Nth message),
-`hanchot notify` as a real subprocess, and waiting with a time bound.
+"""Shared pieces of the fault-injection tests: a store with a burst of queued reminders
+(SQLite, or PostgreSQL behind a proxy that can cut it), an SMTP server that counts by
+Message-ID (and can strike a fault at the Nth message), `hanchot notify` as a real
+subprocess, waiting with a time bound, and an overall time bound per test.
 
 Everything listens on loopback. Each test prints what it counted (`pytest -s` shows it).
 """
@@ -8,6 +9,7 @@ Everything listens on loopback. Each test prints what it counted (`pytest -s` sh
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import os
 import signal
 import subprocess
@@ -17,23 +19,54 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from sqlalchemy.engine import make_url
 
 from store import outbox
 from store.enums import Channel, OutboxStatus
 from store.models import OutboxMessage
 from tests.fakes.smtp import FakeSMTP
 from tests.fakes.telegram_api import FakeTelegram
+from tests.faults.tcp_proxy import TcpProxy
 from tests.notifier.world import CALENDAR, World, make_world
+from tests.store.conftest import postgres_database  # noqa: F401  (a fixture, used by name)
 from workflows import deadline_state as ds
 
 HANCHOT = str(Path(sys.executable).parent / "hanchot")
 BURST_RECIPIENTS = ["fp-b", "fp-c", "coord", "head-a", "boss"]
 """People of the test calendar with an email address and no Telegram: one row each."""
+TIME_BOUND = 300
+"""Seconds a fault test may take in all, unless its module sets its own `TIME_BOUND`."""
+
+
+class FaultTestTimeout(BaseException):
+    """Raised in the main thread when a fault test overruns its bound (a BaseException, so
+    no `except Exception` on the way swallows it)."""
+
+
+@pytest.fixture(autouse=True)
+def time_bound(request: pytest.FixtureRequest) -> Iterator[int]:
+    """Every fault test ends within its module's `TIME_BOUND`: SIGALRM fails it; should
+    that not get through, faulthandler dumps every thread and exits a minute later."""
+    bound = int(getattr(request.module, "TIME_BOUND", TIME_BOUND))
+
+    def overrun(signum: int, frame: FrameType | None) -> None:
+        raise FaultTestTimeout(f"{request.node.nodeid} ran over its {bound}s bound")
+
+    previous = signal.signal(signal.SIGALRM, overrun)
+    signal.alarm(bound)
+    faulthandler.dump_traceback_later(bound + 60, exit=True)
+    try:
+        yield bound
+    finally:
+        signal.alarm(0)
+        faulthandler.cancel_dump_traceback_later()
+        signal.signal(signal.SIGALRM, previous)
 
 
 def queue_burst(world: World, count: int) -> None:
@@ -85,29 +118,66 @@ def sent_message_ids(world: World) -> dict[int, str]:
 
 
 class CountingSMTP(FakeSMTP):
-    """FakeSMTP that counts Message-IDs and may SIGKILL a process right after accepting
-    its Nth message, before answering 250: the worst instant for the sender."""
+    """FakeSMTP that counts Message-IDs and may strike a fault (`fault`, e.g. SIGKILL
+    the notifier, cut its database) right after accepting its Nth message (`fault_at`),
+    before answering 250: the worst instant for the sender. At that instant it also
+    counts the SMTP connections `watch_pid` holds open to it."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.kill_at: int | None = None
-        self.kill_pid: int | None = None
-        self.killed_after: int | None = None
+        self.fault_at: int | None = None
+        self.fault: Callable[[], object] | None = None
+        self.watch_pid: int | None = None
+        self.fault_after: int | None = None
+        """Messages received when the fault struck."""
+        self.open_connections: int | None = None
+        """SMTP connections `watch_pid` had open to this server when the fault struck."""
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         answer = await super().handle_DATA(server, session, envelope)
         if (
-            self.kill_at is not None
-            and self.kill_pid is not None
-            and self.killed_after is None
-            and len(self.messages) >= self.kill_at
+            self.fault_at is not None
+            and self.fault is not None
+            and self.fault_after is None
+            and len(self.messages) >= self.fault_at
         ):
-            os.kill(self.kill_pid, signal.SIGKILL)
-            self.killed_after = len(self.messages)
+            if self.watch_pid is not None:
+                self.open_connections = tcp_connections(self.watch_pid, self.port)
+            self.fault()
+            self.fault_after = len(self.messages)
         return answer
 
     def message_ids(self) -> Counter[str]:
         return Counter(str(m["Message-ID"]) for m in list(self.messages))
+
+    def ids_by_reference(self) -> dict[str, set[str]]:
+        """X-Hanchot-Ref (one per outbox row) → the Message-IDs its copies carried."""
+        found: dict[str, set[str]] = {}
+        for m in list(self.messages):
+            found.setdefault(str(m["X-Hanchot-Ref"]), set()).add(str(m["Message-ID"]))
+        return found
+
+
+def tcp_connections(pid: int, remote_port: int) -> int:
+    """Established TCP connections process `pid` holds to 127.0.0.1:`remote_port`
+    (Linux: its socket inodes in /proc/PID/fd, matched in /proc/net/tcp{,6})."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            remote, state, inode = fields[2], fields[3], fields[9]
+            established = state == "01"
+            if established and int(remote.rsplit(":", 1)[1], 16) == remote_port:
+                count += inode in inodes
+    return count
 
 
 @pytest.fixture
@@ -126,6 +196,28 @@ def world(tmp_path: Path) -> Iterator[World]:
         yield made
     finally:
         made.store.engine.dispose()
+
+
+@pytest.fixture
+def pg_world(tmp_path: Path, postgres_database: str) -> Iterator[World]:  # noqa: F811
+    """A world on a fresh PostgreSQL database, connected directly (not through a proxy):
+    what the test itself reads and writes. Fails, not skips, under HANCHOT_REQUIRE_POSTGRES=1."""
+    made = make_world(tmp_path, postgres_database)
+    try:
+        yield made
+    finally:
+        made.store.engine.dispose()
+
+
+@pytest.fixture
+def pg_proxy(postgres_database: str) -> Iterator[TcpProxy]:  # noqa: F811
+    """A proxy in front of the PostgreSQL server of `postgres_database`."""
+    url = make_url(postgres_database)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
 
 
 class NotifyProcess:
@@ -165,9 +257,11 @@ class NotifyProcess:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def notify_env(world: World, temporal: str, queue: str, **extra: str) -> dict[str, str]:
-    """The environment of a `hanchot notify` on the world's store, with no Telegram and
-    no mailbox, talking to Temporal at `temporal`."""
+def notify_env(
+    world: World, temporal: str, queue: str, database_url: str | None = None, **extra: str
+) -> dict[str, str]:
+    """The environment of a `hanchot notify` on the world's store (or `database_url`),
+    with no Telegram and no mailbox, talking to Temporal at `temporal`."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -175,7 +269,8 @@ def notify_env(world: World, temporal: str, queue: str, **extra: str) -> dict[st
     }
     env.update(
         HANCHOT_DATA_DIR=str(world.tmp),
-        HANCHOT_DATABASE_URL=str(world.store.engine.url),
+        HANCHOT_DATABASE_URL=database_url
+        or world.store.engine.url.render_as_string(hide_password=False),
         HANCHOT_SECRET=str(world.settings.secret),
         HANCHOT_PUBLIC_URL=world.settings.public_url,
         HANCHOT_TEMPORAL_ADDRESS=temporal,
