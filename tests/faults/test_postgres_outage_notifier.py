@@ -1,0 +1,135 @@
+"""PostgreSQL briefly unavailable under `hanchot notify` (a real subprocess whose
+HANCHOT_DATABASE_URL goes through `tcp_proxy.TcpProxy`) in the middle of a burst.
+
+The SMTP server cuts the database right after accepting a message and before answering
+250: the notifier cannot record that send (the row stays `sending`), its sweep fails
+and is logged, and every sweep fails while the port refuses connections; nothing is
+sent meanwhile. Once the database is back, the notifier (still the same process)
+carries on through its stale pooled connections, the row left `sending` is claimed
+again when its lease runs out and resent with the same Message-ID, and every reminder
+arrives: a second copy only for the row in flight at the cut.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from store.enums import OutboxStatus
+from store.models import OutboxMessage
+from tests.faults.conftest import (
+    CountingSMTP,
+    NotifyProcess,
+    notify_env,
+    queue_burst,
+    sent_message_ids,
+    statuses,
+    wait_until,
+)
+from tests.faults.tcp_proxy import TcpProxy
+from tests.notifier.world import World
+from tests.workflows.support import dev_server
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+
+BURST = 300
+CUT_AT = 100
+DOWN_SECONDS = 5.0
+SECONDS_PER_MESSAGE = 0.12
+LEASE_SECONDS = 3
+POOL_SIZE = 2
+TIME_BOUND = 240
+SWEEP_FAILED = "outbox sweep failed"
+
+
+async def test_postgres_cut_mid_burst_notifier_survives_nothing_lost(
+    pg_world: World, pg_proxy: TcpProxy, postgres_database: str, counting_smtp: CountingSMTP
+) -> None:
+    started = time.monotonic()
+    world, proxy, smtp = pg_world, pg_proxy, counting_smtp
+    queue_burst(world, BURST)
+    async with dev_server() as temporal:
+        env = notify_env(
+            world,
+            temporal.client.service_client.config.target_host,
+            f"faults-{uuid.uuid4().hex[:8]}",
+            database_url=proxy.url(postgres_database),
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=str(smtp.port),
+            SMTP_POOL_SIZE=str(POOL_SIZE),
+            SMTP_TIMEOUT="5",
+            HANCHOT_SWEEP_SECONDS="1",
+            HANCHOT_DELIVERY_LEASE_SECONDS=str(LEASE_SECONDS),
+        )
+        notifier = NotifyProcess(env, world.tmp / "notify.log")
+        smtp.watch_pid, smtp.fault_at, smtp.fault = notifier.pid, CUT_AT, proxy.cut
+        try:
+            await wait_until(
+                proxy.went_down.is_set, "the cut", timeout=30 + CUT_AT * SECONDS_PER_MESSAGE
+            )
+            pooled_when_cut = proxy.cut_connections
+            with world.store.read() as session:  # direct: the outage is the notifier's
+                in_flight = set(
+                    session.scalars(
+                        sa.select(OutboxMessage.id).where(
+                            OutboxMessage.status == OutboxStatus.SENDING
+                        )
+                    )
+                )
+            at_cut = statuses(world)
+            await asyncio.sleep(DOWN_SECONDS)  # several sweeps against the refused port
+            received_while_down = len(smtp.messages) - (smtp.fault_after or 0)
+            failed_while_down = notifier.log.read_text(errors="replace").count(SWEEP_FAILED)
+            alive_while_down = notifier.alive()
+            accepted_before = proxy.accepted
+            proxy.restore()
+            await wait_until(
+                lambda: statuses(world)["sent"] == BURST,
+                "every row sent",
+                timeout=30 + BURST * SECONDS_PER_MESSAGE,
+            )
+            alive_after = notifier.alive()
+        except AssertionError:
+            raise AssertionError(f"{statuses(world)}\n{notifier.tail()}") from None
+        finally:
+            notifier.stop()
+
+    recorded = sent_message_ids(world)
+    received = smtp.message_ids()
+    by_reference = smtp.ids_by_reference()
+    duplicates = {mid: n for mid, n in received.items() if n > 1}
+    by_message_id = {mid: row for row, mid in recorded.items()}
+    duplicated_rows = {by_message_id[mid] for mid in duplicates}
+    lost = set(recorded.values()) - set(received)
+    log = notifier.log.read_text(errors="replace")
+    elapsed = time.monotonic() - started
+    print(
+        f"\n[PostgreSQL cut under hanchot notify] queued={BURST} cut after {smtp.fault_after} "
+        f"received ({pooled_when_cut} database connections cut; outbox at cut: "
+        f"{dict(at_cut)}; in flight: {len(in_flight)}; open SMTP connections: "
+        f"{smtp.open_connections}) | down {DOWN_SECONDS:.0f}s: {failed_while_down} sweeps "
+        f"failed, {received_while_down} received, notifier alive={alive_while_down} | "
+        f"back: {proxy.accepted - accepted_before} new connections, notifier alive="
+        f"{alive_after}, {log.count(SWEEP_FAILED)} failed sweeps logged in all | "
+        f"sent={len(recorded)} received={sum(received.values())} distinct={len(received)} "
+        f"duplicates={sum(n - 1 for n in duplicates.values())} lost={len(lost)} "
+        f"| {elapsed:.1f}s"
+    )
+    assert pooled_when_cut >= 1 and proxy.outages == 1
+    assert alive_while_down and alive_after and notifier.proc.returncode in (0, -2)
+    assert failed_while_down >= 2  # the sweep logged its failures and kept going
+    assert received_while_down == 0
+    assert proxy.accepted > accepted_before
+    assert len(recorded) == BURST and not lost
+    assert set(received) == set(recorded.values())
+    # The row whose send could not be recorded is resent once, with the same Message-ID;
+    # nothing else twice, never a third copy.
+    assert duplicated_rows <= in_flight
+    assert all(n == 2 for n in duplicates.values())
+    assert smtp.open_connections is not None
+    assert len(duplicates) <= smtp.open_connections <= POOL_SIZE
+    assert len(by_reference) == BURST and all(len(ids) == 1 for ids in by_reference.values())
