@@ -195,7 +195,7 @@ def timeline(session: Session, unit_id: int) -> list[Event]:
                 "submission",
                 "submission",
                 lines.get(sub.deadline_id),
-                sub.person.name if sub.person else "",
+                sub.person.name if sub.person else (recorder or ""),
                 {
                     "channel": sub.channel.value,
                     "document_number": sub.document_number,

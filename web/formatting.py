@@ -132,12 +132,13 @@ def event_text(event: Any) -> str:
         text = f"{channel} từ {event.by}" + (f" — {d['reason']}" if d.get("reason") else "")
         return text + (f" — {d['resolution']}" if d.get("resolution") else "")
     if event.source == "submission":
-        parts = [CHANNEL_VI.get(d.get("channel", ""), d.get("channel", ""))]
-        if event.by:
-            parts.append(f"người nộp: {event.by}")
         if d.get("recorded_by"):
             who = str(d["recorded_by"]).removeprefix("web:").removeprefix("cli:")
-            parts.append(f"cán bộ điều phối ghi nhận thay đơn vị: {who}")
+            parts = [f"Cán bộ điều phối ghi nhận thay đơn vị ({who})"]
+        else:
+            parts = [CHANNEL_VI.get(d.get("channel", ""), d.get("channel", ""))]
+            if event.by:
+                parts.append(f"người nộp: {event.by}")
         if d.get("document_number"):
             parts.append(f"số văn bản: {d['document_number']}")
         if d.get("note"):

