@@ -26,6 +26,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL
@@ -172,7 +173,7 @@ def _move_schema(cfg: Config, script: ScriptDirectory, before: str | None, wante
         return
     try:
         newer = wanted in _ancestors(script, before)
-    except CommandError:
+    except RevisionError:  # a revision from a newer hanchot
         newer = False
     if not newer:
         raise ImportRefused("target_schema", before)
@@ -215,7 +216,7 @@ def _insert_table(
                 raise ValueError("columns differ from the manifest")
             row = {name: decode(entry.columns[name], raw[name]) for name in entry.columns}
         except ValueError as e:  # JSONDecodeError is a ValueError
-            raise ArchiveError("bad_row", entry.member, f"{count}: {e}") from None
+            raise ArchiveError("bad_row", entry.member, str(count)) from e
         # A row may point at one later in the same table (a unit's parent added to the
         # calendar after it): such links are set once the whole table is in.
         links = {c: row[c] for c in entry.self_refs if row[c] is not None}
@@ -271,7 +272,7 @@ def _check_foreign_keys(connection: sa.Connection) -> None:
     violations = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
     if violations:
         table, rowid, parent, _ = violations[0]
-        raise ArchiveError("foreign_keys", f"tables/{table}.jsonl", f"{rowid} -> {parent}")
+        raise ArchiveError("foreign_keys", f"tables/{table}.jsonl", f"{rowid}/{parent}")
 
 
 def _restore_files(

@@ -216,3 +216,18 @@ def test_files_written_are_removed_when_the_import_fails_late(
         import_store(archive, url=target, data_dir=tmp_path / "t")
     assert _files(tmp_path / "t") == {}
     assert migrate.current(target) is None  # the schema it made was rolled back too
+
+
+def test_target_from_a_newer_hanchot_is_refused(tmp_path: Path) -> None:
+    source, target = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+    populate(source, tmp_path / "data")
+    archive = _export(tmp_path, source, tmp_path / "data")
+    migrate.upgrade(target)
+    engine = db.create_engine(target, poolclass=NullPool)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(ImportRefused) as refused:
+        import_store(archive, url=target, data_dir=tmp_path / "t")
+    assert (refused.value.problem, refused.value.detail) == ("target_schema", "9999")
+    assert migrate.current(target) == "9999"
