@@ -192,7 +192,9 @@ def temporal_runtime(address: str) -> Runtime:
     where = parse_address("HANCHOT_TEMPORAL_METRICS_ADDRESS", address)
     logs = LoggingConfig(
         filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
-        forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+        forwarding=LogForwardingConfig(
+            logger=logging.getLogger("temporalio.core"), append_target_to_name=False
+        ),
     )
     if where is None:
         return Runtime(telemetry=TelemetryConfig(logging=logs))

@@ -6,6 +6,7 @@ handled against a real UnitDeadline workflow, and the store holds known rows."""
 
 from __future__ import annotations
 
+import asyncio
 import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
@@ -13,10 +14,16 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
+from temporalio.testing import WorkflowEnvironment
 
-from hanchot.metrics import MetricsServer, serve
+from activities.contracts import RECORD_DEADLINE_EVENT
+from activities.deadlines import DeadlineActivities
+from activities.planning import PlanningActivities
+from hanchot.binaries import test_server
+from hanchot.metrics import MetricsServer, serve, temporal_runtime
 from notifier import tokens
 from notifier.delivery import Deliverer
+from notifier.email.local import free_port
 from notifier.inbound import Engine
 from notifier.mailbox.apply import ReplyHandler
 from notifier.mailbox.parse import parse
@@ -25,7 +32,7 @@ from store import deadlines_repo
 from store.base import utcnow
 from store.enums import Channel
 from store.evidence import EvidenceStore
-from store.models import OutboxMessage
+from store.models import OutboxMessage, UnitDeadline
 from tests.fakes.smtp import FakeSMTP
 from tests.fakes.telegram_api import FakeTelegram
 from tests.notifier.conftest import (  # noqa: F401  (fixtures, used by name)
@@ -40,6 +47,8 @@ from tests.notifier.conftest import (  # noqa: F401  (fixtures, used by name)
 from tests.notifier.engine import bot_app, feed, running
 from tests.notifier.test_reply_parse import raw
 from tests.notifier.world import CALENDAR, World
+from tests.workflows.support import run_timeout, until, worker
+from workflows.unit_deadline import UnitDeadline as UnitDeadlineWorkflow
 
 CHAT = "1001"
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -228,3 +237,50 @@ async def test_inbound_replies_are_counted_by_channel_outcome_and_reason(
         == 1
     )
     assert delta(before, after, name, channel="telegram", outcome="refused", reason="forged") == 1
+
+
+async def test_the_temporal_sdk_serves_the_workers_series_on_its_own_address(
+    world: World,
+) -> None:
+    port = free_port()
+    runtime = temporal_runtime(f"127.0.0.1:{port}")
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=test_server(), runtime=runtime
+    )
+    try:
+        activities = [*DeadlineActivities(world.store).all(), *PlanningActivities().all()]
+        async with worker(env.client, activities) as queue:
+            inp = world.freeze("unit-a")
+            await env.client.start_workflow(
+                UnitDeadlineWorkflow.run,
+                inp,
+                id=inp.cycle.deadline_id("unit-a"),
+                task_queue=queue,
+                execution_timeout=run_timeout(),
+            )
+
+            async def mirrored() -> bool:
+                with world.store.read() as session:
+                    return session.query(UnitDeadline).count() == 1
+
+            await until(mirrored, "the deadline recorded by its activity")
+            body = await asyncio.to_thread(_body, f"http://127.0.0.1:{port}/metrics")
+    finally:
+        await env.shutdown()
+
+    ours = [line for line in body.splitlines() if f'task_queue="{queue}"' in line]
+    assert ours and all(line.startswith("temporal_") for line in ours)
+    assert any(
+        line.startswith("temporal_activity_execution_latency")
+        and f'activity_type="{RECORD_DEADLINE_EVENT}"' in line
+        for line in ours
+    )
+    assert any(
+        line.startswith("temporal_workflow_task") and 'workflow_type="UnitDeadline"' in line
+        for line in ours
+    )
+
+
+def _body(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return str(answer.read().decode())
