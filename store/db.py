@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 DATABASE_URL_ENV = "HANCHOT_DATABASE_URL"
 DATA_DIR_ENV = "HANCHOT_DATA_DIR"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
+"""How long a new PostgreSQL connection may take (see `_postgres_kwargs`)."""
 WRITE_OPTION = "hanchot_writes"
 """Execution option marking connections whose transactions will write (see `session_factory`)."""
 
@@ -136,6 +138,24 @@ def _configure_sqlite(engine: Engine, *, foreign_keys: bool, wal: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
+def _postgres_kwargs(target: URL, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Engine options for PostgreSQL that let a process outlive a database outage.
+
+    pool_pre_ping: after an outage every pooled connection is dead; each checkout tests
+    its connection and silently replaces a dead one, instead of failing the first
+    transaction of every pooled connection. connect_timeout: psycopg, like libpq, waits
+    for ever for a server that accepts the connection and never answers (a hung server,
+    a proxy in front of a dead one, packets dropped); the notifier's sweep or an
+    activity's thread would then hang past the end of the outage (the fault tests show
+    it). Ten seconds is far above a healthy handshake on a loaded machine;
+    `?connect_timeout=N` in the URL overrides it.
+    """
+    connect_args = dict(kwargs.pop("connect_args", None) or {})
+    if "connect_timeout" not in target.query:
+        connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT_SECONDS)
+    return {"pool_pre_ping": True, **kwargs, "connect_args": connect_args}
+
+
 def create_engine(
     url: str | URL | None = None, *, foreign_keys: bool = True, **kwargs: Any
 ) -> Engine:
@@ -150,7 +170,7 @@ def create_engine(
         engine = sa.create_engine(target, **kwargs)
         _configure_sqlite(engine, foreign_keys=foreign_keys, wal=_sqlite_file(target) is not None)
         return engine
-    return sa.create_engine(target, pool_pre_ping=True, **kwargs)
+    return sa.create_engine(target, **_postgres_kwargs(target, kwargs))
 
 
 def create_async_engine(url: str | URL | None = None, **kwargs: Any) -> AsyncEngine:
@@ -163,7 +183,7 @@ def create_async_engine(url: str | URL | None = None, **kwargs: Any) -> AsyncEng
             engine.sync_engine, foreign_keys=True, wal=_sqlite_file(target) is not None
         )
         return engine
-    return _create_async_engine(target, pool_pre_ping=True, **kwargs)
+    return _create_async_engine(target, **_postgres_kwargs(target, kwargs))
 
 
 def session_factory(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:

@@ -1,6 +1,8 @@
 """A TCP proxy on loopback that fails the way a database server goes away: it cuts every
 open connection, refuses new ones (the port is closed) for a while, then listens again
-on the same port.
+on the same port. Or, `silent`, it accepts new connections and never answers them, as
+a server that hangs or a network that drops packets: a client without a connect
+timeout waits forever.
 
 It runs its own event loop in a thread, so a test that blocks its loop, or an SMTP
 handler in another thread, can cut it at any instant. `cut_after_next_commit()` arms
@@ -55,11 +57,15 @@ class TcpProxy:
         self.cut_connections = 0
         """Open connections cut, over every outage."""
         self.outages = 0
+        self.held = 0
+        """Connections accepted while silent and never answered."""
         self.commit_lost: bool = False
         """True once an armed COMMIT's answer was swallowed (see `cut_after_next_commit`)."""
         self.went_down = threading.Event()
         self._pairs: set[_Pair] = set()
         self._server: asyncio.Server | None = None
+        self._silent = False
+        self._held: list[asyncio.StreamWriter] = []
         self._armed = False
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -75,16 +81,19 @@ class TcpProxy:
         if not self._thread.is_alive():
             return
         self._call(self._down(count=False))
+        for writer in self._held:
+            self._loop.call_soon_threadsafe(writer.transport.abort)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._loop.close()
 
-    def cut(self) -> int:
-        """Cut every open connection and close the port; returns how many were cut."""
-        return self._call(self._down())
+    def cut(self, silent: bool = False) -> int:
+        """Cut every open connection and close the port, or (`silent`) keep the port
+        open and answer nothing; returns how many connections were cut."""
+        return self._call(self._down(silent=silent))
 
     def restore(self) -> None:
-        """Listen again, on the same port."""
+        """Listen again, on the same port. Connections held while silent stay unanswered."""
         self._call(self._listen())
 
     def cut_after_next_commit(self) -> None:
@@ -94,7 +103,7 @@ class TcpProxy:
 
     @property
     def up(self) -> bool:
-        return self._server is not None
+        return self._server is not None and not self._silent
 
     @property
     def open_connections(self) -> int:
@@ -116,21 +125,24 @@ class TcpProxy:
     # --- on the proxy's loop ---------------------------------------------------------
 
     async def _listen(self) -> None:
+        self._silent = False
         if self._server is None:
             self._server = await asyncio.start_server(
                 self._accept, "127.0.0.1", self.port, reuse_address=True
             )
 
-    async def _down(self, count: bool = True) -> int:
-        return self._go_down(count)
+    async def _down(self, count: bool = True, silent: bool = False) -> int:
+        return self._go_down(count, silent)
 
-    def _go_down(self, count: bool = True) -> int:
-        if self._server is not None:
+    def _go_down(self, count: bool = True, silent: bool = False) -> int:
+        if count and self.up:
+            self.outages += 1
+            self.went_down.set()
+        if silent:
+            self._silent = True
+        elif self._server is not None:
             self._server.close()  # the port refuses connections from now on
             self._server = None
-            if count:
-                self.outages += 1
-                self.went_down.set()
         pairs = list(self._pairs)
         self._pairs.clear()
         for pair in pairs:
@@ -142,6 +154,10 @@ class TcpProxy:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self._server is None:  # accepted just as the port closed
             writer.transport.abort()
+            return
+        if self._silent:
+            self._held.append(writer)
+            self.held += 1
             return
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.upstream)

@@ -8,6 +8,10 @@ sent meanwhile. Once the database is back, the notifier (still the same process)
 carries on through its stale pooled connections, the row left `sending` is claimed
 again when its lease runs out and resent with the same Message-ID, and every reminder
 arrives: a second copy only for the row in flight at the cut.
+
+`silent`: new connections are accepted and never answered instead of refused; the
+attempt in progress gives up after the store's connect timeout (without one the
+notifier hung for good, its sweep stuck in that connect) and the sweeps resume.
 """
 
 from __future__ import annotations
@@ -46,8 +50,13 @@ TIME_BOUND = 240
 SWEEP_FAILED = "outbox sweep failed"
 
 
+@pytest.mark.parametrize("outage", ["refused", "silent"])
 async def test_postgres_cut_mid_burst_notifier_survives_nothing_lost(
-    pg_world: World, pg_proxy: TcpProxy, postgres_database: str, counting_smtp: CountingSMTP
+    outage: str,
+    pg_world: World,
+    pg_proxy: TcpProxy,
+    postgres_database: str,
+    counting_smtp: CountingSMTP,
 ) -> None:
     started = time.monotonic()
     world, proxy, smtp = pg_world, pg_proxy, counting_smtp
@@ -66,7 +75,8 @@ async def test_postgres_cut_mid_burst_notifier_survives_nothing_lost(
             HANCHOT_DELIVERY_LEASE_SECONDS=str(LEASE_SECONDS),
         )
         notifier = NotifyProcess(env, world.tmp / "notify.log")
-        smtp.watch_pid, smtp.fault_at, smtp.fault = notifier.pid, CUT_AT, proxy.cut
+        smtp.watch_pid, smtp.fault_at = notifier.pid, CUT_AT
+        smtp.fault = lambda: proxy.cut(silent=outage == "silent")
         try:
             await wait_until(
                 proxy.went_down.is_set, "the cut", timeout=30 + CUT_AT * SECONDS_PER_MESSAGE
@@ -108,11 +118,13 @@ async def test_postgres_cut_mid_burst_notifier_survives_nothing_lost(
     log = notifier.log.read_text(errors="replace")
     elapsed = time.monotonic() - started
     print(
-        f"\n[PostgreSQL cut under hanchot notify] queued={BURST} cut after {smtp.fault_after} "
+        f"\n[PostgreSQL cut under hanchot notify, new connections {outage}] queued={BURST} "
+        f"cut after {smtp.fault_after} "
         f"received ({pooled_when_cut} database connections cut; outbox at cut: "
         f"{dict(at_cut)}; in flight: {len(in_flight)}; open SMTP connections: "
         f"{smtp.open_connections}) | down {DOWN_SECONDS:.0f}s: {failed_while_down} sweeps "
-        f"failed, {received_while_down} received, notifier alive={alive_while_down} | "
+        f"failed, {proxy.held} connections held unanswered, {received_while_down} received, "
+        f"notifier alive={alive_while_down} | "
         f"back: {proxy.accepted - accepted_before} new connections, notifier alive="
         f"{alive_after}, {log.count(SWEEP_FAILED)} failed sweeps logged in all | "
         f"sent={len(recorded)} received={sum(received.values())} distinct={len(received)} "
@@ -121,7 +133,11 @@ async def test_postgres_cut_mid_burst_notifier_survives_nothing_lost(
     )
     assert pooled_when_cut >= 1 and proxy.outages == 1
     assert alive_while_down and alive_after and notifier.proc.returncode in (0, -2)
-    assert failed_while_down >= 2  # the sweep logged its failures and kept going
+    if outage == "refused":
+        assert failed_while_down >= 2  # the sweep logged its failures and kept going
+    else:  # the attempt never answered gives up (store.db's connect_timeout), then resumes
+        assert proxy.held >= 1 and log.count(SWEEP_FAILED) >= 1
+        assert "ConnectionTimeout" in log
     assert received_while_down == 0
     assert proxy.accepted > accepted_before
     assert len(recorded) == BURST and not lost

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from store import db
 
@@ -63,3 +65,44 @@ def test_the_default_is_a_sqlite_file_in_the_data_dir(
 
     monkeypatch.setenv(db.DATABASE_URL_ENV, "postgresql://u@h/d")
     assert db.database_url() == "postgresql://u@h/d"
+
+
+class _Stop(Exception):
+    """Raised instead of connecting, once the connection's parameters are seen."""
+
+
+def _connect_params(engine: sa.Engine) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+
+    @sa.event.listens_for(engine, "do_connect")
+    def _look(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+        seen.update(cparams)
+        raise _Stop
+
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("url", "timeout"),
+    [
+        ("postgresql://u:p@127.0.0.1:1/d", db.POSTGRES_CONNECT_TIMEOUT_SECONDS),
+        ("postgresql://u:p@127.0.0.1:1/d?connect_timeout=3", "3"),
+    ],
+)
+async def test_postgres_connections_time_out_unless_the_url_says_otherwise(
+    url: str, timeout: object
+) -> None:
+    """A server that accepts and never answers must not hang a process for ever."""
+    engine = db.create_engine(url)
+    seen = _connect_params(engine)
+    with pytest.raises(_Stop):
+        engine.connect()
+    assert seen["connect_timeout"] == timeout
+    assert engine.pool._pre_ping  # type: ignore[attr-defined]
+
+    async_engine = db.create_async_engine(url)
+    seen = _connect_params(async_engine.sync_engine)
+    with pytest.raises(_Stop):
+        await async_engine.connect()
+    assert seen["connect_timeout"] == timeout
+    await async_engine.dispose()
