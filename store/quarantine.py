@@ -46,7 +46,7 @@ def resolve(
     values: dict[str, Any] = {"resolved_at": at, "resolved_by": by, "resolution": resolution}
     if deadline_id is not None:
         values["deadline_id"] = sa.func.coalesce(InboundMessage.deadline_id, deadline_id)
-    changed = session.execute(
+    result = session.execute(
         sa.update(InboundMessage)
         .where(
             InboundMessage.id == message_id,
@@ -55,8 +55,8 @@ def resolve(
         )
         .values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed != 1:
+    )
+    if int(getattr(result, "rowcount", 0)) != 1:
         return False
     session.add(
         AuditEntry(

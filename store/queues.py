@@ -176,16 +176,40 @@ def quarantined(
             )
         )
     rows = session.execute(query).all()
-    homes = _contact_units(session, scope, {r[-1] for r in rows if r[7] is None and r[-1]})
-    return [Quarantined(*r[:-1], homes.get(r[-1]) if r[7] is None else None) for r in rows]
+    homes = _contact_units(session, scope, {r.person_id for r in rows if r[7] is None})
+    out = []
+    for mid, channel, sender, pname, ref, reason, at, uid, uname, wid, *rest in rows:
+        original, resolved_at, resolved_by, resolution, person_id = rest
+        home = None if uid else homes.get(person_id or 0)  # matched a deadline: its unit
+        out.append(
+            Quarantined(
+                mid,
+                channel.value,
+                sender,
+                pname,
+                ref,
+                reason,
+                at,
+                uid,
+                uname,
+                wid,
+                original,
+                resolved_at,
+                resolved_by,
+                resolution,
+                home,
+            )
+        )
+    return out
 
 
-def _contacts_in(scope: Scope) -> sa.Select[tuple[int]]:
+def _contacts_in(scope: Scope) -> sa.Select[Any]:
     return sa.select(UnitContact.person_id).where(scope.units_clause(UnitContact.unit_id))
 
 
-def _contact_units(session: Session, scope: Scope, person_ids: set[int]) -> dict[int, int]:
+def _contact_units(session: Session, scope: Scope, person_ids: set[int | None]) -> dict[int, int]:
     """Person id -> the first unit in scope he is a contact of."""
+    person_ids.discard(None)
     if not person_ids:
         return {}
     rows = session.execute(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -87,11 +88,12 @@ def received_instant(day: date, now: datetime) -> datetime | None:
 
 
 def message_in_scope(
-    state: AppState, session: object, scope: Scope, message_id: int | None
+    session: Session, scope: Scope, message_id: int | None
 ) -> queues.Quarantined | None:
+    """The quarantined reply, resolved or not, if the user may see it."""
     if message_id is None:
         return None
-    found = queues.quarantined(session, scope, resolved=None, only=message_id)  # type: ignore[arg-type]
+    found = queues.quarantined(session, scope, resolved=None, only=message_id)
     if not found:
         raise NotFound
     return found[0]
@@ -108,7 +110,7 @@ def original_file(state: AppState, message: queues.Quarantined) -> Path | None:
 
 def form_for(
     state: AppState,
-    session: object,
+    session: Session,
     scope: Scope,
     unit_id: int,
     workflow_id: str | None,
@@ -116,7 +118,7 @@ def form_for(
 ) -> tuple[RecordForm | None, queues.Quarantined | None]:
     """The empty form for one deadline of the unit (None if it takes no submission), and
     the quarantined reply it is for."""
-    message = message_in_scope(state, session, scope, message_id)
+    message = message_in_scope(session, scope, message_id)
     if not workflow_id:
         return None, message
     deadline = _deadline(session, unit_id, workflow_id)
@@ -127,8 +129,8 @@ def form_for(
     return RecordForm(deadline, f"{today(state):%d/%m/%Y}", message=message), message
 
 
-def _deadline(session: object, unit_id: int, workflow_id: str) -> unit_history.DeadlineLine | None:
-    lines = unit_history.deadlines_of(session, unit_id)  # type: ignore[arg-type]
+def _deadline(session: Session, unit_id: int, workflow_id: str) -> unit_history.DeadlineLine | None:
+    lines = unit_history.deadlines_of(session, unit_id)
     return next((d for d in lines if d.workflow_id == workflow_id), None)
 
 
@@ -158,7 +160,7 @@ async def record_submission(
             deadline = _deadline(session, unit_id, workflow_id)
             if deadline is None or queues.deadline_in_scope(session, scope, workflow_id) is None:
                 raise NotFound
-            return unit, deadline, message_in_scope(state, session, scope, message_id)
+            return unit, deadline, message_in_scope(session, scope, message_id)
 
     unit, deadline, message = await run_in_threadpool(check)
     shown = RecordForm(deadline, received_text, document, note, message)

@@ -57,7 +57,7 @@ def unit_page(
     message: int | None = None,
     user: SessionUser = VIEW,
 ) -> Response:
-    from web.routes.record import form_for
+    from web.routes.record import form_for  # record builds on this module's helpers
 
     unit = unit_in_scope(session, scope, unit_id)
     if table == "deadlines":
@@ -65,14 +65,15 @@ def unit_page(
         return export_or(format, lambda: deadlines_table(unit.key, deadlines)) or render(
             request, "error.html", 404, title="Không tìm thấy", message="Không có bảng này."
         )
-    if format:
-        events = unit_history.timeline(session, unit_id)
-        return export_or(format, lambda: timeline_table(unit.key, events)) or render(
-            request, "error.html", 404, title="Không tìm thấy", message="Không có định dạng này."
-        )
-    form, quarantined = (None, None)
-    if can(user, "decide"):
+    exported = export_or(
+        format, lambda: timeline_table(unit.key, unit_history.timeline(session, unit_id))
+    )
+    if exported is not None:
+        return exported
+    form, quarantined, asked = None, None, False
+    if can(user, "decide"):  # the form and the quarantined reply are the coordinator's
         form, quarantined = form_for(state, session, scope, unit_id, record, message)
+        asked = bool(record)
     return _page(
         request,
         session,
@@ -80,7 +81,7 @@ def unit_page(
         200,
         message=MESSAGES.get(msg or ""),
         record=form,
-        record_asked=bool(record),
+        record_asked=asked,
         quarantined=quarantined,
     )
 
@@ -110,16 +111,10 @@ def unit_page_response(
 ) -> Response:
     """The unit's page again, after an action (an error, a form to fill again)."""
     with state.reader() as session:
-        unit = unit_in_scope_unchecked(session, unit.id)
-        return _page(request, session, unit, status_code, **context)
-
-
-def unit_in_scope_unchecked(session: DB, unit_id: int) -> Unit:
-    """The unit loaded again in this session (scope was checked by the caller)."""
-    unit = unit_history.unit_row(session, unit_id)
-    if unit is None:
-        raise NotFound
-    return unit
+        fresh = unit_history.unit_row(session, unit.id)  # scope: checked by the caller
+        if fresh is None:
+            raise NotFound
+        return _page(request, session, fresh, status_code, **context)
 
 
 def deadlines_table(unit_key: str, deadlines: list[unit_history.DeadlineLine]) -> Table:
