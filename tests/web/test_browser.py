@@ -135,3 +135,29 @@ async def test_a_hostile_unit_name_never_runs(page: Page) -> None:
     await expect(page.get_by_role("heading", level=1)).to_have_text(XSS)
     await page.screenshot(path=screenshot_path("unit-hostile-name"), full_page=True)
     assert page.dialogs == []  # type: ignore[attr-defined]
+
+
+async def test_the_quarantine_open_then_resolved(page: Page) -> None:
+    await log_in(page)
+    await page.goto("/quarantine")
+    rows = page.locator("#quarantine tbody tr")
+    await expect(rows).to_have_count(2)
+    known = rows.filter(has_text="xa-a1@thu.example")
+    await known.get_by_role("link", name="Ghi nhận nộp").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("UBND xã A1")
+    await expect(page.locator("#tin-cach-ly")).to_contain_text("xa-a1@thu.example")
+    await page.screenshot(path=screenshot_path("quarantine-pick-deadline"), full_page=True)
+    await page.goto("/quarantine")
+    stranger = rows.filter(has_text="la@khac.example")
+    await expect(stranger.get_by_role("link", name="Ghi nhận nộp")).to_have_count(0)
+    await stranger.get_by_placeholder("Lý do bỏ qua").fill("Thư quảng cáo")
+    await page.screenshot(path=screenshot_path("quarantine-open"), full_page=True)
+    await stranger.get_by_role("button", name="Bỏ qua").click()
+    await expect(page.get_by_role("status")).to_contain_text("Đã bỏ qua tin")
+    await expect(rows).to_have_count(1)
+    await page.get_by_role("link", name="Đã xử lý").click()
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text("Bỏ qua: Thư quảng cáo")
+    await expect(rows.first).to_contain_text("web:dieuphoi@thu.example")
+    await page.screenshot(path=screenshot_path("quarantine-resolved"), full_page=True)
+    assert page.dialogs == []  # type: ignore[attr-defined]
