@@ -10,6 +10,7 @@ import asyncio
 import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -284,3 +285,21 @@ async def test_the_temporal_sdk_serves_the_workers_series_on_its_own_address(
 def _body(url: str) -> str:
     with urllib.request.urlopen(url, timeout=10) as answer:
         return str(answer.read().decode())
+
+
+def test_a_scrape_while_the_store_is_unreachable_says_so_and_still_answers(
+    tmp_path: Path,
+) -> None:
+    from activities.store_access import StoreAccess
+    from store import db
+
+    gone = StoreAccess(db.create_engine(f"sqlite:///{tmp_path / 'missing' / 'hanchot.db'}"))
+    server = serve("127.0.0.1:0", gone)
+    assert server is not None
+    try:
+        samples = scrape(server.url)
+    finally:
+        server.close()
+        gone.engine.dispose()
+    assert value(samples, "hanchot_store_up") == 0
+    assert not any(name.startswith("hanchot_outbox") for name, _ in samples)
