@@ -88,6 +88,19 @@ def _ancestors(script: ScriptDirectory, revision: str) -> set[str]:
     return {r.revision for r in script.iterate_revisions(revision, "base")}
 
 
+def check_archive(archive_path: Path) -> Manifest:
+    """Every checksum and row count of the archive, and a schema revision this hanchot
+    knows: what an import checks before it touches anything."""
+    manifest = verify(archive_path)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrate.MIGRATIONS_DIR))
+    try:
+        ScriptDirectory.from_config(cfg).get_revision(manifest.schema_revision)
+    except (CommandError, RevisionError):
+        raise ArchiveError("unknown_revision", "", manifest.schema_revision) from None
+    return manifest
+
+
 def import_store(
     archive_path: Path,
     *,
@@ -98,7 +111,7 @@ def import_store(
 ) -> ImportResult:
     data_dir = data_dir if data_dir is not None else db.data_dir()
     report = progress or (lambda _what, _n: None)
-    manifest = verify(archive_path)
+    manifest = check_archive(archive_path)
     # Foreign keys off on SQLite as for migrations (batch mode rebuilds tables); they are
     # checked once at the end, and PostgreSQL checks every row as it goes in.
     engine = db.create_engine(
@@ -110,10 +123,6 @@ def import_store(
     try:
         with engine.execution_options(**{db.WRITE_OPTION: True}).begin() as connection:
             cfg, script = _alembic(connection)
-            try:
-                script.get_revision(manifest.schema_revision)
-            except CommandError:
-                raise ArchiveError("unknown_revision", "", manifest.schema_revision) from None
             before = MigrationContext.configure(connection).get_current_revision()
             result = ImportResult(manifest, before, migrate.head(), written=written)
             result.replaced_rows = _empty_target(connection, manifest, replace)

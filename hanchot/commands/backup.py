@@ -39,6 +39,8 @@ MSG = {
     "({file_bytes}; {written} tệp mới ghi vào {dir}).",
     "origin": "Bản sao lưu tạo lúc {created} bởi hanchot {version}, từ {source}, lược đồ "
     "phiên bản {revision}.",
+    "checked": "Tệp sao lưu {path} nguyên vẹn: {tables} bảng, {rows} dòng, {files} tệp "
+    "({file_bytes}), kèm khóa triển khai: {secret}. Không có gì được nhập.",
     "upgraded": "Đã nhập ở lược đồ phiên bản {revision} rồi nâng cấp lên {head}.",
     "replaced": "Đã xóa {n} dòng có sẵn trước khi nhập (--replace).",
     "secret_restored": "Đã khôi phục khóa triển khai vào {path}.",
@@ -232,6 +234,10 @@ def import_(
             help="Xóa mọi dữ liệu có sẵn rồi nhập (cùng một giao dịch: lỗi thì không mất gì).",
         ),
     ] = False,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Chỉ kiểm tra tệp sao lưu (SHA-256, số dòng), không nhập."),
+    ] = False,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
 ) -> None:
@@ -246,9 +252,14 @@ def import_(
     with _database_errors(url):
         from store import migrate
         from store.backup_format import ArchiveError
-        from store.backup_restore import ImportRefused, import_store
+        from store.backup_restore import ImportRefused, check_archive, import_store
 
         try:
+            if check:
+                with _err().status(MSG["working_verify"].format(path=archive)):
+                    manifest = check_archive(archive)
+                _report_check(manifest, archive)
+                return
             with _err().status(MSG["working_verify"].format(path=archive)) as status:
 
                 def progress(what: str, n: int) -> None:
@@ -279,6 +290,32 @@ def import_(
     _report_import(result, archive, shown, folder)
 
 
+def _origin(manifest: Manifest) -> Text:
+    return Text(
+        MSG["origin"].format(
+            created=_local(manifest.created_at),
+            version=manifest.hanchot_version,
+            source=manifest.source,
+            revision=manifest.schema_revision,
+        )
+    )
+
+
+def _report_check(manifest: Manifest, archive: Path) -> None:
+    out = _out()
+    out.print(_table(manifest))
+    out.print(_origin(manifest))
+    text = MSG["checked"].format(
+        path=archive,
+        tables=len(manifest.tables),
+        rows=manifest.total_rows,
+        files=len(manifest.file_members()),
+        file_bytes=_size(sum(manifest.members[m]["size"] for m in manifest.file_members())),
+        secret="có" if manifest.includes_secret else "không",
+    )
+    out.print(Text(text))
+
+
 def _report_import(result: object, archive: Path, shown: str, folder: Path) -> None:
     from store.backup_restore import ImportResult
 
@@ -286,13 +323,7 @@ def _report_import(result: object, archive: Path, shown: str, folder: Path) -> N
     manifest = result.manifest
     out = _out()
     out.print(_table(manifest))
-    origin = MSG["origin"].format(
-        created=_local(manifest.created_at),
-        version=manifest.hanchot_version,
-        source=manifest.source,
-        revision=manifest.schema_revision,
-    )
-    out.print(Text(origin))
+    out.print(_origin(manifest))
     text = MSG["imported"].format(
         path=archive,
         url=shown,

@@ -49,11 +49,17 @@ def test_export_then_import_elsewhere(tmp_path: Path, deployment: dict[str, str]
     assert "Không kèm khóa triển khai (thêm --include-secret nếu cần)" in out
     assert "unit_deadlines" in out
 
+    target_url = f"sqlite:///{tmp_path / 'moi' / 'hanchot.db'}"
+    code, out = _run(["import", str(archive), "--check"], _env(tmp_path / "moi", target_url))
+    assert code == 0, out
+    assert f"Tệp sao lưu {archive} nguyên vẹn: {len(tables())} bảng, 48 dòng, 2 tệp" in out
+    assert "kèm khóa triển khai: không. Không có gì được nhập." in out
+    assert not (tmp_path / "moi").exists()
+
     code, out = _run(["export", str(archive)], deployment)
     assert code == 1
     assert f"lỗi: {archive} đã có; chọn tên khác hoặc thêm --force để ghi đè." in out
 
-    target_url = f"sqlite:///{tmp_path / 'moi' / 'hanchot.db'}"
     code, out = _run(["import", str(archive)], _env(tmp_path / "moi", target_url))
     assert code == 0, out
     assert f"vào {target_url}: {len(tables())} bảng, 48 dòng, 2 tệp" in out
@@ -112,6 +118,10 @@ def test_damaged_archive_is_named(tmp_path: Path, deployment: dict[str, str]) ->
     assert code == 1
     assert f"lỗi: thành phần tables/outbox.jsonl của {archive} bị hỏng hoặc bị cắt cụt" in out
     assert "Không có gì thay đổi." in out
+
+    code, out = _run(["import", str(archive), "--check"], target)
+    assert code == 1
+    assert "tables/outbox.jsonl" in out
 
     archive.write_bytes(archive.read_bytes()[:1000])
     code, out = _run(["import", str(archive)], target)
