@@ -13,6 +13,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from store.base import utcnow
 from store.enums import Channel, OutboxStatus
 from store.models import OutboxMessage
 from tests.fakes.smtp import FakeSMTP
+from tests.fakes.telegram_api import FakeTelegram
 from tests.notifier.world import World, make_world
 from tests.ops.test_metrics import Samples, scrape, value
 from tests.workflows.support import dev_server
@@ -92,6 +94,29 @@ def backoff_over(world: World) -> None:
             )
 
 
+@contextmanager
+def process(args: list[str], env: dict[str, str], out: Path, err: Path) -> Iterator[None]:
+    """`hanchot ARGS` in its own session, stdout and stderr to files, stopped by Ctrl-C."""
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        proc = subprocess.Popen(
+            [HANCHOT, *args],
+            stdout=stdout,
+            stderr=stderr,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+        try:
+            yield
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
 def environment(world: World, temporal: str, **extra: str) -> dict[str, str]:
     env = {
         k: v
@@ -134,34 +159,16 @@ async def test_notify_serves_its_counts_the_sdk_metrics_and_json_logs(
             SMTP_PORT=str(smtp.port),
             SMTP_SECURITY="none",
         )
-        with out.open("wb") as stdout, err.open("wb") as stderr:
-            proc = subprocess.Popen(
-                [HANCHOT, "notify"],
-                stdout=stdout,
-                stderr=stderr,
-                stdin=subprocess.DEVNULL,
-                env=env,
-                start_new_session=True,
+        with process(["notify"], env, out, err):
+            url = f"http://127.0.0.1:{ours}/metrics"
+            await until(
+                lambda: (sent(url, "sent"), sent(url, "retry"), sent(url, "failed")) == (1, 1, 1),
+                "one reminder sent, one to retry, one refused",
             )
-            try:
-                url = f"http://127.0.0.1:{ours}/metrics"
-                await until(
-                    lambda: (
-                        (sent(url, "sent"), sent(url, "retry"), sent(url, "failed")) == (1, 1, 1)
-                    ),
-                    "one reminder sent, one to retry, one refused",
-                )
-                backoff_over(world)
-                await until(lambda: sent(url, "sent") == 2, "the retried reminder sent")
-                samples = scrape(url)
-                sdk_body = await asyncio.to_thread(_get, f"http://127.0.0.1:{sdk}/metrics")
-            finally:
-                proc.send_signal(signal.SIGINT)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            backoff_over(world)
+            await until(lambda: sent(url, "sent") == 2, "the retried reminder sent")
+            samples = scrape(url)
+            sdk_body = await asyncio.to_thread(_get, f"http://127.0.0.1:{sdk}/metrics")
 
     assert value(samples, "hanchot_store_up") == 1
     assert value(samples, "hanchot_outbox_pending", channel="email") == 0
@@ -197,3 +204,49 @@ def _get(url: str) -> str:
 
     with urllib.request.urlopen(url, timeout=10) as answer:
         return str(answer.read().decode())
+
+
+async def test_the_bot_counts_a_forged_button_and_masks_its_token_in_debug_json(
+    world: World,
+) -> None:
+    telegram = FakeTelegram().start()
+    ours = free_port()
+    out, err = world.tmp / "bot.out", world.tmp / "bot.err"
+    try:
+        async with dev_server() as temporal:
+            env = environment(
+                world,
+                temporal.client.service_client.config.target_host,
+                TELEGRAM_BOT_TOKEN=telegram.token,
+                TELEGRAM_API_BASE_URL=telegram.base,
+                HANCHOT_METRICS_ADDRESS=f"127.0.0.1:{ours}",
+                HANCHOT_LOG_FORMAT="json",
+                HANCHOT_LOG_LEVEL="debug",  # httpx then logs every Bot API URL, token inside
+            )
+            url = f"http://127.0.0.1:{ours}/metrics"
+            with process(["bot"], env, out, err):
+                await until(lambda: bool(scraped(url)), "the bot's metrics endpoint")
+                telegram.push(telegram.callback(4004, "s:1:AAAAAAAA"))
+                await until(
+                    lambda: (
+                        value(
+                            scraped(url),
+                            "hanchot_inbound_replies_total",
+                            channel="telegram",
+                            outcome="refused",
+                            reason="forged",
+                        )
+                        == 1
+                    ),
+                    "the forged button counted",
+                )
+                await until(lambda: bool(telegram.answers), "the bot's answer")
+    finally:
+        telegram.stop()
+
+    assert "không hợp lệ" in telegram.answers[0].get("text", "")
+    text = err.read_text(encoding="utf-8")
+    logs = [json.loads(line) for line in text.splitlines()]
+    requests = [x for x in logs if x["logger"].startswith("httpx")]
+    assert requests and all("/bot***/" in x["message"] for x in requests)
+    assert telegram.token not in text and str(world.settings.secret) not in text
