@@ -92,7 +92,11 @@ def configured_secret(data_dir: Path) -> str | None:
     if os.environ.get("HANCHOT_SECRET"):
         return os.environ["HANCHOT_SECRET"]
     if os.environ.get("HANCHOT_SECRET_FILE"):
-        return Path(os.environ["HANCHOT_SECRET_FILE"]).read_text(encoding="utf-8").strip()
+        path = Path(os.environ["HANCHOT_SECRET_FILE"])
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError:
+            raise ExportRefused("secret_file", str(path)) from None
     try:
         return (data_dir / "secret.key").read_text(encoding="ascii").strip()
     except FileNotFoundError:

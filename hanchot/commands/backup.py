@@ -67,6 +67,7 @@ MSG = {
     "xuất bằng đúng phiên bản hanchot đang dùng cơ sở dữ liệu này.",
     "err_no_secret": "lỗi: không có khóa triển khai để kèm (không đặt HANCHOT_SECRET, "
     "HANCHOT_SECRET_FILE, không có {detail}).",
+    "err_secret_file": "lỗi: không đọc được khóa triển khai từ HANCHOT_SECRET_FILE ({detail}).",
     "err_not_empty": "lỗi: cơ sở dữ liệu {url} đã có dữ liệu ({detail}): không nhập chồng lên. "
     "Thêm --replace để xóa hết rồi nhập, trong cùng một giao dịch." + NOTHING_CHANGED,
     "err_target_schema": "lỗi: cơ sở dữ liệu {url} ở lược đồ phiên bản {detail}, hanchot này "

@@ -93,6 +93,14 @@ def test_secret_travels_only_with_the_flag(tmp_path: Path, deployment: dict[str,
     assert "lỗi: không có khóa triển khai để kèm" in out
     assert not archive.exists()
 
+    missing = {**deployment, "HANCHOT_SECRET_FILE": str(tmp_path / "khong-co")}
+    code, out = _run(["export", str(archive), "--include-secret"], missing)
+    assert code == 1
+    assert (
+        f"lỗi: không đọc được khóa triển khai từ HANCHOT_SECRET_FILE ({tmp_path / 'khong-co'})"
+        in out
+    )
+
     (Path(deployment["HANCHOT_DATA_DIR"]) / "secret.key").write_text("k" * 43 + "\n")
     code, out = _run(["export", str(archive), "--include-secret"], deployment)
     assert code == 0, out
