@@ -244,7 +244,9 @@ def _write_files(
             manifest.damaged_files.append(relative)
             continue
         member = FILES_DIR + relative
-        archive.write(data_dir / relative, member)
+        # Stored, not deflated: reports arrive as PDF, DOCX, JPEG, already compressed, and
+        # deflating them again made the export five times slower for nothing.
+        archive.write(data_dir / relative, member, compress_type=zipfile.ZIP_STORED)
         manifest.members[member] = {"sha256": digest, "size": size}
         total += size
         report("files", 1)
