@@ -77,7 +77,8 @@ class ImportResult:
     written: list[Path] = field(default_factory=list, repr=False)
 
 
-def _alembic(connection: sa.Connection) -> tuple[Config, ScriptDirectory]:
+def _alembic(connection: sa.Connection | None = None) -> tuple[Config, ScriptDirectory]:
+    """Alembic's configuration, running its commands on `connection` (our transaction)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(migrate.MIGRATIONS_DIR))
     cfg.attributes["connection"] = connection
@@ -92,10 +93,8 @@ def check_archive(archive_path: Path) -> Manifest:
     """Every checksum and row count of the archive, and a schema revision this hanchot
     knows: what an import checks before it touches anything."""
     manifest = verify(archive_path)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(migrate.MIGRATIONS_DIR))
     try:
-        ScriptDirectory.from_config(cfg).get_revision(manifest.schema_revision)
+        _alembic()[1].get_revision(manifest.schema_revision)
     except (CommandError, RevisionError):
         raise ArchiveError("unknown_revision", "", manifest.schema_revision) from None
     return manifest
