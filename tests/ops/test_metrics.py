@@ -20,7 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.contracts import RECORD_DEADLINE_EVENT
 from activities.deadlines import DeadlineActivities
 from activities.planning import PlanningActivities
-from hanchot.binaries import test_server
+from hanchot import binaries
 from hanchot.metrics import MetricsServer, serve, temporal_runtime
 from notifier import tokens
 from notifier.delivery import Deliverer
@@ -246,7 +246,7 @@ async def test_the_temporal_sdk_serves_the_workers_series_on_its_own_address(
     port = free_port()
     runtime = temporal_runtime(f"127.0.0.1:{port}")
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=test_server(), runtime=runtime
+        test_server_existing_path=binaries.test_server(), runtime=runtime
     )
     try:
         activities = [*DeadlineActivities(world.store).all(), *PlanningActivities().all()]
