@@ -42,6 +42,8 @@ from store.backup_format import (
 from store.base import Base
 
 BATCH = 1000
+FILE_COLUMNS = {"evidence": "storage_path", "inbound_messages": "original_path"}
+"""Columns naming a file under the data dir: a row whose file is gone is reported."""
 Progress = Callable[[str, int], None]
 """Called with (what, how many more) as rows and files are written."""
 
@@ -165,8 +167,10 @@ def _write_tables(
                 entry = table_entry(table)
                 entry.rows = _write_table(archive, manifest, connection, table, entry, report)
                 manifest.tables.append(entry)
-                if table.name == "evidence":
-                    referenced |= set(connection.scalars(sa.select(table.c.storage_path)))
+                column = table.c.get(FILE_COLUMNS.get(table.name, ""))
+                if column is not None:
+                    named = connection.scalars(sa.select(column).where(column.is_not(None)))
+                    referenced |= set(named)
     finally:
         engine.dispose()
     return manifest, referenced

@@ -73,7 +73,7 @@ def populate(url: str, data_dir: Path) -> None:
             late.submitted_at = AT
             minh = channels.people_with_email(session, "minh@thu.example")[0]
             stored = files.put(PDF, "Báo cáo 45.pdf", "application/pdf")
-            files.put(MAIL, "reply.eml", "message/rfc822", kind="inbound")
+            raw = files.put(MAIL, "reply.eml", "message/rfc822", kind="inbound")
             submission = Submission(
                 deadline=late,
                 person_id=minh.id,
@@ -126,6 +126,7 @@ def populate(url: str, data_dir: Path) -> None:
                     outcome=InboundOutcome.QUARANTINED,
                     reason="người gửi lạ",
                     received_at=AT,
+                    original_path=raw.storage_path,
                 )
             )
             session.add(

@@ -231,3 +231,26 @@ def test_target_from_a_newer_hanchot_is_refused(tmp_path: Path) -> None:
         import_store(archive, url=target, data_dir=tmp_path / "t")
     assert (refused.value.problem, refused.value.detail) == ("target_schema", "9999")
     assert migrate.current(target) == "9999"
+
+
+def test_files_gone_or_damaged_on_disk_are_reported(tmp_path: Path) -> None:
+    """A file the rows name but the disk lost, or one whose bytes no longer match its
+    name, is listed in the manifest; the rest of the archive still imports."""
+    source = f"sqlite:///{tmp_path / 'a.db'}"
+    data = tmp_path / "data"
+    populate(source, data)
+    evidence = next((data / "evidence").rglob("*/*"))
+    inbound = next((data / "inbound").rglob("*/*"))
+    evidence.unlink()
+    inbound.write_bytes(b"rotted")
+
+    manifest = export_store(tmp_path / "b.zip", url=source, data_dir=data).manifest
+    gone = evidence.relative_to(data).as_posix()
+    rotted = inbound.relative_to(data).as_posix()
+    assert manifest.missing_files == [gone]
+    assert manifest.damaged_files == [rotted]
+    assert manifest.file_members() == []
+
+    target = f"sqlite:///{tmp_path / 'b.db'}"
+    import_store(tmp_path / "b.zip", url=target, data_dir=tmp_path / "r")
+    assert snapshot(target) == snapshot(source)
