@@ -3,8 +3,8 @@ store locked by another process's exclusive transaction for longer than the stor
 timeout. The store activities fail ("database is locked"), Temporal retries them, and
 once the lock is gone the reminder is recorded and queued once: nothing lost.
 
-(With PostgreSQL the same fault is a refused connection; this test uses the SQLite file
-every `hanchot dev` runs on.)
+(This test uses the SQLite file every `hanchot dev` runs on; with PostgreSQL the same
+fault is a cut or refused connection: test_postgres_outage_worker.py.)
 """
 
 from __future__ import annotations
