@@ -136,7 +136,7 @@ def _deadline(session: Session, unit_id: int, workflow_id: str) -> unit_history.
 
 def _int(value: object) -> int | None:
     text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 @router.post("/units/{unit_id}/submissions", response_model=None)
@@ -150,7 +150,7 @@ async def record_submission(
     form = await request.form(max_files=10, max_fields=16)
     workflow_id = str(form.get("workflow_id") or "")[:255]
     document = str(form.get("document_number") or "").strip()[:DOC_MAX]
-    received_text = str(form.get("received_on") or "")
+    received_text = str(form.get("received_on") or "")[:40]
     note = str(form.get("note") or "").strip()[:NOTE_MAX]
     message_id = _int(form.get("message"))
 
