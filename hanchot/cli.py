@@ -35,4 +35,14 @@ _register_all()
 
 
 def main() -> None:
-    app()
+    from store.db import DatabaseURLError
+
+    try:
+        app()
+    except DatabaseURLError as e:
+        # Raised from wherever a command first asks where the store is (a password file
+        # that cannot be read, a URL no driver takes): the same line `hanchot db` prints.
+        import sys
+
+        print(f"lỗi: địa chỉ cơ sở dữ liệu không dùng được ({e.url}): {e.detail}", file=sys.stderr)
+        raise SystemExit(1) from None

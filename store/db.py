@@ -8,6 +8,7 @@ they can use: pysqlite / aiosqlite, psycopg 3 for both on PostgreSQL.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 DATABASE_URL_ENV = "HANCHOT_DATABASE_URL"
 DATA_DIR_ENV = "HANCHOT_DATA_DIR"
+PASSWORD_FILE_ENV = "HANCHOT_DATABASE_PASSWORD_FILE"
+"""A file holding the database password (a Docker/Kubernetes secret), so the URL in the
+environment need not carry it."""
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
 """How long a new PostgreSQL connection may take (see `_postgres_kwargs`)."""
@@ -41,17 +45,40 @@ class DatabaseURLError(ValueError):
         self.detail = detail
 
 
-def data_dir() -> Path:
+def data_dir(env: Mapping[str, str] | None = None) -> Path:
     """Where hanchot keeps its files by default (`$HANCHOT_DATA_DIR`, else `./.hanchot`)."""
-    return Path(os.environ.get(DATA_DIR_ENV) or ".hanchot")
+    env = os.environ if env is None else env
+    return Path(env.get(DATA_DIR_ENV) or ".hanchot")
 
 
-def database_url() -> str:
-    """`$HANCHOT_DATABASE_URL`, else the SQLite file `hanchot.db` in the data dir."""
-    configured = os.environ.get(DATABASE_URL_ENV)
-    if configured:
-        return configured
-    return f"sqlite:///{data_dir() / 'hanchot.db'}"
+def database_url(env: Mapping[str, str] | None = None) -> str:
+    """`$HANCHOT_DATABASE_URL`, else the SQLite file `hanchot.db` in the data dir; with
+    `$HANCHOT_DATABASE_PASSWORD_FILE`, the password is the file's content (trailing line
+    breaks removed, as Docker's own `*_FILE` convention does) and replaces any in the URL."""
+    env = os.environ if env is None else env
+    url = env.get(DATABASE_URL_ENV) or f"sqlite:///{data_dir(env) / 'hanchot.db'}"
+    path = env.get(PASSWORD_FILE_ENV)
+    if not path:
+        return url
+    parsed = _parse(url)
+    if parsed.drivername in _SQLITE:
+        raise DatabaseURLError(
+            "password file for", masked(url), f"SQLite không dùng mật khẩu; bỏ {PASSWORD_FILE_ENV}"
+        )
+    try:
+        password = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = getattr(e, "strerror", None) or "không phải văn bản UTF-8"
+        raise DatabaseURLError(
+            "unreadable password for",
+            masked(url),
+            f"không đọc được tệp mật khẩu {PASSWORD_FILE_ENV}={path} ({reason})",
+        ) from None
+    if not password:
+        raise DatabaseURLError(
+            "empty password for", masked(url), f"tệp mật khẩu {PASSWORD_FILE_ENV}={path} rỗng"
+        )
+    return parsed.set(password=password).render_as_string(hide_password=False)
 
 
 def _parse(url: str | URL) -> URL:

@@ -1,7 +1,8 @@
 """Settings of the web dashboard, from the environment (the same variables the notifier
 reads, so every process of a deployment agrees on the secret and the public address).
 
-HANCHOT_DATABASE_URL / HANCHOT_DATA_DIR   the store (see store.db)
+HANCHOT_DATABASE_URL / HANCHOT_DATA_DIR   the store (see store.db; password also from
+                                           HANCHOT_DATABASE_PASSWORD_FILE)
 HANCHOT_SECRET (or HANCHOT_SECRET_FILE)    signs submit links and CSRF tokens; default:
                                            a random key kept in <data dir>/secret.key
 HANCHOT_PUBLIC_URL                         how people reach the dashboard (links, cookies)
@@ -45,7 +46,7 @@ class WebSettings:
         env = os.environ if env is None else env
         data_dir = Path(env.get(db.DATA_DIR_ENV) or ".hanchot")
         values: dict[str, object] = {
-            "database_url": env.get(db.DATABASE_URL_ENV) or f"sqlite:///{data_dir / 'hanchot.db'}",
+            "database_url": db.database_url(env),
             "data_dir": data_dir,
             "public_url": (env.get("HANCHOT_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
             "upload_max_bytes": int(env.get("HANCHOT_UPLOAD_MAX_BYTES") or 20 * 1024 * 1024),

@@ -86,9 +86,9 @@ DatabaseUrl = Annotated[
     str | None,
     typer.Option(
         "--database-url",
-        envvar="HANCHOT_DATABASE_URL",
-        show_envvar=True,
-        help="Cơ sở dữ liệu (mặc định: tệp SQLite hanchot.db trong $HANCHOT_DATA_DIR).",
+        help="Cơ sở dữ liệu (mặc định: $HANCHOT_DATABASE_URL với mật khẩu từ"
+        " $HANCHOT_DATABASE_PASSWORD_FILE, không có thì tệp SQLite hanchot.db trong"
+        " $HANCHOT_DATA_DIR).",
     ),
 ]
 

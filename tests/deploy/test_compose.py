@@ -112,6 +112,29 @@ def test_secrets_come_from_files_and_data_has_a_volume() -> None:
     assert "hanchot-data" in compose["volumes"]
 
 
+def test_the_database_password_lives_only_in_its_secret_file() -> None:
+    """One file, `secrets/postgres_password`, is the password for PostgreSQL itself, for
+    Temporal's schema set-up and server, and for every hanchot process: no URL or variable
+    carries it, so changing it is changing that file."""
+    from sqlalchemy.engine import make_url
+
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    assert "POSTGRES_PASSWORD:" not in text and "${POSTGRES_PASSWORD" not in text
+    services = _compose()["services"]
+    secret = "/run/secrets/postgres_password"
+    assert services["postgresql"]["environment"]["POSTGRES_PASSWORD_FILE"] == secret
+    assert "postgres_password" in services["postgresql"]["secrets"]
+    temporal = services["temporal"]
+    assert "POSTGRES_PWD" not in temporal["environment"]
+    assert "postgres_password" in temporal["secrets"]
+    assert secret in " ".join(temporal["entrypoint"])
+    assert "exec /etc/temporal/entrypoint.sh autosetup" in temporal["entrypoint"][-1]
+    for name, service in _hanchot_services().items():
+        env = service["environment"]
+        assert make_url(env["HANCHOT_DATABASE_URL"]).password is None, name
+        assert env["HANCHOT_DATABASE_PASSWORD_FILE"] == secret, name
+
+
 def test_health_checks_on_the_servers() -> None:
     services = _compose()["services"]
     for name in ("postgresql", "temporal", "mailpit", "web"):

@@ -106,3 +106,60 @@ async def test_postgres_connections_time_out_unless_the_url_says_otherwise(
         await async_engine.connect()
     assert seen["connect_timeout"] == timeout
     await async_engine.dispose()
+
+
+def test_the_password_can_come_from_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    secret = tmp_path / "postgres_password"
+    secret.write_text("mật@khẩu:/ 1\n", encoding="utf-8")
+    monkeypatch.setenv(db.DATABASE_URL_ENV, "postgresql://hanchot:old@db:5432/hanchot")
+    monkeypatch.setenv(db.PASSWORD_FILE_ENV, str(secret))
+    url = db.database_url()
+    parsed = db.sync_url(url)
+    assert parsed.password == "mật@khẩu:/ 1"  # trailing newline gone, the rest kept as is
+    assert (parsed.username, parsed.host, parsed.database) == ("hanchot", "db", "hanchot")
+    assert "***" in db.masked(url) and "khẩu" not in db.masked(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "content", "expected"),
+    [
+        ("postgresql://hanchot@db/hanchot", None, "không đọc được tệp mật khẩu"),
+        ("postgresql://hanchot@db/hanchot", "\n", "rỗng"),
+        ("sqlite:///x.db", "p", "SQLite không dùng mật khẩu"),
+    ],
+)
+def test_a_password_file_that_cannot_serve_is_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, url: str, content: str | None, expected: str
+) -> None:
+    secret = tmp_path / "postgres_password"
+    if content is not None:
+        secret.write_text(content, encoding="utf-8")
+    monkeypatch.setenv(db.DATABASE_URL_ENV, url)
+    monkeypatch.setenv(db.PASSWORD_FILE_ENV, str(secret))
+    with pytest.raises(db.DatabaseURLError) as raised:
+        db.database_url()
+    assert expected in raised.value.detail
+    if content is None:
+        assert str(secret) in raised.value.detail
+
+
+def test_the_cli_names_an_unreadable_password_file(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        db.DATABASE_URL_ENV: "postgresql://hanchot@127.0.0.1:1/hanchot",
+        db.PASSWORD_FILE_ENV: str(tmp_path / "missing"),
+        db.DATA_DIR_ENV: str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "from hanchot.cli import main; main()", "db", "current"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "HANCHOT_DATABASE_PASSWORD_FILE" in done.stderr and "Traceback" not in done.stderr
