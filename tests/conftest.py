@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+from collections.abc import Iterator
 
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """Commands run in-process (`hanchot web`, `notify`, `db` through typer's runner) call
+    `hanchot.logs.configure`, which replaces the root logger's handlers with one on the
+    runner's stream, closed after the test. Put the previous ones back after every test,
+    or a later test logs into a closed stream and fails depending on the order."""
+    root = logging.getLogger()
+    handlers, filters, level = list(root.handlers), list(root.filters), root.level
+    yield
+    root.handlers[:] = handlers
+    root.filters[:] = filters
+    root.setLevel(level)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

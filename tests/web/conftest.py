@@ -3,7 +3,6 @@ on a recording gateway."""
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import uuid
@@ -31,20 +30,6 @@ ACCOUNTS = {
     "viewer": ("xem.b@thu.example", WebRole.VIEWER, "tinh-thu/huyen-b"),
     "district_coordinator": ("dieuphoi.b@thu.example", WebRole.COORDINATOR, "tinh-thu/huyen-b"),
 }
-
-
-@pytest.fixture(autouse=True)
-def _root_logging_restored() -> Iterator[None]:
-    """`hanchot web` configures logging: `hanchot.logs.configure` replaces the root
-    logger's handlers with one on the CLI runner's stream, which is closed after the
-    test. Put the previous ones back, or later tests (tests/store's `hanchot db`) log
-    into a closed stream."""
-    root = logging.getLogger()
-    handlers, filters, level = list(root.handlers), list(root.filters), root.level
-    yield
-    root.handlers[:] = handlers
-    root.filters[:] = filters
-    root.setLevel(level)
 
 
 @dataclass
