@@ -6,7 +6,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     HANCHOT_DATA_DIR=/var/lib/hanchot
 
-RUN useradd --system --create-home --home-dir /home/hanchot hanchot \
+RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/hanchot hanchot \
     && mkdir -p /var/lib/hanchot/evidence \
     && chown -R hanchot:hanchot /var/lib/hanchot
 

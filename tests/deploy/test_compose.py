@@ -156,3 +156,12 @@ def test_metrics_addresses_parse_and_their_ports_are_exposed() -> None:
                 served += 1
         assert env.get("HANCHOT_LOG_FORMAT") in ("json", "text"), name
     assert served >= 5  # worker and notify: both endpoints; bot: its own
+
+
+def test_the_image_runs_as_the_uid_the_readme_names() -> None:
+    """README tells operators to `chown 10001` a backup directory and to make the secret
+    files readable to the container's user: the image must keep that uid, and not root."""
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"useradd [^\n]*--uid 10001 [^\n]* hanchot \\\n", dockerfile)
+    assert re.search(r"^USER hanchot$", dockerfile, re.M)
+    assert "chown 10001" in (ROOT / "README.md").read_text(encoding="utf-8")
