@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -39,6 +40,9 @@ SWEEP_GRACE = timedelta(0)
 """The sweep is the outbox relay: every few seconds it claims what is due and sends it.
 Workflows only write the outbox (in the same activity as their state change), so a
 notifier that is down delays messages without holding up any deadline's timers."""
+
+
+SWEEP_JOB = "outbox-sweep"
 
 
 def build_registry(settings: NotifierSettings) -> Registry:
@@ -70,11 +74,75 @@ async def sweep(deliverer: Deliverer, grace: timedelta = SWEEP_GRACE) -> int:
     return sent
 
 
-async def _sweep_safely(deliverer: Deliverer) -> None:
+class FailureLog:
+    """The log of a periodic job that may fail many times in a row (the sweep, every few
+    seconds, while the database is down): the first failure with its traceback, then one
+    line every `every` seconds with the count and the latest error, and one line when it
+    works again. A traceback every 5 s for the length of an outage buries everything else
+    in the log and says nothing new."""
+
+    def __init__(
+        self, what: str, every: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.what = what
+        self.every = every
+        self.clock = clock
+        self.failures = 0
+        self.since: float | None = None
+        self.last_logged = 0.0
+
+    def failed(self, exc: BaseException) -> None:
+        now = self.clock()
+        self.failures += 1
+        if self.since is None:
+            self.since = self.last_logged = now
+            log.error("%s failed; retrying", self.what, exc_info=exc)
+        elif now - self.last_logged >= self.every:
+            self.last_logged = now
+            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            log.error(
+                "%s still failing: %d failures in %.0fs, latest: %s: %s",
+                self.what,
+                self.failures,
+                now - self.since,
+                type(exc).__name__,
+                first_line,
+            )
+
+    def succeeded(self) -> None:
+        if self.since is None:
+            return
+        log.warning(
+            "%s works again after %d failures in %.0fs",
+            self.what,
+            self.failures,
+            self.clock() - self.since,
+        )
+        self.failures, self.since = 0, None
+
+
+class _SkippedRunFilter(logging.Filter):
+    """APScheduler warns each time a run of a job is skipped because the previous one is
+    still going. For the sweep that is the intended `max_instances=1` (a sweep slowed by
+    a database that does not answer must not overlap the next); its FailureLog says what
+    is wrong, so those lines are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        job_id = getattr(args[0], "id", None) if args else None
+        return not (job_id == SWEEP_JOB and "maximum number of running" in str(record.msg))
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_SkippedRunFilter())
+
+
+async def _sweep_safely(deliverer: Deliverer, failures: FailureLog) -> None:
     try:
         await sweep(deliverer)
-    except Exception:
-        log.exception("outbox sweep failed; next one in %ds", deliverer.settings.sweep_seconds)
+    except Exception as exc:
+        failures.failed(exc)
+    else:
+        failures.succeeded()
 
 
 @contextlib.asynccontextmanager
@@ -101,9 +169,9 @@ async def notifier_service(
     scheduler.add_job(
         _sweep_safely,
         "interval",
-        args=[deliverer],
+        args=[deliverer, FailureLog("outbox sweep")],
         seconds=settings.sweep_seconds,
-        id="outbox-sweep",
+        id=SWEEP_JOB,
         max_instances=1,
         coalesce=True,
     )

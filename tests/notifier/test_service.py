@@ -3,6 +3,7 @@ activity as Temporal runs it (retry delays, non-retryable permanent errors)."""
 
 from __future__ import annotations
 
+import logging
 import mailbox
 import uuid
 from dataclasses import replace
@@ -162,3 +163,53 @@ async def test_workflows_reach_the_notifier_on_its_own_queue_and_retries_recover
     assert isinstance(cause, ActivityError) and isinstance(cause.cause, ApplicationError)
     assert cause.cause.non_retryable
     assert world.row(wid2, step2, Channel.EMAIL).attempts == 1
+
+
+def test_a_sweep_failing_for_minutes_logs_once_a_minute_and_says_when_it_recovers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """During a database outage the sweep fails every few seconds: the log gets the first
+    traceback, then one summary line a minute, then one line on recovery."""
+    from notifier.service import FailureLog
+
+    now = [1000.0]
+    failures = FailureLog("outbox sweep", every=60, clock=lambda: now[0])
+    caplog.set_level(logging.INFO, logger="notifier.service")
+    for _ in range(60):  # five minutes of a sweep every 5 s
+        try:
+            raise OSError("connection refused\nSQL: SELECT secret")
+        except OSError as exc:
+            failures.failed(exc)
+        now[0] += 5
+    failures.succeeded()
+    failures.succeeded()  # a second success says nothing more
+    lines = [r for r in caplog.records if r.name == "notifier.service"]
+    assert len(lines) == 1 + 4 + 1, [r.getMessage() for r in lines]
+    assert lines[0].exc_info is not None
+    assert all(r.exc_info is None for r in lines[1:])
+    assert "still failing: 13 failures in 60s, latest: OSError: connection refused" in (
+        lines[1].getMessage()
+    )
+    assert all("SQL" not in r.getMessage() for r in lines[1:])
+    assert lines[-1].getMessage() == "outbox sweep works again after 60 failures in 300s"
+
+
+def test_skipped_sweep_runs_are_not_logged_but_other_jobs_are() -> None:
+    from types import SimpleNamespace
+
+    from notifier.service import SWEEP_JOB, _SkippedRunFilter
+
+    def record(job_id: str) -> logging.LogRecord:
+        job = SimpleNamespace(id=job_id)
+        return logging.LogRecord(
+            "apscheduler.scheduler",
+            logging.WARNING,
+            __file__,
+            1,
+            'Execution of job "%s" skipped: maximum number of running instances reached (%d)',
+            (job, 1),
+            None,
+        )
+
+    assert not _SkippedRunFilter().filter(record(SWEEP_JOB))
+    assert _SkippedRunFilter().filter(record("mailbox-poll"))
