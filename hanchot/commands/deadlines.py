@@ -38,6 +38,10 @@ MSG = {
     "duplicate": "Yêu cầu {rid} đã được thực hiện trước đó, không làm lại: {id} → {status}",
     "refused": "lỗi: {id}: không thực hiện được — {detail}",
     "err_connect": "lỗi: không kết nối được Temporal tại {address}: {detail}",
+    "not_found": "không có hạn nộp này trong Temporal (sai mã, kỳ chưa mở, hoặc đã kết thúc"
+    " và bị xóa sau thời gian lưu); xem `hanchot status ĐƠN_VỊ`",
+    "completed": "hạn nộp này đã kết thúc (kỳ báo cáo đã đóng), không nhận thay đổi nữa",
+    "unavailable": "Temporal tạm thời không trả lời; thử lại sau",
     "err_date": "lỗi: ngày '{value}' không hợp lệ, cần dạng dd/mm/yyyy",
     "need_decision": "lỗi: cần --days và --reason để xin gia hạn, hoặc --approve / --refuse",
 }
@@ -186,7 +190,7 @@ def _send(action: str, deadline: str, update: str, request: Any) -> None:
         _err(MSG["refused"].format(id=wid, detail=getattr(cause, "message", cause)))
         raise typer.Exit(1) from None
     except RPCError as exc:
-        _err(MSG["refused"].format(id=wid, detail=exc.message))
+        _err(MSG["refused"].format(id=wid, detail=_rpc_detail(exc)))
         raise typer.Exit(1) from None
     except RuntimeError as exc:
         _err(MSG["err_connect"].format(address=settings.temporal_address, detail=exc))
@@ -195,6 +199,19 @@ def _send(action: str, deadline: str, update: str, request: Any) -> None:
     shown = STATUS_VI.get(result.status, result.status)
     text = MSG[key].format(action=action, id=wid, status=shown, rid=request.request_id)
     _out().print(Text(text))
+
+
+def _rpc_detail(exc: Any) -> str:
+    """What a refusal by Temporal itself (not by the workflow) means for the person: the
+    server's own words are English and name gRPC, so the known cases are said here."""
+    from temporalio.service import RPCStatusCode
+
+    text = str(exc.message)
+    if exc.status == RPCStatusCode.NOT_FOUND:
+        return MSG["completed"] if "already completed" in text else MSG["not_found"]
+    if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+        return MSG["unavailable"]
+    return text
 
 
 def _actor(by: str | None) -> str:

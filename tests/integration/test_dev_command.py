@@ -111,6 +111,9 @@ def test_dev_runs_takes_commands_stops_cleanly_and_resumes(tmp_path: Path) -> No
         assert "Đã nộp đúng hạn" in out
         code, again = hanchot(cli_env, "submit", deadline, "--request-id", "r1")
         assert code == 0 and "không làm lại" in again
+        code, out = hanchot(cli_env, "submit", f"lon/bao-cao-nam/{due.year}/khong-co")
+        assert code == 1 and "không có hạn nộp này trong Temporal" in out, out
+        assert "not found" not in out.lower(), out
         code, out = hanchot(
             cli_env, "excuse", f"lon/bao-cao-nam/{due.year}/xa-0001", "--reason", "Sáp nhập"
         )
