@@ -3,36 +3,26 @@
 One proposal per deadline anchor (see `rules`). Its name, period, submitters and receiver
 come from the same sentence; what the sentence does not say is left empty and flagged, and
 the document's other proposals offer their receiver and submitters as candidates.
+How the anchor's date reads as due rules is in `when`.
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import replace
-from datetime import date
 
 from deadlines.extract import flags as F
 from deadlines.extract import naming
 from deadlines.extract.document import document_info
-from deadlines.extract.normalise import Normalised, fold, normalise
+from deadlines.extract.normalise import Normalised, normalise
 from deadlines.extract.parties import KIND_ORDER, find_receivers, find_submitters
-from deadlines.extract.rules import (
-    DATA_CUTOFF,
-    NAME_YEAR,
-    QUARTER_WORD,
-    SEMESTER_HALF,
-    Anchor,
-    find_anchors,
-    period_in,
-    periods_in,
-)
+from deadlines.extract.rules import DATA_CUTOFF, Anchor, find_anchors, period_in, periods_in
 from deadlines.extract.segment import Sentence, clause_bounds, sentences
 from deadlines.extract.types import DocumentInfo, Evidence, Extraction, Flag, Proposal
-from deadlines.extract.vndates import DayMonthYear, TimeExpr, find_time_exprs
-from deadlines.model import DataWindow, DayMonth, DueRule, PeriodKind, Reading, Submitters
+from deadlines.extract.vndates import find_time_exprs
+from deadlines.extract.when import read_when
+from deadlines.model import DataWindow, DayMonth, PeriodKind, Reading, Submitters
 
-_When = tuple[tuple[DueRule, ...], tuple[DayMonth, DayMonth] | None, int | None, list[Flag]]
 _FIELD_ORDER = ("name", "period", "due", "window", "submitters", "receiver")
 _BULLET = re.compile(r"^[-+·•◦▪]\s+")
 _DOI_VOI = re.compile(r"\s*\)?\s*,?\s*doi\s+voi\s+")
@@ -169,7 +159,9 @@ class _Sentence:
         when_field = "window" if anchor.kind == "window" else "due"
         evidence.append(self.evidence(when_field, anchor.start, anchor.end))
         words = self.text[anchor.start : anchor.end]
-        due, window, year, due_flags = self._when(anchor, words, period, raw_name, left)
+        due, window, year, due_flags = read_when(
+            anchor, words, period, raw_name, folded=self.folded, left=left, doc_year=self.info.year
+        )
         flags.extend(due_flags)
         if anchor.kind == "task" or (period is None and due and due[0].exact is not None):
             period = PeriodKind.ONE_OFF
@@ -299,80 +291,6 @@ class _Sentence:
             return PeriodKind.ANNUAL
         return None
 
-    def _when(
-        self, anchor: Anchor, words: str, period: PeriodKind | None, raw_name: str | None, left: int
-    ) -> _When:
-        """Due rules, campaign window, the year written with the date, and flags."""
-        expr, flags = anchor.expr, list[Flag]()
-        verb = "by" if anchor.inclusive else "before"
-        if anchor.kind == "window":
-            start, until = expr.exact, anchor.until.exact if anchor.until else None
-            if start is None or until is None:
-                return (), None, None, [F.missing("window")]
-            window = (DayMonth(start.day, start.month), DayMonth(until.day, until.month))
-            if expr.year:
-                flags.append(F.year_stated(expr.year))
-            return (), window, expr.year, [*flags, F.campaign_report()]
-        if anchor.kind == "task":
-            last = _last_day(expr, self.info.year)
-            flags.append(F.no_exact_date(words, last))
-            return (), None, expr.year, flags
-        if expr.kind == "day_rel":
-            offset = 1 if expr.relative in ("month_next", "quarter_next_month") else 0
-            text = f"{verb} day {expr.day}" + (" next month" if offset else "")
-            rule = DueRule(
-                text=text, inclusive=anchor.inclusive, day_of_month=expr.day, month_offset=offset
-            )
-            return (rule,), None, None, flags
-        if expr.exact is None:
-            readings = _readings(expr, self.folded, left, anchor.start)
-            rules = tuple(self._rule(verb, anchor, period, d, raw_name) for d in readings)
-            flags.append(F.unreadable_date(expr, words, readings, rules))
-            return (), None, None, flags
-        rule = self._rule(verb, anchor, period, expr.exact, raw_name, expr)
-        if expr.year and period not in (None, PeriodKind.ONE_OFF):
-            flags.append(F.year_stated(expr.year))
-        return (rule,), None, expr.year, flags
-
-    def _rule(
-        self,
-        verb: str,
-        anchor: Anchor,
-        period: PeriodKind | None,
-        when: DayMonthYear,
-        raw_name: str | None,
-        expr: TimeExpr | None = None,
-    ) -> DueRule:
-        if period in (None, PeriodKind.ONE_OFF) and when.year:
-            exact = date(when.year, when.month, when.day)
-            return DueRule(text=f"{verb} {exact:%d/%m/%Y}", inclusive=anchor.inclusive, exact=exact)
-        shift = expr.year_offset if expr else 0
-        name_year = NAME_YEAR.search(fold(raw_name or ""))
-        if not shift and when.year and name_year and when.year == int(name_year["y"]) + 1:
-            shift = 1
-        slot = self._slot(period, when, anchor)
-        text = f"{verb} {when.day:02d}/{when.month:02d}" + (" next year" if shift > 0 else "")
-        return DueRule(
-            text=text,
-            inclusive=anchor.inclusive,
-            slot=slot,
-            on=DayMonth(when.day, when.month, max(shift, 0)),
-        )
-
-    def _slot(self, period: PeriodKind | None, when: DayMonthYear, anchor: Anchor) -> str:
-        context = self.folded[max(0, anchor.start - 120) : anchor.end + 40]
-        if period is PeriodKind.SEMIANNUAL:
-            half = SEMESTER_HALF.search(context)
-            if half:
-                return "H1" if half["half"] == "dau" else "H2"
-            return "H1" if 4 <= when.month <= 9 else "H2"
-        if period is PeriodKind.QUARTERLY:
-            named = list(
-                QUARTER_WORD.finditer(self.folded, max(0, anchor.start - 120), anchor.start)
-            )
-            return f"Q{F.quarter_number(named[-1]['q'])}" if named else ""
-        return ""
-
     def _submitters(self, evidence: list[Evidence]) -> tuple[Submitters | None, list[Flag]]:
         sub = self.submitting
         if sub is None:
@@ -398,21 +316,3 @@ class _Sentence:
 
 def _kind_rank(kind: str) -> int:
     return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
-
-
-def _last_day(expr: TimeExpr, doc_year: int | None) -> date | None:
-    year = expr.year or doc_year
-    if year is None:
-        return None
-    month = expr.month if expr.kind == "month" and expr.month else 3 * (expr.quarter or 1)
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def _readings(expr: TimeExpr, folded: str, left: int, end: int) -> list[DayMonthYear]:
-    """What a damaged date could be: OCR candidates, or a dayless date in a named month."""
-    if expr.problem in ("ocr", "invalid"):
-        return list(expr.candidates)
-    if expr.problem == "no_month" and expr.day:
-        months = re.findall(r"(?<!\w)thang\s+(\d{1,2})(?![\d/])", folded[:end])
-        return [DayMonthYear(expr.day, int(m)) for m in dict.fromkeys(months) if 1 <= int(m) <= 12]
-    return []
