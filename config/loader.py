@@ -1,7 +1,8 @@
 """Load a reporting calendar from YAML into `deadlines.model.Calendar`, or fail whole.
 
 Every problem in the file is collected and reported at once (file, line, field, what
-would be valid). The cross-reference checks live in `config.checks`.
+would be valid). Obligations are read in `config.obligations`, the cross-reference
+checks live in `config.checks`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from config import checks
 from config.errors import CalendarError, ConfigIssue
+from config.obligations import escalation, obligation, open_before, reminders, reminders_in_hours
 from config.source import Node, Report, check_keys, parse_yaml, read, text
 from config.values import (
     ID_HINT,
@@ -140,9 +142,7 @@ def _build(root: Node, report: Report) -> Calendar | None:
     ctx.check_people_and_units(root)
     ctx.check_supervisors(sups, root.child("supervisors"))
     obligations = [
-        o
-        for n in _list(root.child("obligations"), report)
-        if (o := checks.obligation(n, defaults, ctx))
+        o for n in _list(root.child("obligations"), report) if (o := obligation(n, defaults, ctx))
     ]
     ctx.check_obligations(obligations, root.child("obligations"))
     if report.issues or org is None or cal_id is None:
@@ -215,13 +215,13 @@ def _defaults(node: Node | None, report: Report) -> _Defaults:
     out.working_hours = (
         read(node.child("working_hours"), parse_working_hours, report) or out.working_hours
     )
-    if (rem := checks.reminders(node.child("reminders"), report)) is not None:
+    if (rem := reminders(node.child("reminders"), report)) is not None:
         out.reminders = rem
-    if (esc := checks.escalation(node.child("escalation"), report)) is not None:
+    if (esc := escalation(node.child("escalation"), report)) is not None:
         out.escalation = esc
-    if (days := checks.open_before(node.child("open_before"), report)) is not None:
+    if (days := open_before(node.child("open_before"), report)) is not None:
         out.open_before = days
-    checks.reminders_in_hours(
+    reminders_in_hours(
         out.reminders, out.reminder_time, out.working_hours, node.child("reminders") or node, report
     )
     return out
