@@ -13,11 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import os
 import signal
 import socket
 import subprocess
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from temporalio.client import Client
@@ -50,6 +51,8 @@ class DevStack:
     dashboard_url: str
     first_account: NewAccount | None
     """The coordinator account made on this start (its password is shown once)."""
+    links_url: str
+    """Base of the links in messages: $HANCHOT_PUBLIC_URL, else the dashboard itself."""
 
 
 def free_port() -> int:
@@ -139,23 +142,28 @@ async def dev_stack(
         notifier_settings = NotifierSettings.from_env()
         async with (
             build_worker(client, task_queue, store, config_paths),
-            run_notifier(client, store, notifier_settings, task_queue) as notifier,
             embedded_dashboard(TemporalGateway(client), database_url, data_dir) as dashboard,
         ):
-            adopt_uvicorn()
-            schedule = await ensure_calendar_sync(client, task_queue)
-            await schedule.trigger()  # open what is due now, not at 00:05
-            yield DevStack(
-                data_dir,
-                address,
-                f"http://127.0.0.1:{ui_port}",
-                notifier.settings.smtp.port,
-                database_url,
-                client,
-                store,
-                server.pid,
-                dashboard.url,
-                dashboard.first_account,
-            )
+            if not os.environ.get("HANCHOT_PUBLIC_URL"):
+                # The dashboard takes a free port when 8000 is busy: links in the
+                # messages must point where it really listens.
+                notifier_settings = replace(notifier_settings, public_url=dashboard.url)
+            async with run_notifier(client, store, notifier_settings, task_queue) as notifier:
+                adopt_uvicorn()
+                schedule = await ensure_calendar_sync(client, task_queue)
+                await schedule.trigger()  # open what is due now, not at 00:05
+                yield DevStack(
+                    data_dir,
+                    address,
+                    f"http://127.0.0.1:{ui_port}",
+                    notifier.settings.smtp.port,
+                    database_url,
+                    client,
+                    store,
+                    server.pid,
+                    dashboard.url,
+                    dashboard.first_account,
+                    notifier.settings.public_url,
+                )
     finally:
         stop(server)

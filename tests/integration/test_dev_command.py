@@ -3,6 +3,7 @@ Ctrl-C leaving no process behind, and a second run resumes the same workflows.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
@@ -169,3 +170,30 @@ async def test_worker_command_serves_the_task_queue_and_stops_on_sigterm(tmp_pat
     assert code == 0, "".join(lines)
     assert f"Temporal {address}" in "".join(lines)
     assert description.schedule.spec.time_zone_name == "Asia/Ho_Chi_Minh"
+
+
+async def test_links_in_messages_follow_the_dashboard_when_port_8000_is_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`hanchot dev` serves the dashboard on a free port when 8000 is busy; the submit
+    links in reminders must then point there, not at a port nobody (or someone else)
+    listens on."""
+    import socket
+
+    from hanchot.devstack import dev_stack
+
+    monkeypatch.delenv("HANCHOT_PUBLIC_URL", raising=False)
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    monkeypatch.setenv("HANCHOT_DATA_DIR", str(tmp_path))
+    blocker = socket.socket()
+    with contextlib.suppress(OSError):  # already busy is just as good
+        blocker.bind(("127.0.0.1", 8000))
+        blocker.listen()
+    url = f"sqlite:///{tmp_path / 'hanchot.db'}"
+    migrate.upgrade(url)
+    try:
+        async with dev_stack(tmp_path, [], "dev-links", url, lambda _store: None) as stack:
+            assert not stack.dashboard_url.endswith(":8000"), stack.dashboard_url
+            assert stack.links_url == stack.dashboard_url
+    finally:
+        blocker.close()
