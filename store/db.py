@@ -27,6 +27,15 @@ environment need not carry it."""
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
 """How long a new PostgreSQL connection may take (see `_postgres_kwargs`)."""
+POSTGRES_LIVENESS = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,
+}
+"""libpq's TCP liveness options (see `_postgres_kwargs`): a peer gone silent on an open
+connection is declared dead after about a minute, instead of the kernel's two hours."""
 WRITE_OPTION = "hanchot_writes"
 """Execution option marking connections whose transactions will write (see `session_factory`)."""
 
@@ -175,11 +184,18 @@ def _postgres_kwargs(target: URL, kwargs: dict[str, Any]) -> dict[str, Any]:
     a proxy in front of a dead one, packets dropped); the notifier's sweep or an
     activity's thread would then hang past the end of the outage (the fault tests show
     it). Ten seconds is far above a healthy handshake on a loaded machine;
-    `?connect_timeout=N` in the URL overrides it.
+    `?connect_timeout=N` in the URL overrides it. Keepalives and tcp_user_timeout: the
+    same silence on a connection already open (the database host lost, a firewall that
+    dropped the flow) would block a query until the kernel gives up, hours later; with
+    them it fails in about a minute and the activity retries. Each is overridden by the
+    same name in the URL's query.
     """
     connect_args = dict(kwargs.pop("connect_args", None) or {})
     if "connect_timeout" not in target.query:
         connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT_SECONDS)
+    for name, value in POSTGRES_LIVENESS.items():
+        if name not in target.query:
+            connect_args.setdefault(name, value)
     return {"pool_pre_ping": True, **kwargs, "connect_args": connect_args}
 
 

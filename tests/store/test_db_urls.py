@@ -108,6 +108,38 @@ async def test_postgres_connections_time_out_unless_the_url_says_otherwise(
     await async_engine.dispose()
 
 
+@pytest.mark.parametrize(
+    ("url", "idle"),
+    [
+        ("postgresql://u:p@127.0.0.1:1/d", 30),
+        ("postgresql://u:p@127.0.0.1:1/d?keepalives_idle=5", "5"),
+    ],
+)
+async def test_postgres_connections_notice_a_silent_peer(url: str, idle: object) -> None:
+    """An open connection whose peer went silent fails in about a minute, not in the
+    kernel's two hours: libpq keepalives and tcp_user_timeout, each overridable."""
+    for engine in (db.create_engine(url), db.create_async_engine(url).sync_engine):
+        seen = _connect_params(engine)
+        with pytest.raises(_Stop):
+            engine.connect()
+        assert seen["keepalives"] == 1 and seen["tcp_user_timeout"] == 60_000
+        assert seen["keepalives_idle"] == idle
+
+
+@pytest.mark.postgres
+def test_libpq_accepts_the_liveness_options(postgres_database: str) -> None:
+    """The options reach a real server's connection (a libpq too old for one of them
+    would refuse to connect, not ignore it)."""
+    engine = db.create_engine(postgres_database)
+    try:
+        with engine.connect() as connection:
+            dsn = connection.connection.dbapi_connection.info.dsn  # type: ignore[union-attr]
+    finally:
+        engine.dispose()
+    for name, value in db.POSTGRES_LIVENESS.items():
+        assert f"{name}={value}" in dsn
+
+
 def test_the_password_can_come_from_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     secret = tmp_path / "postgres_password"
     secret.write_text("mật@khẩu:/ 1\n", encoding="utf-8")
