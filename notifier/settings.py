@@ -19,6 +19,11 @@ IMAP_HOST, IMAP_PORT          mailbox read for replies (empty host: no poller)
 IMAP_SECURITY                 ssl | starttls | none (default ssl, none for loopback)
 IMAP_USER, IMAP_PASSWORD, IMAP_MAILBOX (default INBOX)
 IMAP_POLL_SECONDS             default 60
+IMAP_AUTHSERV_ID              authserv-id of the organisation's own receiving mail server
+                              (e.g. mx.soldtbxh.example): a reply is applied only when
+                              that server's Authentication-Results authenticate its From
+                              (dmarc=pass, or dkim/spf pass aligned with the From domain);
+                              empty (default): From and the reply token are trusted alone
 HANCHOT_SWEEP_SECONDS         how often the outbox relay sweeps (default 5)
 HANCHOT_DELIVERY_LEASE_SECONDS how long a `sending` claim is honoured before a crashed
                               send is claimed again (default 180; keep it longer than
@@ -28,6 +33,7 @@ HANCHOT_DELIVERY_LEASE_SECONDS how long a `sending` claim is honoured before a c
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +121,9 @@ class ImapSettings:
     password: Secret = NO_SECRET
     mailbox: str = "INBOX"
     poll_seconds: int = 60
+    authserv_id: str = ""
+    """The receiving server whose Authentication-Results are trusted (others are ignored:
+    a sender can write his own with any id); empty: senders are not authenticated."""
 
     @property
     def enabled(self) -> bool:
@@ -192,6 +201,7 @@ class NotifierSettings:
                 password=Secret(_get(env, "IMAP_PASSWORD")),
                 mailbox=_get(env, "IMAP_MAILBOX", "INBOX"),
                 poll_seconds=_int(env, "IMAP_POLL_SECONDS", 60, low=5, high=86400),
+                authserv_id=_authserv_id(env),
             ),
             telegram=TelegramSettings(
                 token=Secret(_get(env, "TELEGRAM_BOT_TOKEN")),
@@ -212,6 +222,17 @@ class NotifierSettings:
         """Every secret value, for the log filter."""
         values = [self.smtp.password, self.imap.password, self.telegram.token, self.secret]
         return [str(v) for v in values if v]
+
+
+def _authserv_id(env: Mapping[str, str]) -> str:
+    """One token (RFC 8601 `value`, in practice a host name): a value with spaces or
+    separators could never equal a header's id and would quarantine every reply."""
+    raw = _get(env, "IMAP_AUTHSERV_ID").strip()
+    if raw and not re.fullmatch(r"[A-Za-z0-9._-]+", raw):
+        raise SettingsError(
+            f"IMAP_AUTHSERV_ID={raw!r}: phải là tên máy chủ nhận thư, ví dụ mx.soldtbxh.example"
+        )
+    return raw
 
 
 def _smtp_port(host: str, security: str) -> int:

@@ -1,6 +1,11 @@
 """What a parsed reply becomes: a submission for the deadline its token names, when the
 sender is a focal point of that unit; otherwise quarantine for the coordinator, with the
-reason, the original kept, never applied."""
+reason, the original kept, never applied.
+
+From can be forged, so with an authserv-id (`IMAP_AUTHSERV_ID`, the organisation's own
+receiving server) the focal point's address must also be vouched for by that server's
+Authentication-Results (`notifier.mailbox.authresults`); without one, From and the token
+are all there is, as before."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from deadlines.model import Role
 from notifier import inbound, notices, tokens
 from notifier.delivery import Store
 from notifier.inbound import Engine
+from notifier.mailbox.authresults import authenticate
 from notifier.mailbox.parse import Reply
 from notifier.render import text
 from store.enums import InboundChannel, InboundOutcome
@@ -44,7 +50,8 @@ class Verdict:
     target: Target | None = None
     person: tuple[int, str] | None = None
     why: str = ""
-    """The reason's class for the metrics: auto_reply, no_token, unknown_token, ..."""
+    """The reason's class for the metrics: auto_reply, no_token, unknown_token,
+    not_focal_point, unauthenticated, too_large, refused."""
 
 
 def find_target(store: Store, secret: str, token: str) -> Target | None:
@@ -86,8 +93,12 @@ def find_target(store: Store, secret: str, token: str) -> Target | None:
         )
 
 
-def judge(reply: Reply, target: Target | None) -> Verdict:
-    """Pure: apply or quarantine, and why (in the coordinators' Vietnamese)."""
+def judge(reply: Reply, target: Target | None, authserv_id: str = "") -> Verdict:
+    """Pure: apply or quarantine, and why (in the coordinators' Vietnamese).
+
+    Authentication comes last: a stranger is told apart as a stranger whatever his
+    headers say, and only a reply that would otherwise be applied (the focal point's
+    address, a real token) needs its From to be proved."""
     quarantine = InboundOutcome.QUARANTINED
     if reply.automatic:
         return Verdict(quarantine, text("vi", "reason_auto_reply"), target, why="auto_reply")
@@ -98,6 +109,10 @@ def judge(reply: Reply, target: Target | None) -> Verdict:
     person = target.focal_points.get(reply.sender)
     if person is None:
         return Verdict(quarantine, text("vi", "reason_not_contact"), target, why="not_focal_point")
+    if authserv_id:
+        check = authenticate(reply.authentication, reply.from_domains, authserv_id)
+        if not check.ok:  # whose reply it is is what stays unproved: no person recorded
+            return Verdict(quarantine, check.reason, target, why="unauthenticated")
     return Verdict(InboundOutcome.APPLIED, "", target, person)
 
 
@@ -108,13 +123,17 @@ class ReplyHandler:
         self.evidence = evidence
         self.secret = secret
 
-    async def handle(self, raw: bytes, reply: Reply) -> InboundOutcome | None:
+    async def handle(
+        self, raw: bytes, reply: Reply, authserv_id: str = ""
+    ) -> InboundOutcome | None:
         """Apply or quarantine one reply; None when the engine was unreachable (the
-        message stays unread and is tried again at the next poll)."""
+        message stays unread and is tried again at the next poll). `authserv_id` is the
+        mailbox's (`ImapSettings.authserv_id`): the server that delivered into it is the
+        one whose Authentication-Results are trusted; empty, none are asked for."""
         if inbound.seen(self.store, InboundChannel.EMAIL, reply.ref):
             return InboundOutcome.APPLIED  # processed before: only mark it read
         target = find_target(self.store, self.secret, reply.token) if reply.token else None
-        verdict = judge(reply, target)
+        verdict = judge(reply, target, authserv_id)
         if verdict.outcome is InboundOutcome.APPLIED:
             assert verdict.target is not None and verdict.person is not None
             try:

@@ -3,7 +3,9 @@
 What matters for matching: the Message-ID (so a mailbox read twice is applied once),
 the sender's address, the deadline token in the subject (`[HC-XXXXXXXXXX]`), a document
 number written in the new part of the body (`45/BC-UBND`), the attachments, and
-whether it is an automatic answer (out-of-office replies must never count).
+whether it is an automatic answer (out-of-office replies must never count). For
+authenticating the sender (`notifier.mailbox.authresults`): the domains of the From
+addresses and the Authentication-Results headers exactly as received.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 
 from notifier.tokens import find_token
@@ -52,6 +55,12 @@ class Reply:
     body: str
     attachments: tuple[Part, ...] = field(default_factory=tuple)
     automatic: bool = False
+    from_domains: tuple[str, ...] = ()
+    """The domain of every address in the From header(s): exactly one for a message a
+    receiving server's DMARC check can speak for."""
+    authentication: tuple[str, ...] = ()
+    """The Authentication-Results values, top to bottom, as received: not RFC 2047-decoded
+    (an encoded word must not spell the trusted authserv-id), folding kept."""
 
 
 def _is_automatic(msg: EmailMessage) -> bool:
@@ -89,6 +98,21 @@ def _body(msg: EmailMessage) -> str:
     return str(text)
 
 
+def _from_domains(msg: EmailMessage) -> tuple[str, ...]:
+    try:
+        headers = msg.get_all("From") or []
+        return tuple(a.domain.lower() for h in headers for a in h.addresses)
+    except (AttributeError, IndexError, TypeError, ValueError):  # a From beyond parsing
+        return ()
+
+
+def _authentication(raw: bytes) -> tuple[str, ...]:
+    """Raw header values: compat32 leaves encoded words and folding alone (the default
+    policy would decode `=?us-ascii?q?mx=2Eexample?=` into `mx.example`)."""
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+    return tuple(str(v) for v in headers.get_all("Authentication-Results") or [])
+
+
 def parse(raw: bytes) -> Reply:
     msg = message_from_bytes(raw, policy=policy.default)
     assert isinstance(msg, EmailMessage)
@@ -116,4 +140,6 @@ def parse(raw: bytes) -> Reply:
         body=body,
         attachments=tuple(attachments),
         automatic=_is_automatic(msg),
+        from_domains=_from_domains(msg),
+        authentication=_authentication(raw),
     )

@@ -4,6 +4,10 @@ Each poll fetches the unread messages (without marking them), hands each to the
 `ReplyHandler`, and marks as read only those it settled, so a crash or an unreachable
 engine leaves a reply to be read again; the inbound record (unique Message-ID) makes a
 second reading harmless.
+
+The mailbox's settings carry the authserv-id of the server that delivers into it
+(`IMAP_AUTHSERV_ID`): it belongs with the mailbox, since only that server's
+Authentication-Results in these messages can be trusted.
 """
 
 from __future__ import annotations
@@ -95,6 +99,10 @@ class MailboxPoller:
         self.handler = handler
         self._lock = asyncio.Lock()
 
+    @property
+    def authserv_id(self) -> str:
+        return self.mailbox.settings.authserv_id
+
     async def poll(self) -> PollResult:
         result = PollResult()
         async with self._lock:  # one poll at a time, whatever the scheduler does
@@ -103,7 +111,7 @@ class MailboxPoller:
             for uid, raw in messages:
                 result.read += 1
                 try:
-                    outcome = await self.handler.handle(raw, parse(raw))
+                    outcome = await self.handler.handle(raw, parse(raw), self.authserv_id)
                 except Exception:
                     log.exception("reply uid %s could not be handled; left unread", uid)
                     outcome = None
@@ -128,6 +136,18 @@ class MailboxPoller:
             log.warning("mailbox poll failed: %s", exc)
 
     def schedule(self, scheduler: AsyncIOScheduler, seconds: int) -> None:
+        """Poll every `seconds`; said once, at start-up, how replies' senders are trusted."""
+        if self.authserv_id:
+            log.info(
+                "replies are applied only when Authentication-Results from %s "
+                "authenticate the sender (dmarc, or aligned dkim or spf)",
+                self.authserv_id,
+            )
+        else:
+            log.info(
+                "IMAP_AUTHSERV_ID not set: replies are trusted by their From address "
+                "and deadline token only"
+            )
         scheduler.add_job(
             self.poll_safely,
             "interval",

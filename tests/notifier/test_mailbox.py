@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Iterator
 
 import pytest
+from prometheus_client import REGISTRY
 
 from notifier import tokens
 from notifier.inbound import Engine, EngineUnavailable
@@ -17,6 +18,7 @@ from store.evidence import EvidenceStore
 from store.models import Evidence, InboundMessage
 from tests.fakes.imap import Imap, dovecot
 from tests.notifier.engine import running
+from tests.notifier.test_reply_auth import OURS, received
 from tests.notifier.test_reply_parse import raw
 from tests.notifier.world import World
 
@@ -27,13 +29,14 @@ def imap() -> Iterator[Imap]:
         yield server
 
 
-def poller(world: World, imap: Imap, engine: Engine) -> MailboxPoller:
+def poller(world: World, imap: Imap, engine: Engine, authserv_id: str = "") -> MailboxPoller:
     settings = ImapSettings(
         host=imap.host,
         port=imap.port,
         security="none",
         user=imap.user,
         password=Secret(imap.password),
+        authserv_id=authserv_id,
     )
     evidence = EvidenceStore(world.tmp)
     handler = ReplyHandler(world.store, engine, evidence, world.settings.secret)
@@ -136,3 +139,62 @@ async def test_while_temporal_is_down_replies_stay_unread(world: World, imap: Im
     assert not any(b"\\Seen" in f for f in imap.flags())
     with world.store.read() as session:
         assert session.query(InboundMessage).count() == 0
+
+
+def unauthenticated() -> float:
+    labels = {"channel": "email", "outcome": "quarantined", "reason": "unauthenticated"}
+    return REGISTRY.get_sample_value("hanchot_inbound_replies_total", labels) or 0.0
+
+
+FORGED = "mx.evil.example; dmarc=pass header.from=thu.example; dkim=pass header.d=thu.example"
+"""What a forger writes into the message he sends: any id, every check passed."""
+
+
+async def test_with_an_authserv_id_only_our_servers_verdict_lets_a_reply_in(
+    world: World, imap: Imap
+) -> None:
+    before = unauthenticated()
+    async with running(world) as engine:
+        imap.append(
+            received(FORGED, subject=tagged(world), body="Gửi 46/BC-SYT", message_id="<forged@x>")
+        )
+        imap.append(
+            received(
+                f"{OURS}; spf=pass smtp.mailfrom=a@thu.example; dkim=pass header.d=thu.example",
+                FORGED,
+                subject=tagged(world),
+                message_id="<genuine@x>",
+            )
+        )
+        result = await poller(world, imap, Engine(engine.client), OURS).poll()
+        state = await engine.state()
+
+    assert (result.read, result.applied, result.quarantined) == (2, 1, 1)
+    assert state.submission is not None and state.submission.document_number == "45/BC-SYT"
+    with world.store.read() as session:
+        records = {r.raw_ref: r for r in session.query(InboundMessage).all()}
+    assert records["<genuine@x>"].outcome is InboundOutcome.APPLIED
+    forged = records["<forged@x>"]
+    assert forged.outcome is InboundOutcome.QUARANTINED and forged.sender == "a@thu.example"
+    assert forged.person_id is None and forged.deadline_id is not None
+    assert f"không xác thực được người gửi: không có Authentication-Results của {OURS}" in (
+        forged.reason or ""
+    )
+    stored = (forged.reason or "").rsplit("bản gốc: ", 1)[1]
+    assert b"mx.evil.example" in (world.tmp / stored).read_bytes()
+    notices = [r for r in world.rows() if r.step.startswith("notice:quarantined")]
+    assert [r.recipient.key for r in notices] == ["coord"]
+    assert "không xác thực được người gửi" in notices[0].payload["reason"]
+    assert unauthenticated() - before == 1
+    assert all(b"\\Seen" in f for f in imap.flags())
+
+
+async def test_without_an_authserv_id_from_and_token_are_trusted_as_before(
+    world: World, imap: Imap
+) -> None:
+    async with running(world) as engine:
+        imap.append(received(FORGED, subject=tagged(world), message_id="<forged@x>"))
+        result = await poller(world, imap, Engine(engine.client)).poll()
+        state = await engine.state()
+    assert (result.read, result.applied) == (1, 1)
+    assert state.submission is not None and state.submission.by == "fp-a"
