@@ -2,12 +2,13 @@
 HANCHOT_DATABASE_URL goes through `tcp_proxy.TcpProxy`) in the middle of a burst.
 
 The SMTP server cuts the database right after accepting a message and before answering
-250: the notifier cannot record that send (the row stays `sending`), its sweep fails
-and is logged, and every sweep fails while the port refuses connections; nothing is
-sent meanwhile. Once the database is back, the notifier (still the same process)
-carries on through its stale pooled connections, the row left `sending` is claimed
-again when its lease runs out and resent with the same Message-ID, and every reminder
-arrives: a second copy only for the row in flight at the cut.
+250: the notifier cannot record that send (the row stays `sending`), its sweep fails,
+and every sweep fails while the port refuses connections (logged once, and once more
+when the sweep works again, not once per sweep); nothing is sent meanwhile. Once the
+database is back, the notifier (still the same process) carries on through its stale
+pooled connections, the row left `sending` is claimed again when its lease runs out and
+resent with the same Message-ID, and every reminder arrives: a second copy only for the
+row in flight at the cut.
 
 `silent`: new connections are accepted and never answered instead of refused; the
 attempt in progress gives up after the store's connect timeout (without one the
@@ -17,6 +18,7 @@ notifier hung for good, its sweep stuck in that connect) and the sweeps resume.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 
@@ -48,6 +50,7 @@ LEASE_SECONDS = 3
 POOL_SIZE = 2
 TIME_BOUND = 240
 SWEEP_FAILED = "outbox sweep failed"
+SWEEP_RECOVERED = re.compile(r"outbox sweep works again after (\d+) failures")
 
 
 @pytest.mark.parametrize("outage", ["refused", "silent"])
@@ -116,27 +119,33 @@ async def test_postgres_cut_mid_burst_notifier_survives_nothing_lost(
     duplicated_rows = {by_message_id[mid] for mid in duplicates}
     lost = set(recorded.values()) - set(received)
     log = notifier.log.read_text(errors="replace")
+    recoveries = [int(n) for n in SWEEP_RECOVERED.findall(log)]
     elapsed = time.monotonic() - started
     print(
         f"\n[PostgreSQL cut under hanchot notify, new connections {outage}] queued={BURST} "
         f"cut after {smtp.fault_after} "
         f"received ({pooled_when_cut} database connections cut; outbox at cut: "
         f"{dict(at_cut)}; in flight: {len(in_flight)}; open SMTP connections: "
-        f"{smtp.open_connections}) | down {DOWN_SECONDS:.0f}s: {failed_while_down} sweeps "
-        f"failed, {proxy.held} connections held unanswered, {received_while_down} received, "
+        f"{smtp.open_connections}) | down {DOWN_SECONDS:.0f}s: {failed_while_down} sweep failure "
+        f"logged, {proxy.held} connections held unanswered, {received_while_down} received, "
         f"notifier alive={alive_while_down} | "
         f"back: {proxy.accepted - accepted_before} new connections, notifier alive="
-        f"{alive_after}, {log.count(SWEEP_FAILED)} failed sweeps logged in all | "
+        f"{alive_after}, {log.count(SWEEP_FAILED)} failure logged with its traceback, "
+        f"recovered after {recoveries} failed sweeps | "
         f"sent={len(recorded)} received={sum(received.values())} distinct={len(received)} "
         f"duplicates={sum(n - 1 for n in duplicates.values())} lost={len(lost)} "
         f"| {elapsed:.1f}s"
     )
     assert pooled_when_cut >= 1 and proxy.outages == 1
     assert alive_while_down and alive_after and notifier.proc.returncode in (0, -2)
+    # The outage is logged once with its traceback (not once per sweep: notifier.service's
+    # FailureLog), and once when the sweep works again, with how many sweeps failed.
+    assert log.count(SWEEP_FAILED) == 1 and len(recoveries) == 1
     if outage == "refused":
-        assert failed_while_down >= 2  # the sweep logged its failures and kept going
+        assert failed_while_down == 1
+        assert recoveries[0] >= 2  # the sweep kept going through the outage
     else:  # the attempt never answered gives up (store.db's connect_timeout), then resumes
-        assert proxy.held >= 1 and log.count(SWEEP_FAILED) >= 1
+        assert proxy.held >= 1 and recoveries[0] >= 1
         assert "ConnectionTimeout" in log
     assert received_while_down == 0
     assert proxy.accepted > accepted_before
