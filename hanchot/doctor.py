@@ -127,7 +127,12 @@ def check_imap(imap: ImapSettings) -> Check:
         return Check("IMAP", False, f"{where}: bị từ chối ({_reason(exc)})")
     except Exception as exc:
         return Check("IMAP", False, f"{where}: không kết nối được ({_reason(exc)})")
-    return Check("IMAP", True, f"{where}: đăng nhập được, hộp thư {imap.mailbox} mở được")
+    trust = (
+        f"trả lời được xác thực theo Authentication-Results của {imap.authserv_id}"
+        if imap.authserv_id
+        else "trả lời chỉ dựa vào địa chỉ người gửi và mã hạn nộp (không đặt IMAP_AUTHSERV_ID)"
+    )
+    return Check("IMAP", True, f"{where}: đăng nhập được, hộp thư {imap.mailbox} mở được; {trust}")
 
 
 async def check_telegram(telegram: TelegramSettings) -> Check:

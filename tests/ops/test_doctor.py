@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,30 @@ async def test_healthy_temporal_and_database(tmp_path: Path) -> None:
     assert "lược đồ mới nhất" in by_part["Cơ sở dữ liệu"].detail
     assert by_part["Temporal"].detail == f"{address} (namespace default): kết nối được"
     assert not by_part["Telegram"].configured and not by_part["SMTP"].configured
+
+
+def test_imap_healthy_says_how_replies_are_trusted_and_a_wrong_password_is_named() -> None:
+    """Against a real Dovecot: login and mailbox checked, and whether replies are
+    authenticated (IMAP_AUTHSERV_ID) said on the same line, since it decides what a
+    forged From can do."""
+    from hanchot.doctor import check_imap
+    from notifier.settings import ImapSettings, Secret
+    from tests.fakes.imap import dovecot
+
+    with dovecot() as imap:
+        settings = ImapSettings(
+            host=imap.host,
+            port=imap.port,
+            security="none",
+            user=imap.user,
+            password=Secret(imap.password),
+        )
+        plain = check_imap(settings)
+        assert plain.ok, plain.detail
+        assert "hộp thư INBOX mở được" in plain.detail
+        assert "không đặt IMAP_AUTHSERV_ID" in plain.detail
+        trusted = check_imap(replace(settings, authserv_id="mx.soldtbxh.example"))
+        assert trusted.ok and "Authentication-Results của mx.soldtbxh.example" in trusted.detail
+        wrong = check_imap(replace(settings, password=Secret("sai")))
+        assert not wrong.ok and "bị từ chối" in wrong.detail
+        assert "sai" not in wrong.detail.replace("bị từ chối", "")
