@@ -4,11 +4,18 @@ log says so too, in the same transaction.
 
 Resolution is a compare-and-set on `resolved_at IS NULL`: two coordinators (or one
 double click) resolving the same reply leave exactly one resolution and one audit entry.
+
+The listing (`listing`) pages newest first by keyset: a page is the `PAGE_SIZE` replies
+strictly older than the last one shown (`Cursor`), with the filter's total, so a big
+province's years of replies are all reachable and a page costs the same at any depth.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +23,10 @@ from sqlalchemy.orm import Session
 
 from store.base import utcnow
 from store.enums import InboundOutcome
-from store.models import AuditEntry, InboundMessage
+from store.models import AuditEntry, InboundMessage, Person, Unit, UnitContact, UnitDeadline
+from store.queues import Quarantined
+from store.queues import _contact_units as contact_units
+from store.scopes import Scope
 
 RECORDED = "quarantine_recorded"
 """Audit action: the reply's submission was recorded on the unit's behalf."""
@@ -69,3 +79,193 @@ def resolve(
     )
     session.flush()
     return True
+
+
+PAGE_SIZE = 100
+"""Replies on one page of the quarantine listing."""
+_CURSOR = re.compile(r"(\d{8}T\d{6}\.\d{6})Z_([1-9]\d{0,17})")
+
+
+class BadCursor(ValueError):
+    """A `before=` value this code did not write (cut short, or edited by hand)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """A position in the listing, newest first: the (received_at, id) of the last reply
+    shown. The next page holds the replies strictly older than it, in that order, so
+    replies arriving meanwhile (newer than anything shown) never shift a page.
+
+    It is only a position, never a permission: the scope is applied to every query, so a
+    cursor made by hand shows at most what the user could page to anyway."""
+
+    received_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        """URL-safe as is, e.g. `20250608T020000.000000Z_1234` (UTC)."""
+        return f"{self.received_at.astimezone(UTC):%Y%m%dT%H%M%S.%f}Z_{self.id}"
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        found = _CURSOR.fullmatch(text)
+        if found is None:
+            raise BadCursor(text)
+        try:
+            at = datetime.strptime(found[1], "%Y%m%dT%H%M%S.%f").replace(tzinfo=UTC)
+        except ValueError as exc:  # 20251399T…: the right shape, not a date
+            raise BadCursor(text) from exc
+        return cls(at, int(found[2]))
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One page of quarantined replies and where it lies among all of the filter's."""
+
+    rows: list[Quarantined]
+    total: int
+    """Replies of the filter in the user's scope, all pages together."""
+    first: int
+    """1-based position of `rows[0]` among them (newest is 1); 0 with no rows."""
+    older: Cursor | None
+    """Where the next (older) page starts; None when this page is the last."""
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
+def listing(
+    session: Session,
+    scope: Scope,
+    *,
+    resolved: bool | None = False,
+    before: Cursor | None = None,
+    limit: int = PAGE_SIZE,
+    count: bool = True,
+) -> Listing:
+    """Quarantined replies newest first, `limit` at a time, strictly older than `before`
+    (keyset pagination: a deep page costs what the first does; no OFFSET)."""
+    filters = _filters(scope, resolved)
+    key_older = (
+        sa.and_(
+            InboundMessage.received_at <= before.received_at,  # the index's range
+            sa.or_(
+                InboundMessage.received_at < before.received_at,
+                InboundMessage.id < before.id,
+            ),
+        )
+        if before is not None
+        else None
+    )
+    total = older_than_cursor = 0
+    if count:
+        counted = sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((key_older, 1), else_=0)), 0)
+            if key_older is not None
+            else sa.func.count(),
+        ).select_from(InboundMessage)
+        if not scope.everything:
+            counted = counted.outerjoin(UnitDeadline, InboundMessage.deadline_id == UnitDeadline.id)
+        total, older_than_cursor = session.execute(counted.where(*filters)).one()
+    query = _select().where(*filters).limit(limit + 1)
+    if key_older is not None:
+        query = query.where(key_older)
+    rows = _quarantined(session, scope, session.execute(query).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Listing(
+        rows,
+        int(total),
+        int(total) - int(older_than_cursor) + 1 if rows else 0,
+        Cursor(rows[-1].received_at, rows[-1].id) if more else None,
+    )
+
+
+def every(
+    session: Session, scope: Scope, *, resolved: bool | None = False, chunk: int = 1000
+) -> Iterator[Quarantined]:
+    """Every reply of the filter, newest first (an export), `chunk` rows per query."""
+    before = None
+    while True:
+        page = listing(session, scope, resolved=resolved, before=before, limit=chunk, count=False)
+        yield from page.rows
+        if page.older is None:
+            return
+        before = page.older
+
+
+def _filters(scope: Scope, resolved: bool | None) -> list[sa.ColumnElement[bool]]:
+    """The same visibility as `store.queues.quarantined`: a reply that matched a deadline
+    by the deadline's unit, one that matched none by its sender's units."""
+    out: list[sa.ColumnElement[bool]] = [InboundMessage.outcome == InboundOutcome.QUARANTINED]
+    if resolved is not None:
+        done = InboundMessage.resolved_at.is_not(None)
+        out.append(done if resolved else sa.not_(done))
+    if not scope.everything:
+        contacts = sa.select(UnitContact.person_id).where(scope.units_clause(UnitContact.unit_id))
+        out.append(
+            sa.or_(
+                scope.units_clause(UnitDeadline.unit_id),
+                sa.and_(
+                    InboundMessage.deadline_id.is_(None),
+                    InboundMessage.person_id.in_(contacts),
+                ),
+            )
+        )
+    return out
+
+
+def _select() -> sa.Select[*tuple[Any, ...]]:
+    return (
+        sa.select(
+            InboundMessage.id,
+            InboundMessage.channel,
+            InboundMessage.sender,
+            Person.name,
+            InboundMessage.raw_ref,
+            InboundMessage.reason,
+            InboundMessage.received_at,
+            Unit.id,
+            Unit.name,
+            UnitDeadline.workflow_id,
+            InboundMessage.original_path,
+            InboundMessage.resolved_at,
+            InboundMessage.resolved_by,
+            InboundMessage.resolution,
+            InboundMessage.person_id,
+        )
+        .outerjoin(Person, InboundMessage.person_id == Person.id)
+        .outerjoin(UnitDeadline, InboundMessage.deadline_id == UnitDeadline.id)
+        .outerjoin(Unit, UnitDeadline.unit_id == Unit.id)
+        .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
+    )
+
+
+def _quarantined(session: Session, scope: Scope, rows: Sequence[Any]) -> list[Quarantined]:
+    homes = contact_units(session, scope, {r.person_id for r in rows if r[7] is None})
+    out = []
+    for mid, channel, sender, pname, ref, reason, at, uid, uname, wid, *rest in rows:
+        original, resolved_at, resolved_by, resolution, person_id = rest
+        home = None if uid else homes.get(person_id or 0)  # matched a deadline: its unit
+        out.append(
+            Quarantined(
+                mid,
+                channel.value,
+                sender,
+                pname,
+                ref,
+                reason,
+                at,
+                uid,
+                uname,
+                wid,
+                original,
+                resolved_at,
+                resolved_by,
+                resolution,
+                home,
+            )
+        )
+    return out

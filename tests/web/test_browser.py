@@ -8,15 +8,20 @@ same pages against real workflows.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
 import pytest
 import pytest_asyncio
+import sqlalchemy as sa
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from store import db, migrate
+from store.enums import InboundChannel, InboundOutcome
+from store.models import InboundMessage
 from tests.web.browser import ARGS, free_port, require_chromium, screenshot_path
 from tests.web.conftest import ACCOUNTS, PASSWORD
 from tests.web.factory import XSS, fill
@@ -29,9 +34,15 @@ from web.settings import WebSettings
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data dir of the site below (its store is `hanchot.db` in it)."""
+    return tmp_path_factory.mktemp("browser")
+
+
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def base_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    data = tmp_path_factory.mktemp("browser")
+async def base_url(store_dir: Path) -> AsyncIterator[str]:
+    data = store_dir
     url = f"sqlite:///{data / 'hanchot.db'}"
     migrate.upgrade(url)
     engine = db.create_engine(url)
@@ -161,3 +172,40 @@ async def test_the_quarantine_open_then_resolved(page: Page) -> None:
     await expect(rows.first).to_contain_text("web:dieuphoi@thu.example")
     await page.screenshot(path=screenshot_path("quarantine-resolved"), full_page=True)
     assert page.dialogs == []  # type: ignore[attr-defined]
+
+
+async def test_the_quarantine_pages_older_replies(page: Page, store_dir: Path) -> None:
+    engine = db.create_engine(f"sqlite:///{store_dir / 'hanchot.db'}")
+    long_ago = datetime(2024, 1, 1, tzinfo=UTC)
+    with db.session_factory(engine, writes=True)() as session, session.begin():
+        session.execute(
+            sa.insert(InboundMessage),
+            [
+                {
+                    "channel": InboundChannel.EMAIL,
+                    "sender": f"cu-{i}@gmail.example",
+                    "raw_ref": f"<cu-{i}@x>",
+                    "outcome": InboundOutcome.QUARANTINED,
+                    "received_at": long_ago + timedelta(minutes=i),
+                    "resolved_at": long_ago + timedelta(days=1),
+                    "resolved_by": "web:dieuphoi@thu.example",
+                    "resolution": "Bỏ qua: thư cũ",
+                }
+                for i in range(120)
+            ],
+        )
+    engine.dispose()
+    await log_in(page)
+    await page.goto("/quarantine?show=resolved")
+    rows = page.locator("#quarantine tbody tr")
+    await expect(rows).to_have_count(100)
+    count = page.locator("#quarantine-count")
+    await expect(count).to_have_text(re.compile(r"^Hiển thị 1–100 trong 12[01] thư$"))
+    await page.get_by_role("link", name="Cũ hơn").last.click()
+    await expect(count).to_have_text(re.compile(r"^Hiển thị 101–12([01]) trong 12\1 thư$"))
+    await expect(rows.last).to_contain_text("cu-0@gmail.example")  # the oldest, last
+    assert "show=resolved" in page.url and "before=" in page.url
+    await page.screenshot(path=screenshot_path("quarantine-older-page"), full_page=True)
+    await page.get_by_role("link", name="Mới nhất").first.click()
+    await expect(rows).to_have_count(100)
+    assert page.url.endswith("/quarantine?show=resolved")

@@ -2,24 +2,31 @@
 not trust. A coordinator reads one (the original message can be downloaded), then either
 records the submission it was about on the unit's page (web.routes.record, which marks
 it resolved) or dismisses it with a reason. Open replies are listed by default.
+
+The listing is newest first, `store.quarantine.PAGE_SIZE` replies a page, paged by keyset
+(`?before=` the last reply shown, never an offset) with the filter's total; an unreadable
+`before` shows the first page with a notice. Exports hold the whole filter.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
-from urllib.parse import quote
+from collections.abc import Iterable
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from store import quarantine, queues
+from store.queues import Quarantined
+from store.scopes import Scope
 from store.web_users import SessionUser
 from web.deps import DB, NotFound, State, UserScope, actor, render, require
 from web.formatting import CHANNEL_VI
-from web.routes.common import export_or
 from web.routes.record import original_file
-from web.tables import Table
+from web.tables import FORMATS, Table, export_response
 
 router = APIRouter()
 MESSAGES = Depends(require("messages"))
@@ -29,6 +36,9 @@ NOTICES = {
     "dismissed": "Đã bỏ qua tin; tin được chuyển sang mục đã xử lý.",
     "already": "Tin này đã được xử lý trước đó; không thay đổi gì.",
 }
+BAD_CURSOR = (
+    "Liên kết trang không đọc được (có thể đã bị cắt ngắn hoặc bị sửa); đang hiện các tin mới nhất."
+)
 
 
 @router.get("/quarantine", response_model=None)
@@ -37,53 +47,99 @@ def quarantine_page(
     session: DB,
     scope: UserScope,
     show: str = "open",
+    before: str | None = None,
     format: str | None = None,
     msg: str | None = None,
     user: SessionUser = MESSAGES,
 ) -> Response:
     show = show if show in SHOW else "open"
-    rows = queues.quarantined(session, scope, resolved=SHOW[show])
-
-    def table() -> Table:
-        t = Table(
-            "tin-cach-ly",
-            "Tin trả lời bị cách ly",
-            [
-                "Lúc nhận",
-                "Kênh",
-                "Người gửi",
-                "Khớp với",
-                "Đơn vị",
-                "Lý do",
-                "Tham chiếu",
-                "Xử lý lúc",
-                "Người xử lý",
-                "Cách xử lý",
-            ],
-        )
-        for q in rows:
-            t.add(
-                q.received_at,
-                CHANNEL_VI.get(q.channel, q.channel),
-                q.sender,
-                q.person_name,
-                q.unit_name,
-                q.reason,
-                q.raw_ref,
-                q.resolved_at,
-                q.resolved_by,
-                q.resolution,
-            )
-        return t
-
-    return export_or(format, table) or render(
+    if format in FORMATS:  # the whole filter, every page
+        return export_response(table(quarantine.every(session, scope, resolved=SHOW[show])), format)
+    cursor, bad = _cursor(before)
+    return render(
         request,
         "quarantine.html",
-        rows=rows,
-        show=show,
+        **_page(session, scope, show, cursor),
         notice=NOTICES.get(msg or ""),
+        warning=BAD_CURSOR if bad else None,
         error=None,
     )
+
+
+def table(rows: Iterable[Quarantined]) -> Table:
+    t = Table(
+        "tin-cach-ly",
+        "Tin trả lời bị cách ly",
+        [
+            "Lúc nhận",
+            "Kênh",
+            "Người gửi",
+            "Khớp với",
+            "Đơn vị",
+            "Lý do",
+            "Tham chiếu",
+            "Xử lý lúc",
+            "Người xử lý",
+            "Cách xử lý",
+        ],
+    )
+    for q in rows:
+        t.add(
+            q.received_at,
+            CHANNEL_VI.get(q.channel, q.channel),
+            q.sender,
+            q.person_name,
+            q.unit_name,
+            q.reason,
+            q.raw_ref,
+            q.resolved_at,
+            q.resolved_by,
+            q.resolution,
+        )
+    return t
+
+
+def _cursor(before: str | None) -> tuple[quarantine.Cursor | None, bool]:
+    """The page asked for, and whether `before` was unreadable (then: the first page)."""
+    if not before:
+        return None, False
+    try:
+        return quarantine.Cursor.decode(before), False
+    except quarantine.BadCursor:
+        return None, True
+
+
+def _page(
+    session: Session, scope: Scope, show: str, cursor: quarantine.Cursor | None
+) -> dict[str, Any]:
+    """What the template needs for one page of the listing."""
+    page = quarantine.listing(session, scope, resolved=SHOW[show], before=cursor)
+    if page.rows:
+        summary = (
+            f"Hiển thị {vi_count(page.first)}–{vi_count(page.last)} "
+            f"trong {vi_count(page.total)} thư"
+        )
+    elif cursor is not None and page.total:
+        summary = f"Không còn thư nào cũ hơn (cả thảy {vi_count(page.total)} thư)."
+    else:
+        summary = ""
+    return {
+        "rows": page.rows,
+        "show": show,
+        "before": cursor.encode() if cursor else "",
+        "summary": summary,
+        "newest_url": f"/quarantine?{urlencode({'show': show})}" if cursor else None,
+        "older_url": (
+            f"/quarantine?{urlencode({'show': show, 'before': page.older.encode()})}"
+            if page.older
+            else None
+        ),
+    }
+
+
+def vi_count(n: int) -> str:
+    """A count as Vietnamese write it: 2.345 (a dot between thousands)."""
+    return f"{n:,}".replace(",", ".")
 
 
 @router.get("/quarantine/{message_id}/original", response_model=None)
@@ -121,9 +177,15 @@ async def dismiss(
     scope: UserScope,
     message_id: int,
     reason: Reason = "",
+    show: Annotated[str, Form(max_length=16)] = "open",
+    before: Annotated[str, Form(max_length=64)] = "",
     user: SessionUser = DECIDE,
 ) -> Response:
+    """Dismiss one reply, then back to the page it was dismissed from (same filter, same
+    position: the reply is gone from "open", its older neighbours stay where they were)."""
     reason = reason.strip()
+    show = show if show in SHOW else "open"
+    cursor, _ = _cursor(before)
 
     def apply() -> bool | None:
         with state.writer() as session, session.begin():
@@ -149,11 +211,17 @@ async def dismiss(
                     request,
                     "quarantine.html",
                     400,
-                    rows=queues.quarantined(session, scope),
-                    show="open",
+                    **_page(session, scope, show, cursor),
                     notice=None,
+                    warning=None,
                     error="Hãy ghi lý do bỏ qua tin này.",
                 )
 
         return await run_in_threadpool(page)
-    return RedirectResponse(f"/quarantine?msg={'dismissed' if done else 'already'}", 303)
+    back: dict[str, str] = {}
+    if show != "open":
+        back["show"] = show
+    if cursor is not None:
+        back["before"] = cursor.encode()
+    back["msg"] = "dismissed" if done else "already"
+    return RedirectResponse(f"/quarantine?{urlencode(back)}", 303)
