@@ -1,5 +1,9 @@
 """Bot handlers for the inline buttons: Đã nộp, Xin gia hạn, Nhắc lại sau, the choice of
-deadline for a file, and the coordinator's Đồng ý / Từ chối."""
+deadline for a file, and the coordinator's Đồng ý / Từ chối.
+
+A button that opens a question (Đã nộp, Xin gia hạn) saves it in the store before asking
+(`notifier.telegram.pending`), so the answer is understood even after a restart.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,11 @@ from telegram.ext import ContextTypes
 
 from notifier import inbound
 from notifier.render import text
-from notifier.telegram.common import PENDING, UNASSIGNED, BotBase, Who, chat_data
+from notifier.telegram.common import BotBase, Who
 from notifier.telegram.keyboard import Action, decode
+from notifier.telegram.pending import TTL_HOURS
 from store.enums import InboundOutcome
+from store.models import TelegramQuestion
 from workflows.types import ExtensionDecision, SnoozeRequest
 
 
@@ -39,15 +45,18 @@ class ButtonHandlers(BotBase):
             await query.answer(text(who.lang, "not_yours"), show_alert=True)
             return
         await query.answer()
-        data = chat_data(context)
+        chat_id = str(update.effective_chat.id)
+        # The press's own update id names the request its answer will make: an EXTEND or
+        # SUBMIT press changes nothing in the workflow, so the id is free for that.
+        request_id = f"tg:{update.update_id}"
         if press.action is Action.SUBMIT:
-            data[PENDING] = ("submit", owed.deadline_id)
+            self.pending.ask(chat_id, TelegramQuestion.SUBMIT, owed.deadline_id, request_id)
             max_mb = self.evidence.max_bytes // (1024 * 1024)
             await self._say(
                 update, text(who.lang, "ask_submit", max_mb=max_mb, what=html.escape(owed.label))
             )
         elif press.action is Action.EXTEND:
-            data[PENDING] = ("extension", owed.deadline_id)
+            self.pending.ask(chat_id, TelegramQuestion.EXTENSION, owed.deadline_id, request_id)
             await self._say(update, text(who.lang, "ask_extension", what=html.escape(owed.label)))
         elif press.action is Action.SNOOZE:
             hours = self.settings.snooze_hours
@@ -56,11 +65,18 @@ class ButtonHandlers(BotBase):
             if result is not None and result.ok:
                 await self._say(update, text(who.lang, "snoozed", hours=hours))
         elif press.action is Action.PICK:
-            stashed = data.pop(UNASSIGNED, None)
-            if stashed is None:
+            held = self.pending.held(chat_id)
+            if held is None:
                 await self._say(update, text(who.lang, "bad_button"))
                 return
-            await self._submit(update, who, owed, *stashed)
+            if held.expired():
+                self.pending.release(chat_id)
+                await self._say(update, text(who.lang, "held_expired", hours=TTL_HOURS))
+                return
+            # Released once the engine answered (applied or refused): unreachable, the
+            # person can press again.
+            if await self._submit(update, who, owed, held.number, held.stored) is not None:
+                self.pending.release(chat_id)
 
     async def _decide(self, update: Update, who: Who, outbox_id: int, approve: bool) -> None:
         query = update.callback_query

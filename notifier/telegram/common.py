@@ -16,6 +16,7 @@ from notifier.delivery import Store
 from notifier.inbound import Engine, EngineUnavailable, Owed, Result
 from notifier.render import language_of, text
 from notifier.settings import NotifierSettings
+from notifier.telegram.pending import Pending
 from store import channels
 from store.enums import InboundChannel, InboundOutcome
 from store.evidence import EvidenceStore, StoredFile
@@ -24,10 +25,6 @@ from workflows.types import EvidenceRef, SubmitRequest
 
 log = logging.getLogger("notifier.telegram.bot")
 
-PENDING = "pending"
-"""chat_data key: what the next message of this chat answers (submit / extension)."""
-UNASSIGNED = "unassigned"
-"""chat_data key: a file or number sent while several deadlines were owed."""
 ONE_SECOND = timedelta(seconds=1)
 
 
@@ -46,10 +43,6 @@ class Who:
         return language_of(self.people[0].language if self.people else "vi")
 
 
-def chat_data(context: Any) -> dict[str, Any]:
-    return context.chat_data if context.chat_data is not None else {}
-
-
 class BotBase:
     def __init__(
         self,
@@ -62,6 +55,9 @@ class BotBase:
         self.engine = engine
         self.settings = settings
         self.evidence = evidence or EvidenceStore(settings.data_dir, settings.evidence_max_bytes)
+        self.pending = Pending(store)
+        """What each chat is in the middle of, in the store: PTB's chat_data is not used,
+        so nothing a person was asked is lost when the bot restarts."""
 
     def _who(self, chat_id: int) -> Who:
         with self.store.read() as session:
@@ -135,8 +131,16 @@ class BotBase:
         )
 
     async def _submit(
-        self, update: Update, who: Who, owed: Owed, number: str | None, stored: StoredFile | None
-    ) -> None:
+        self,
+        update: Update,
+        who: Who,
+        owed: Owed,
+        number: str | None,
+        stored: StoredFile | None,
+        request_id: str | None = None,
+    ) -> Result | None:
+        """Submit `number` and/or `stored` for `owed`; the result, or None when the engine
+        could not be reached (nothing changed). `request_id` defaults to the update's."""
         evidence = []
         if stored is not None:
             evidence.append(
@@ -149,7 +153,7 @@ class BotBase:
                 )
             )
         req = SubmitRequest(
-            f"tg:{update.update_id}",
+            request_id or f"tg:{update.update_id}",
             owed.actor,
             "telegram",
             document_number=number,
@@ -157,7 +161,7 @@ class BotBase:
         )
         result = await self._act(update, who, owed, "submit", req)
         if result is None or not result.ok:
-            return
+            return result
         lines = [text(who.lang, "received", what=html.escape(owed.label))]
         if stored is not None:
             lines.append(
@@ -174,3 +178,4 @@ class BotBase:
         if result.duplicate:
             lines.append(text(who.lang, "already"))
         await self._say(update, "\n".join(lines))
+        return result

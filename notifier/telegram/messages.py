@@ -1,22 +1,31 @@
 """Bot handlers for what a person writes: a document (evidence, stored and hashed), a
-document number, the days and reason of an extension request."""
+document number, the days and reason of an extension request.
+
+What a message answers is read from the store (`notifier.telegram.pending`), not from
+the process's memory; a question older than its TTL is not answered by a later message:
+the person is told it lapsed, and nothing changes.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import re
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from notifier.render import text
-from notifier.telegram.common import PENDING, UNASSIGNED, BotBase, Who, chat_data
+from notifier.render import DEFAULT_TZ, text
+from notifier.telegram.common import BotBase, Who
 from notifier.telegram.keyboard import Action, encode
+from notifier.telegram.pending import TTL_HOURS, Question
 from store.enums import InboundOutcome
 from store.evidence import StoredFile, TooLarge
+from store.models import TelegramQuestion
 from workflows.types import ExtensionRequestInput
 
 EXTENSION_RE = re.compile(r"^\s*(\d{1,3})\s*(?:ngày|ngay|days?)?\s*[:,.\-–]?\s*(.+)$", re.S | re.I)
+TZ = ZoneInfo(DEFAULT_TZ)
 
 
 class MessageHandlers(BotBase):
@@ -52,31 +61,49 @@ class MessageHandlers(BotBase):
         if not who.people:
             await self._say(update, text("vi", "not_linked"))
             return
-        data = chat_data(context)
-        pending = data.get(PENDING)
+        chat_id = str(update.effective_chat.id)  # type: ignore[union-attr]
+        question = self.pending.question(chat_id)
         body = (message.text or "").strip()
-        if pending and pending[0] == "extension":
+        if question is not None and question.expired():
+            self.pending.forget(chat_id, question.request_id)
+            await self._say(update, self._lapsed(who, question))
+            return
+        if question is not None and question.kind is TelegramQuestion.EXTENSION:
             match = EXTENSION_RE.match(body)
             if match is None:
                 await self._say(update, text(who.lang, "bad_extension"))
                 return
-            owed = self._deadline(pending[1], who)
+            owed = self._deadline(question.deadline_id, who)
             if owed is None:
-                data.pop(PENDING, None)
+                self.pending.forget(chat_id, question.request_id)
                 await self._say(update, text(who.lang, "not_yours"))
                 return
             days, reason = int(match.group(1)), match.group(2).strip()
-            req = ExtensionRequestInput(f"tg:{update.update_id}", owed.actor, days, reason)
+            req = ExtensionRequestInput(question.request_id, owed.actor, days, reason)
             result = await self._act(update, who, owed, "request_extension", req)
             if result is not None:
-                data.pop(PENDING, None)
-                if result.ok:
+                self.pending.forget(chat_id, question.request_id)
+                if result.duplicate:  # answered before a crash; these days may differ
+                    await self._say(update, text(who.lang, "already"))
+                elif result.ok:
                     await self._say(update, text(who.lang, "extension_sent", days=days))
             return
-        if pending and pending[0] == "submit":
+        if question is not None and question.kind is TelegramQuestion.SUBMIT:
             await self._route(update, context, who, body[:200], None)
             return
         await self._say(update, text(who.lang, "unknown_text"))
+
+    @staticmethod
+    def _lapsed(who: Who, question: Question) -> str:
+        """Why the message changed nothing: the question it may answer has lapsed."""
+        local = question.asked_at.astimezone(TZ)
+        return text(
+            who.lang,
+            f"lapsed_{question.kind.value}",
+            time=local.strftime("%H:%M"),
+            date=local.strftime("%d/%m/%Y"),
+            hours=TTL_HOURS,
+        )
 
     async def _route(
         self,
@@ -88,13 +115,17 @@ class MessageHandlers(BotBase):
     ) -> None:
         """Attach a number or a file to the deadline being answered, the only one owed,
         or ask which one."""
-        data = chat_data(context)
-        pending = data.get(PENDING)
-        if pending and pending[0] == "submit":
-            owed = self._deadline(pending[1], who)
+        chat_id = str(update.effective_chat.id)  # type: ignore[union-attr]
+        question = self.pending.question(chat_id)
+        if question is not None and question.expired():
+            # A file needs no question to be understood: routed as if none was asked.
+            self.pending.forget(chat_id, question.request_id)
+        elif question is not None and question.kind is TelegramQuestion.SUBMIT:
+            owed = self._deadline(question.deadline_id, who)
             if owed is not None:
-                await self._submit(update, who, owed, number, stored)
-                data.pop(PENDING, None)
+                req_id = question.request_id
+                if await self._submit(update, who, owed, number, stored, req_id) is not None:
+                    self.pending.forget(chat_id, req_id)
                 return
         items = self._owed(who)
         if not items:
@@ -104,7 +135,7 @@ class MessageHandlers(BotBase):
         if len(items) == 1:
             await self._submit(update, who, items[0], number, stored)
             return
-        data[UNASSIGNED] = (number, stored)
+        self.pending.hold(chat_id, number, stored)
         keyboard = InlineKeyboardMarkup(
             [
                 [

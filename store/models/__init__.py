@@ -2,7 +2,7 @@
 
 from store.base import Base
 from store.models.calendar import Calendar, Obligation, Person, Supervisor, Unit, UnitContact
-from store.models.channels import LinkCode, PersonChannel
+from store.models.channels import LinkCode, PersonChannel, TelegramPending, TelegramQuestion
 from store.models.messages import AuditEntry, InboundMessage, OutboxMessage
 from store.models.tracking import Cycle, Evidence, ExtensionRequest, Submission, UnitDeadline
 from store.models.web import WebRole, WebSession, WebUser
@@ -22,6 +22,8 @@ __all__ = [
     "PersonChannel",
     "Submission",
     "Supervisor",
+    "TelegramPending",
+    "TelegramQuestion",
     "Unit",
     "UnitContact",
     "UnitDeadline",

@@ -7,7 +7,9 @@ a one-time code), and which channel was switched off after a permanent delivery 
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -68,3 +70,42 @@ class LinkCode(Base):
     created_by: Mapped[str] = mapped_column(sa.String(255))
 
     person: Mapped[Person] = relationship()
+
+
+class TelegramQuestion(enum.StrEnum):
+    """What the bot asked a chat after a button, so that its next message is the answer."""
+
+    SUBMIT = "submit"
+    """After Đã nộp: a file or a document number."""
+    EXTENSION = "extension"
+    """After Xin gia hạn: the number of days, then the reason."""
+
+
+class TelegramPending(Base):
+    """A Telegram exchange the bot is in the middle of, one row per chat.
+
+    The bot's follow-ups (the days and reason after Xin gia hạn, the file or number after
+    Đã nộp, the choice of deadline for a file sent while several were owed) span two
+    updates. Kept in the process's memory, a restart between them would lose the
+    question and misread the answer; kept here, it is written before the question is
+    asked and survives a deploy or a crash. `asked_at` and `held_at` let an answer that
+    comes too late be told so instead of being applied to a forgotten question.
+    """
+
+    __tablename__ = "telegram_pending"
+
+    chat_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    question: Mapped[TelegramQuestion | None] = mapped_column(
+        enum_column(TelegramQuestion, "telegram_question")
+    )
+    deadline_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit_deadlines.id"))
+    """The deadline the question is about (checked again against the chat on answer)."""
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))
+    """The workflow request id the answer is sent with: one question, one request, so an
+    answer repeated (re-delivered, or sent again after a crash) is applied once."""
+    asked_at: Mapped[datetime | None]
+    held: Mapped[dict[str, Any] | None]
+    """A document number and/or stored file sent while several deadlines were owed,
+    waiting for the person to pick one (`notifier.telegram.pending.Held`)."""
+    held_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

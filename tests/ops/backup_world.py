@@ -32,6 +32,8 @@ from store.models import (
     LinkCode,
     OutboxMessage,
     Submission,
+    TelegramPending,
+    TelegramQuestion,
     WebRole,
 )
 from tests.store.store_factories import HOSTILE_NAME, MARKUP_NAME, calendar, open_deadline
@@ -146,6 +148,27 @@ def populate(url: str, data_dir: Path) -> None:
                     code_sha256="a" * 64,
                     expires_at=AT + timedelta(hours=48),
                     created_by="cli:test",
+                )
+            )
+            session.add(
+                TelegramPending(
+                    chat_id="-100123",
+                    question=TelegramQuestion.EXTENSION,
+                    deadline_id=waiting.id,
+                    request_id="tg:4242",
+                    asked_at=AT,
+                    held={
+                        "number": "45/BC-UBND “bản chính”",
+                        "file": {
+                            "file_name": stored.file_name,
+                            "sha256": stored.sha256,
+                            "size": stored.size,
+                            "content_type": stored.content_type,
+                            "storage_path": stored.storage_path,
+                        },
+                    },
+                    held_at=AT + timedelta(minutes=3),
+                    updated_at=AT,
                 )
             )
             scope = web_users.find_unit(session, "huyen-thu/huyen")

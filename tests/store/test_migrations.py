@@ -10,8 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from store import db, migrate
-from store.base import Base
+from store.base import Base, utcnow
 from store.calendars import save_calendar
+from store.models import TelegramPending, TelegramQuestion, UnitDeadline
 from tests.store.store_factories import calendar, open_deadline
 
 TABLES = {
@@ -28,6 +29,7 @@ TABLES = {
     "person_channels",
     "submissions",
     "supervisors",
+    "telegram_pending",
     "unit_contacts",
     "unit_deadlines",
     "units",
@@ -80,6 +82,47 @@ def test_downgrade_drops_tables_holding_data(db_url: str) -> None:
     migrate.downgrade(db_url, "base")
 
     assert _tables(db_url) == set()
+
+
+def test_0005_adds_and_drops_only_the_telegram_pending_table(db_url: str) -> None:
+    """Upgrading a database in use from 0004 keeps its rows and adds the bot's pending
+    exchanges; going back to 0004 drops that table alone."""
+    migrate.upgrade(db_url, "0004")
+    engine = db.create_engine(db_url)
+    try:
+        with db.session_factory(engine).begin() as session:
+            save_calendar(session, calendar(), "huyen-thu.yaml")
+            deadline = open_deadline(session, "huyen-thu", "bc-6-thang", "xa-a", "2025-H1")
+            deadline_id = deadline.id
+        assert _tables(db_url) == TABLES - {"telegram_pending"}
+
+        migrate.upgrade(db_url, "0005")
+        with db.session_factory(engine).begin() as session:
+            session.add(
+                TelegramPending(
+                    chat_id="-100123",
+                    question=TelegramQuestion.EXTENSION,
+                    deadline_id=deadline_id,
+                    request_id="tg:42",
+                    asked_at=utcnow(),
+                    held={"number": "45/BC-UBND", "file": None},
+                    held_at=utcnow(),
+                )
+            )
+        with db.session_factory(engine)() as session:
+            [row] = session.scalars(sa.select(TelegramPending))
+            assert (row.question, row.held) == (
+                TelegramQuestion.EXTENSION,
+                {"number": "45/BC-UBND", "file": None},
+            )
+        engine.dispose()
+
+        migrate.downgrade(db_url, "0004")
+        assert _tables(db_url) == TABLES - {"telegram_pending"}
+        with db.session_factory(engine)() as session:
+            assert session.scalar(sa.select(sa.func.count()).select_from(UnitDeadline)) == 1
+    finally:
+        engine.dispose()
 
 
 def test_models_and_migrations_agree(migrated_url: str) -> None:
