@@ -7,12 +7,13 @@ import asyncio
 import contextlib
 import logging
 import time
+from email.message import EmailMessage
 from typing import ClassVar
 
 import aiosmtplib
 
 from notifier.base import Outgoing, Sent, TransportError
-from notifier.email.message import build, check_address
+from notifier.email.message import build, check_address, envelope_sender, render
 from notifier.settings import SmtpSettings
 from store.enums import Channel as ChannelName
 
@@ -129,23 +130,33 @@ class EmailChannel:
         return self._pool.opened
 
     async def send(self, message: Outgoing) -> Sent:
-        check_address(message.address)
-        mime = build(message, self.settings.sender)
+        address = check_address(message.address)
+        data = render(message, self.settings.sender)
+        mime = build(message, self.settings.sender) if data is None else None
         try:
-            await self._send(mime)
+            await self._send(data, address, mime)
         except aiosmtplib.SMTPServerDisconnected:
             # A pooled connection the server had dropped while idle: one fresh try.
             try:
-                await self._send(mime, fresh=True)
+                await self._send(data, address, mime, fresh=True)
             except Exception as exc:
                 raise classify(exc) from exc
         except Exception as exc:
             raise classify(exc) from exc
-        return Sent(str(mime["Message-ID"] or ""))
+        if mime is not None:
+            return Sent(str(mime["Message-ID"] or ""))
+        return Sent(message.message_id or "")
 
-    async def _send(self, mime: object, fresh: bool = False) -> None:
+    async def _send(
+        self, data: bytes | None, address: str, mime: EmailMessage | None, fresh: bool = False
+    ) -> None:
+        """The rendered bytes (7-bit: no 8BITMIME needed), or the email package's
+        message, which aiosmtplib flattens for the server's extensions."""
         async with self._pool.connection(fresh) as client:
-            await client.send_message(mime)  # type: ignore[arg-type]
+            if data is not None:
+                await client.sendmail(envelope_sender(self.settings.sender), [address], data)
+            else:
+                await client.send_message(mime)
 
     async def aclose(self) -> None:
         await self._pool.close()
