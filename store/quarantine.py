@@ -24,14 +24,33 @@ from sqlalchemy.orm import Session
 from store.base import utcnow
 from store.enums import InboundOutcome
 from store.models import AuditEntry, InboundMessage, Person, Unit, UnitContact, UnitDeadline
-from store.queues import Quarantined
-from store.queues import _contact_units as contact_units
 from store.scopes import Scope
 
 RECORDED = "quarantine_recorded"
 """Audit action: the reply's submission was recorded on the unit's behalf."""
 DISMISSED = "quarantine_dismissed"
 """Audit action: the reply was set aside for good, with a reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    id: int
+    channel: str
+    sender: str
+    person_name: str | None
+    raw_ref: str
+    reason: str | None
+    received_at: datetime
+    unit_id: int | None
+    unit_name: str | None
+    workflow_id: str | None = None
+    """The deadline it was matched to, if any."""
+    original_path: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    resolution: str | None = None
+    contact_unit_id: int | None = None
+    """With no deadline: a unit in scope the sender answers for (where to record it)."""
 
 
 def subject(message_id: int) -> str:
@@ -196,21 +215,28 @@ def every(
         before = page.older
 
 
+def one(session: Session, scope: Scope, message_id: int) -> Quarantined | None:
+    """One quarantined reply, resolved or not, if the scope may see it."""
+    query = _select().where(*_filters(scope, None), InboundMessage.id == message_id)
+    found = _quarantined(session, scope, session.execute(query).all())
+    return found[0] if found else None
+
+
 def _filters(scope: Scope, resolved: bool | None) -> list[sa.ColumnElement[bool]]:
-    """The same visibility as `store.queues.quarantined`: a reply that matched a deadline
-    by the deadline's unit, one that matched none by its sender's units."""
+    """Who sees which reply: one that matched a deadline by the deadline's unit, one that
+    matched none by its sender's units (it has no unit of its own; an installation-wide
+    coordinator sees them all)."""
     out: list[sa.ColumnElement[bool]] = [InboundMessage.outcome == InboundOutcome.QUARANTINED]
     if resolved is not None:
         done = InboundMessage.resolved_at.is_not(None)
         out.append(done if resolved else sa.not_(done))
     if not scope.everything:
-        contacts = sa.select(UnitContact.person_id).where(scope.units_clause(UnitContact.unit_id))
         out.append(
             sa.or_(
                 scope.units_clause(UnitDeadline.unit_id),
                 sa.and_(
                     InboundMessage.deadline_id.is_(None),
-                    InboundMessage.person_id.in_(contacts),
+                    InboundMessage.person_id.in_(_contacts_in(scope)),
                 ),
             )
         )
@@ -244,7 +270,7 @@ def _select() -> sa.Select[*tuple[Any, ...]]:
 
 
 def _quarantined(session: Session, scope: Scope, rows: Sequence[Any]) -> list[Quarantined]:
-    homes = contact_units(session, scope, {r.person_id for r in rows if r[7] is None})
+    homes = _contact_units(session, scope, {r.person_id for r in rows if r[7] is None})
     out = []
     for mid, channel, sender, pname, ref, reason, at, uid, uname, wid, *rest in rows:
         original, resolved_at, resolved_by, resolution, person_id = rest
@@ -269,3 +295,20 @@ def _quarantined(session: Session, scope: Scope, rows: Sequence[Any]) -> list[Qu
             )
         )
     return out
+
+
+def _contacts_in(scope: Scope) -> sa.Select[Any]:
+    return sa.select(UnitContact.person_id).where(scope.units_clause(UnitContact.unit_id))
+
+
+def _contact_units(session: Session, scope: Scope, person_ids: set[int | None]) -> dict[int, int]:
+    """Person id -> the first unit in scope he is a contact of."""
+    person_ids.discard(None)
+    if not person_ids:
+        return {}
+    rows = session.execute(
+        sa.select(UnitContact.person_id, sa.func.min(UnitContact.unit_id))
+        .where(UnitContact.person_id.in_(person_ids), scope.units_clause(UnitContact.unit_id))
+        .group_by(UnitContact.person_id)
+    )
+    return {pid: uid for pid, uid in rows}

@@ -19,8 +19,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from store import quarantine, queues
-from store.queues import Quarantined
+from store import quarantine
 from store.scopes import Scope
 from store.web_users import SessionUser
 from web.deps import DB, NotFound, State, UserScope, actor, render, require
@@ -66,7 +65,7 @@ def quarantine_page(
     )
 
 
-def table(rows: Iterable[Quarantined]) -> Table:
+def table(rows: Iterable[quarantine.Quarantined]) -> Table:
     t = Table(
         "tin-cach-ly",
         "Tin trả lời bị cách ly",
@@ -152,8 +151,8 @@ def download_original(
 ) -> Response:
     """The raw message as received, if it lies under the data dir and the user may see
     the reply; always as a download, never rendered."""
-    found = queues.quarantined(session, scope, resolved=None, only=message_id)
-    path = original_file(state, found[0]) if found else None
+    found = quarantine.one(session, scope, message_id)
+    path = original_file(state, found) if found else None
     if path is None:
         raise NotFound
     name = f"tin-cach-ly-{message_id}.eml"
@@ -189,7 +188,7 @@ async def dismiss(
 
     def apply() -> bool | None:
         with state.writer() as session, session.begin():
-            if not queues.quarantined(session, scope, resolved=None, only=message_id):
+            if quarantine.one(session, scope, message_id) is None:
                 raise NotFound
             if not reason:
                 return None

@@ -54,7 +54,7 @@ class RecordForm:
     received_on: str
     document: str = ""
     note: str = ""
-    message: queues.Quarantined | None = None
+    message: quarantine.Quarantined | None = None
     error: str | None = None
 
 
@@ -89,17 +89,17 @@ def received_instant(day: date, now: datetime) -> datetime | None:
 
 def message_in_scope(
     session: Session, scope: Scope, message_id: int | None
-) -> queues.Quarantined | None:
+) -> quarantine.Quarantined | None:
     """The quarantined reply, resolved or not, if the user may see it."""
     if message_id is None:
         return None
-    found = queues.quarantined(session, scope, resolved=None, only=message_id)
-    if not found:
+    found = quarantine.one(session, scope, message_id)
+    if found is None:
         raise NotFound
-    return found[0]
+    return found
 
 
-def original_file(state: AppState, message: queues.Quarantined) -> Path | None:
+def original_file(state: AppState, message: quarantine.Quarantined) -> Path | None:
     """The stored raw message, if it is a file under the data dir."""
     if not message.original_path:
         return None
@@ -115,7 +115,7 @@ def form_for(
     unit_id: int,
     workflow_id: str | None,
     message_id: int | None,
-) -> tuple[RecordForm | None, queues.Quarantined | None]:
+) -> tuple[RecordForm | None, quarantine.Quarantined | None]:
     """The empty form for one deadline of the unit (None if it takes no submission), and
     the quarantined reply it is for."""
     message = message_in_scope(session, scope, message_id)
@@ -154,7 +154,7 @@ async def record_submission(
     note = str(form.get("note") or "").strip()[:NOTE_MAX]
     message_id = _int(form.get("message"))
 
-    def check() -> tuple[Unit, unit_history.DeadlineLine, queues.Quarantined | None]:
+    def check() -> tuple[Unit, unit_history.DeadlineLine, quarantine.Quarantined | None]:
         with state.reader() as session:
             unit = unit_in_scope(session, scope, unit_id)
             deadline = _deadline(session, unit_id, workflow_id)
@@ -221,7 +221,7 @@ async def _stored(state: AppState, upload: object) -> gw.EvidenceFile:
     )
 
 
-def _original(state: AppState, message: queues.Quarantined) -> gw.EvidenceFile:
+def _original(state: AppState, message: quarantine.Quarantined) -> gw.EvidenceFile:
     path = original_file(state, message)
     if path is None:
         raise FormRefused("không tìm thấy bản gốc của tin cách ly trong thư mục dữ liệu")
