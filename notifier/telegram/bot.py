@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import (
@@ -24,14 +23,12 @@ from telegram.ext import (
     filters,
 )
 
-from notifier.render import DEFAULT_TZ, day, language_of, text
+from notifier.render import day, language_of, text
 from notifier.telegram.buttons import ButtonHandlers
-from notifier.telegram.common import ONE_SECOND, log
+from notifier.telegram.common import ONE_SECOND, TZ, log
 from notifier.telegram.messages import MessageHandlers
 from notifier.telegram.pacing import PacedLimiter
 from store import links
-
-TZ = ZoneInfo(DEFAULT_TZ)
 
 
 class HanchotBot(ButtonHandlers, MessageHandlers):

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -14,7 +15,7 @@ from telegram.constants import ParseMode
 from notifier import inbound
 from notifier.delivery import Store
 from notifier.inbound import Engine, EngineUnavailable, Owed, Result
-from notifier.render import language_of, text
+from notifier.render import DEFAULT_TZ, language_of, text
 from notifier.settings import NotifierSettings
 from notifier.telegram.pending import Pending
 from store import channels
@@ -26,6 +27,8 @@ from workflows.types import EvidenceRef, SubmitRequest
 log = logging.getLogger("notifier.telegram.bot")
 
 ONE_SECOND = timedelta(seconds=1)
+TZ = ZoneInfo(DEFAULT_TZ)
+"""Where the bot's people read times."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from notifier.render import DEFAULT_TZ, text
-from notifier.telegram.common import BotBase, Who
+from notifier.render import text
+from notifier.telegram.common import TZ, BotBase, Who
 from notifier.telegram.keyboard import Action, encode
 from notifier.telegram.pending import TTL_HOURS, Question
 from store.enums import InboundOutcome
@@ -25,7 +24,6 @@ from store.models import TelegramQuestion
 from workflows.types import ExtensionRequestInput
 
 EXTENSION_RE = re.compile(r"^\s*(\d{1,3})\s*(?:ngày|ngay|days?)?\s*[:,.\-–]?\s*(.+)$", re.S | re.I)
-TZ = ZoneInfo(DEFAULT_TZ)
 
 
 class MessageHandlers(BotBase):
@@ -52,7 +50,8 @@ class MessageHandlers(BotBase):
             self._record(update, InboundOutcome.REFUSED, str(exc), who)
             await self._say(update, text(who.lang, "too_large", size=exc.size, limit=limit))
             return
-        await self._route(update, context, who, None, stored)
+        chat_id = str(update.effective_chat.id)  # type: ignore[union-attr]
+        await self._route(update, who, None, stored, self.pending.question(chat_id))
 
     async def message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -89,7 +88,7 @@ class MessageHandlers(BotBase):
                     await self._say(update, text(who.lang, "extension_sent", days=days))
             return
         if question is not None and question.kind is TelegramQuestion.SUBMIT:
-            await self._route(update, context, who, body[:200], None)
+            await self._route(update, who, body[:200], None, question)
             return
         await self._say(update, text(who.lang, "unknown_text"))
 
@@ -108,15 +107,14 @@ class MessageHandlers(BotBase):
     async def _route(
         self,
         update: Update,
-        context: ContextTypes.DEFAULT_TYPE,
         who: Who,
         number: str | None,
         stored: StoredFile | None,
+        question: Question | None,
     ) -> None:
-        """Attach a number or a file to the deadline being answered, the only one owed,
-        or ask which one."""
+        """Attach a number or a file to the deadline being answered (`question`, the
+        chat's as its handler read it), the only one owed, or ask which one."""
         chat_id = str(update.effective_chat.id)  # type: ignore[union-attr]
-        question = self.pending.question(chat_id)
         if question is not None and question.expired():
             # A file needs no question to be understood: routed as if none was asked.
             self.pending.forget(chat_id, question.request_id)
