@@ -1,4 +1,5 @@
-"""Vietnamese presentation of dates and instants: dd/mm/yyyy, weekday names, local time."""
+"""Vietnamese presentation of dates, instants and counts: dd/mm/yyyy, weekday names, local
+time, 2.345."""
 
 from __future__ import annotations
 
@@ -24,3 +25,8 @@ def fmt_instant(instant: datetime, tz: ZoneInfo) -> str:
 
 def fmt_span(span: tuple[date, date]) -> str:
     return f"{span[0]:%d/%m/%Y} – {span[1]:%d/%m/%Y}"
+
+
+def fmt_count(n: int) -> str:
+    """A count as Vietnamese write it: 2.345 (a dot between thousands)."""
+    return f"{n:,}".replace(",", ".")

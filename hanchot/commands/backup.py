@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from deadlines.vi import fmt_count
 from hanchot.commands.db import DatabaseUrl, _database_errors, _resolve
 
 if TYPE_CHECKING:
@@ -143,7 +144,7 @@ def _table(manifest: Manifest) -> Table:
     table.add_column("Bảng")
     table.add_column("Số dòng", justify="right")
     for entry in manifest.tables:
-        table.add_row(Text(entry.name), f"{entry.rows:,}".replace(",", "."))
+        table.add_row(Text(entry.name), fmt_count(entry.rows))
     return table
 
 

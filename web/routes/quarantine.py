@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from deadlines.vi import fmt_count
 from store import quarantine
 from store.scopes import Scope
 from store.web_users import SessionUser
@@ -115,11 +116,11 @@ def _page(
     page = quarantine.listing(session, scope, resolved=SHOW[show], before=cursor)
     if page.rows:
         summary = (
-            f"Hiển thị {vi_count(page.first)}–{vi_count(page.last)} "
-            f"trong {vi_count(page.total)} thư"
+            f"Hiển thị {fmt_count(page.first)}–{fmt_count(page.last)} "
+            f"trong {fmt_count(page.total)} thư"
         )
     elif cursor is not None and page.total:
-        summary = f"Không còn thư nào cũ hơn (cả thảy {vi_count(page.total)} thư)."
+        summary = f"Không còn thư nào cũ hơn (cả thảy {fmt_count(page.total)} thư)."
     else:
         summary = ""
     return {
@@ -134,11 +135,6 @@ def _page(
             else None
         ),
     }
-
-
-def vi_count(n: int) -> str:
-    """A count as Vietnamese write it: 2.345 (a dot between thousands)."""
-    return f"{n:,}".replace(",", ".")
 
 
 @router.get("/quarantine/{message_id}/original", response_model=None)
