@@ -44,5 +44,7 @@ def main() -> None:
         # that cannot be read, a URL no driver takes): the same line `hanchot db` prints.
         import sys
 
-        print(f"lỗi: địa chỉ cơ sở dữ liệu không dùng được ({e.url}): {e.detail}", file=sys.stderr)
+        from hanchot.commands.db import MSG
+
+        print(MSG["err_url"].format(url=e.url, detail=e.detail), file=sys.stderr)
         raise SystemExit(1) from None
