@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from deadlines.model import Role
 from notifier import inbound, notices, tokens
@@ -21,10 +22,20 @@ from notifier.delivery import Store
 from notifier.inbound import Engine
 from notifier.mailbox.authresults import authenticate
 from notifier.mailbox.parse import Reply
+from notifier.mailbox.wording import left_summary
 from notifier.render import text
-from store.enums import InboundChannel, InboundOutcome
+from store.enums import Channel, InboundChannel, InboundOutcome
 from store.evidence import EvidenceStore, StoredFile, TooLarge
-from store.models import Calendar, Cycle, Obligation, Person, Unit, UnitContact, UnitDeadline
+from store.models import (
+    Calendar,
+    Cycle,
+    Obligation,
+    OutboxMessage,
+    Person,
+    Unit,
+    UnitContact,
+    UnitDeadline,
+)
 from workflows.types import EvidenceRef, SubmitRequest
 
 log = logging.getLogger(__name__)
@@ -61,36 +72,70 @@ def find_target(store: Store, secret: str, token: str) -> Target | None:
         match = next(
             (r for r in rows if tokens.deadline_token(secret, r.workflow_id) == token), None
         )
-        if match is None:
-            return None
-        deadline = session.get(UnitDeadline, match.id)
-        assert deadline is not None
-        unit: Unit = deadline.unit
-        cycle: Cycle = deadline.cycle
-        obligation: Obligation = cycle.obligation
-        calendar_key = session.scalar(
-            sa.select(Calendar.key).where(Calendar.id == obligation.calendar_id)
+        return _target(session, match.id) if match is not None else None
+
+
+def find_threaded(store: Store, thread: tuple[str, ...]) -> Target | None:
+    """The deadline of the first of our own emails this message answers (In-Reply-To,
+    then References): a reply whose subject lost its token. Message-IDs are ours only
+    when an outbox row sent them, so a foreign id finds nothing."""
+    if not thread:
+        return None
+    with store.read() as session:
+        sent = dict(
+            session.execute(
+                sa.select(OutboxMessage.message_id, OutboxMessage.workflow_id).where(
+                    OutboxMessage.channel == Channel.EMAIL,
+                    OutboxMessage.message_id.in_(list(thread)),
+                )
+            ).all()
         )
-        focal = session.execute(
-            sa.select(Person.email, Person.id, Person.key)
-            .join(UnitContact, UnitContact.person_id == Person.id)
-            .where(
-                UnitContact.unit_id == unit.id,
-                UnitContact.role == Role.FOCAL_POINT,
-                Person.removed_at.is_(None),
+        for message_id in thread:
+            workflow_id = sent.get(message_id)
+            deadline_id = workflow_id and session.scalar(
+                sa.select(UnitDeadline.id).where(UnitDeadline.workflow_id == workflow_id)
             )
-        ).all()
-        frozen = (cycle.snapshot or {}).get("cycle") or {}
-        return Target(
-            deadline_id=deadline.id,
-            workflow_id=deadline.workflow_id,
-            calendar_key=str(calendar_key),
-            obligation_key=obligation.key,
-            unit_name=unit.name,
-            obligation_name=frozen.get("obligation_name") or obligation.name,
-            period_label=frozen.get("period_label") or cycle.period,
-            focal_points={e.lower(): (pid, key) for e, pid, key in focal if e},
+            if deadline_id:
+                return _target(session, deadline_id)
+    return None
+
+
+def _target(session: Session, deadline_id: int) -> Target:
+    deadline = session.get(UnitDeadline, deadline_id)
+    assert deadline is not None
+    unit: Unit = deadline.unit
+    cycle: Cycle = deadline.cycle
+    obligation: Obligation = cycle.obligation
+    calendar_key = session.scalar(
+        sa.select(Calendar.key).where(Calendar.id == obligation.calendar_id)
+    )
+    focal = session.execute(
+        sa.select(Person.email, Person.id, Person.key)
+        .join(UnitContact, UnitContact.person_id == Person.id)
+        .where(
+            UnitContact.unit_id == unit.id,
+            UnitContact.role == Role.FOCAL_POINT,
+            Person.removed_at.is_(None),
         )
+    ).all()
+    frozen = (cycle.snapshot or {}).get("cycle") or {}
+    return Target(
+        deadline_id=deadline.id,
+        workflow_id=deadline.workflow_id,
+        calendar_key=str(calendar_key),
+        obligation_key=obligation.key,
+        unit_name=unit.name,
+        obligation_name=frozen.get("obligation_name") or obligation.name,
+        period_label=frozen.get("period_label") or cycle.period,
+        focal_points={e.lower(): (pid, key) for e, pid, key in focal if e},
+    )
+
+
+def locate(store: Store, secret: str, reply: Reply) -> Target | None:
+    """The deadline a reply is about: its subject's token, else its thread."""
+    if reply.token:
+        return find_target(store, secret, reply.token)
+    return find_threaded(store, reply.thread)
 
 
 def judge(reply: Reply, target: Target | None, authserv_id: str = "") -> Verdict:
@@ -102,7 +147,7 @@ def judge(reply: Reply, target: Target | None, authserv_id: str = "") -> Verdict
     quarantine = InboundOutcome.QUARANTINED
     if reply.automatic:
         return Verdict(quarantine, text("vi", "reason_auto_reply"), target, why="auto_reply")
-    if reply.token is None:
+    if reply.token is None and target is None:  # no token, and not in one of our threads
         return Verdict(quarantine, text("vi", "reason_no_token"), why="no_token")
     if target is None:
         return Verdict(quarantine, text("vi", "reason_unknown_token"), why="unknown_token")
@@ -132,7 +177,7 @@ class ReplyHandler:
         one whose Authentication-Results are trusted; empty, none are asked for."""
         if inbound.seen(self.store, InboundChannel.EMAIL, reply.ref):
             return InboundOutcome.APPLIED  # processed before: only mark it read
-        target = find_target(self.store, self.secret, reply.token) if reply.token else None
+        target = locate(self.store, self.secret, reply)
         verdict = judge(reply, target, authserv_id)
         if verdict.outcome is InboundOutcome.APPLIED:
             assert verdict.target is not None and verdict.person is not None
@@ -163,7 +208,7 @@ class ReplyHandler:
         if verdict.outcome is InboundOutcome.QUARANTINED:
             self._quarantine(raw, reply, verdict)
         else:
-            self._record(reply, verdict, "")
+            self._record(reply, verdict, left_summary(reply))
         log.info(
             "reply %s from %s %s%s",
             reply.ref,
@@ -190,7 +235,7 @@ class ReplyHandler:
             verdict.person[1],
             "email",
             document_number=reply.document_number,
-            note=reply.body[:500] or None,
+            note="\n".join(filter(None, [reply.body[:500], left_summary(reply)]))[:1000] or None,
             evidence=[
                 EvidenceRef(s.file_name, s.sha256, s.size, s.content_type, s.storage_path)
                 for s in stored

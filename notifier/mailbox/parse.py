@@ -18,30 +18,16 @@ from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 
+from notifier.mailbox.attachments import Left, Part, collect
+from notifier.mailbox.autoreply import why_automatic
+from notifier.mailbox.quotes import html_text, new_text
 from notifier.tokens import find_token
-from store.evidence import safe_name
 
 DOCUMENT_NUMBER = re.compile(
     r"(?<![\w/])(\d{1,5}/(?:[A-ZĐ]{1,12})(?:-[A-ZĐ0-9]{1,15}){0,3})(?![\w/])"
 )
 """Vietnamese official document numbers: 45/BC-UBND, 123/BC-SYT, 07/KH-BCĐ."""
-QUOTE_STARTS = (
-    re.compile(r"^>"),
-    re.compile(r"^On .+ wrote:$"),
-    re.compile(r"^Vào .+ đã viết:$"),
-    re.compile(r"^-{2,} ?(Original|Forwarded|Thư gốc)", re.I),
-    re.compile(r"^From: ", re.I),
-)
-AUTO_SUBJECTS = re.compile(
-    r"^(auto(matic)? ?(reply|response)|out of office|tự động trả lời|vắng mặt)", re.I
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Part:
-    file_name: str
-    content_type: str
-    data: bytes
+MESSAGE_ID = re.compile(r"<([^<>\s@]{1,200}@[^<>\s@]{1,200})>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,27 +47,13 @@ class Reply:
     authentication: tuple[str, ...] = ()
     """The Authentication-Results values, top to bottom, as received: not RFC 2047-decoded
     (an encoded word must not spell the trusted authserv-id), folding kept."""
-
-
-def _is_automatic(msg: EmailMessage) -> bool:
-    auto = str(msg.get("Auto-Submitted", "no")).strip().lower()
-    if auto and auto != "no":
-        return True
-    if msg.get("X-Autoreply") or msg.get("X-Autorespond"):
-        return True
-    if str(msg.get("Precedence", "")).strip().lower() in ("bulk", "junk", "auto_reply", "list"):
-        return True
-    return bool(AUTO_SUBJECTS.match(str(msg.get("Subject", "")).strip()))
-
-
-def new_text(body: str) -> str:
-    """The part the sender wrote: everything before the quoted original."""
-    lines = []
-    for line in body.splitlines():
-        if any(p.match(line.strip()) for p in QUOTE_STARTS):
-            break
-        lines.append(line)
-    return "\n".join(lines).strip()
+    left: tuple[Left, ...] = ()
+    """Files found and not taken as the report, each with why (`attachments`)."""
+    thread: tuple[str, ...] = ()
+    """Message-IDs of In-Reply-To and References, nearest first: a reply whose token
+    was removed from the subject is still matched through our own Message-ID."""
+    automatic_why: str = ""
+    """The header (or `Subject`) that marks the message automatic."""
 
 
 def _body(msg: EmailMessage) -> str:
@@ -93,8 +65,7 @@ def _body(msg: EmailMessage) -> str:
     except (LookupError, ValueError):
         text = part.get_payload(decode=True).decode("utf-8", "replace")  # type: ignore[union-attr]
     if part.get_content_type() == "text/html":
-        text = re.sub(r"<(br|/p|/div)[^>]*>", "\n", text, flags=re.I)
-        text = re.sub(r"<[^>]+>", "", text)
+        text = html_text(str(text))
     return str(text)
 
 
@@ -104,6 +75,15 @@ def _from_domains(msg: EmailMessage) -> tuple[str, ...]:
         return tuple(a.domain.lower() for h in headers for a in h.addresses)
     except (AttributeError, IndexError, TypeError, ValueError):  # a From beyond parsing
         return ()
+
+
+def _thread(msg: EmailMessage) -> tuple[str, ...]:
+    """Message-IDs this message answers: In-Reply-To first, then References newest first."""
+    ids: list[str] = []
+    for name in ("In-Reply-To", "References"):
+        found = MESSAGE_ID.findall(str(msg.get(name, "")))
+        ids += [f"<{i}>" for i in (found if name == "In-Reply-To" else found[::-1])]
+    return tuple(dict.fromkeys(ids))[:50]
 
 
 def _authentication(raw: bytes) -> tuple[str, ...]:
@@ -123,14 +103,8 @@ def parse(raw: bytes) -> Reply:
     from_address = parseaddr(str(msg.get("From", "")))[1].lower()
     body = new_text(_body(msg))
     number = DOCUMENT_NUMBER.search(body)
-    attachments = []
-    for part in msg.iter_attachments():
-        data = part.get_payload(decode=True)
-        if not isinstance(data, bytes) or part.get_content_type() == "text/calendar":
-            continue  # our own .ics coming back in a reply is not evidence
-        attachments.append(
-            Part(safe_name(part.get_filename() or "tệp"), part.get_content_type(), data)
-        )
+    attachments, left = collect(msg)
+    automatic = why_automatic(msg)
     return Reply(
         ref=ref,
         sender=from_address or sender,
@@ -138,8 +112,11 @@ def parse(raw: bytes) -> Reply:
         token=find_token(subject),
         document_number=number.group(1) if number else None,
         body=body,
-        attachments=tuple(attachments),
-        automatic=_is_automatic(msg),
+        attachments=attachments,
+        automatic=automatic is not None,
         from_domains=_from_domains(msg),
         authentication=_authentication(raw),
+        left=left,
+        thread=_thread(msg),
+        automatic_why=automatic or "",
     )
