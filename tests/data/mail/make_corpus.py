@@ -20,6 +20,7 @@ import json
 import quopri
 import struct
 import unicodedata
+from email import policy
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -58,9 +59,9 @@ def head(
     in_reply_to: str | None = OURS,
 ) -> str:
     lines = [
-        f"From: {sender}",
-        f"To: {SYSTEM}",
-        f"Subject: {subject}",
+        encoded("From", sender),
+        encoded("To", SYSTEM),
+        encoded("Subject", subject),
         "Date: Tue, 02 Dec 2026 09:15:00 +0700",
         f"Message-ID: <{mid or len(messages)}-corpus@thu.example>",
         "MIME-Version: 1.0",
@@ -68,6 +69,11 @@ def head(
     if in_reply_to:
         lines += [f"In-Reply-To: {in_reply_to}", f"References: {in_reply_to}"]
     return "\r\n".join(lines) + "\r\n" + extra
+
+
+def encoded(name: str, value: str) -> str:
+    """A header as clients send it: non-ASCII words as RFC 2047 encoded words."""
+    return policy.SMTP.header_factory(name, value).fold(policy=policy.SMTP).rstrip("\r\n")
 
 
 def plain(text: str, charset: str = "utf-8", cte: str = "base64") -> str:
