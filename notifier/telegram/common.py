@@ -18,6 +18,7 @@ from notifier.inbound import Engine, EngineUnavailable, Owed, Result
 from notifier.render import DEFAULT_TZ, language_of, text
 from notifier.settings import NotifierSettings
 from notifier.telegram.pending import Pending
+from notifier.telegram.split import split
 from store import channels
 from store.enums import InboundChannel, InboundOutcome
 from store.evidence import EvidenceStore, StoredFile
@@ -71,8 +72,15 @@ class BotBase:
 
     @staticmethod
     async def _say(update: Update, message: str, **kw: Any) -> None:
+        """Answer in the chat; a long answer (`/status` of many deadlines) in as many
+        messages as it needs, cut where Telegram's HTML stays whole, keyboard last."""
         assert update.effective_chat is not None
-        await update.effective_chat.send_message(message, parse_mode=ParseMode.HTML, **kw)
+        parts = split(message)
+        markup = kw.pop("reply_markup", None)
+        for index, part in enumerate(parts):
+            if index == len(parts) - 1 and markup is not None:
+                kw["reply_markup"] = markup
+            await update.effective_chat.send_message(part, parse_mode=ParseMode.HTML, **kw)
 
     def _record(
         self,

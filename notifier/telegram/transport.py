@@ -26,9 +26,10 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from notifier.base import Outgoing, Sent, TransportError, truncate
+from notifier.base import Outgoing, Sent, TransportError
 from notifier.pacing import Pacer
 from notifier.settings import TelegramSettings
+from notifier.telegram.split import plain, split
 from store.enums import Channel as ChannelName
 
 log = logging.getLogger(__name__)
@@ -133,23 +134,49 @@ class TelegramChannel:
         return self.bot
 
     async def send(self, message: Outgoing) -> Sent:
+        """The message in as many Telegram messages as it needs (`split`), the buttons
+        on the last; the id is the first's. Should Telegram still refuse a part's
+        markup, that part goes as plain text rather than not at all."""
         bot = await self._bot()
         chat_id = message.address
-        text = truncate(message.chat_html or message.text, self.body_maxlen)
+        parts = split(message.chat_html or message.text, self.body_maxlen, bool(message.chat_html))
+        first: str | None = None
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            sent = await self._send_part(bot, chat_id, part, bool(message.chat_html), message, last)
+            first = first or f"{chat_id}:{sent}"
+        assert first is not None
+        return Sent(first)
+
+    async def _send_part(
+        self, bot: Bot, chat_id: str, text: str, html: bool, message: Outgoing, last: bool
+    ) -> int:
         await self.pacer.wait(chat_id)
         try:
-            sent = await bot.send_message(
-                chat_id=chat_id,
-                text=text,
-                parse_mode=ParseMode.HTML if message.chat_html else None,
-                reply_markup=markup(message),
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
+            try:
+                sent = await bot.send_message(
+                    chat_id=chat_id,
+                    text=text,
+                    parse_mode=ParseMode.HTML if html else None,
+                    reply_markup=markup(message) if last else None,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            except BadRequest as exc:
+                if not html or "can't parse entities" not in exc.message.lower():
+                    raise
+                log.warning("telegram refused the markup for %s (%s): sent as text", chat_id, exc)
+                await self.pacer.wait(chat_id)
+                sent = await bot.send_message(
+                    chat_id=chat_id,
+                    text=plain(text),
+                    reply_markup=markup(message) if last else None,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
         except Exception as exc:
             error = classify(exc, chat_id, self.pacer)
             log.info("telegram send to %s failed (%s): %s", chat_id, error.kind, error.message)
             raise error from exc
-        return Sent(f"{chat_id}:{sent.message_id}")
+        return int(sent.message_id)
 
     async def call(self, method: str, chat_id: str | None = None, **kwargs: Any) -> Any:
         """Any other Bot API call, paced like a send when it writes to a chat."""

@@ -24,6 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from tests.fakes import telegram_html
+
 BLOCKED = (403, "Forbidden: bot was blocked by the user")
 CHAT_NOT_FOUND = (400, "Bad Request: chat not found")
 
@@ -267,7 +269,11 @@ class FakeTelegram:
         )
 
     def _api_sendMessage(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        if len(params.get("text", "")) > 4096:
+        text = params.get("text", "")
+        if str(params.get("parse_mode", "")).upper() == "HTML":
+            if (refused := telegram_html.check(text)) is not None:
+                return 400, _error(400, refused)
+        elif len(text.encode("utf-16-le")) // 2 > 4096:
             return 400, _error(400, "Bad Request: message is too long")
         return self._send(params)
 
