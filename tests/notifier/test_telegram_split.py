@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notifier.base import Button, Outgoing, truncate
-from notifier.telegram.transport import TelegramChannel
 from notifier.telegram.split import LIMIT, MAX_PARTS, plain, split, units
+from notifier.telegram.transport import TelegramChannel
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_html import check
 from tests.notifier.world import World
