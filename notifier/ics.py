@@ -16,6 +16,7 @@ each time zone's VTIMEZONE and TZID from the tz database, once per zone per proc
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -32,6 +33,14 @@ LINE_OCTETS = 74
 """Octets of a content line's text per physical line: with the leading space of a
 continuation, every physical line stays within RFC 5545's 75 (icalendar's choice)."""
 ALARM_BEFORE = timedelta(days=-1)  # the working day before, same hour
+METHOD = "PUBLISH"
+"""The iTIP method (RFC 5546): an event to add, no attendees to answer. The email part's
+`method=` parameter names the same one (RFC 6047 §2.4 requires them to agree)."""
+CONTENT_TYPE = f'text/calendar; charset="utf-8"; method="{METHOD}"'
+"""The MIME type of the `.ics` part: its charset said (RFC 5545 §3.1.4's default is
+UTF-8, yet some readers show Vietnamese as mojibake without it)."""
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters TEXT may not hold (RFC 5545 §3.3.11): removed, not escaped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +135,7 @@ def build_calendar(events: Iterable[IcsEvent], name: str) -> bytes:
         b"VERSION:2.0",
         _line("PRODID", PRODID),
         b"CALSCALE:GREGORIAN",
+        b"METHOD:" + METHOD.encode(),
         _line("X-WR-CALNAME", name),
         b"",
     ]
@@ -148,7 +158,8 @@ def _vevent(event: IcsEvent, zones: dict[str, bytes]) -> bytes:
         b"TRANSP:TRANSPARENT",
     ]
     if event.url:
-        lines.append(_fold(b"URL:" + event.url.encode()))  # a URI: not TEXT-escaped
+        url = CONTROLS.sub("", event.url).replace("\r", "").replace("\n", "")
+        lines.append(_fold(b"URL:" + url.encode()))  # a URI: not TEXT-escaped
     lines += [
         b"BEGIN:VALARM",
         b"ACTION:DISPLAY",
@@ -162,9 +173,11 @@ def _vevent(event: IcsEvent, zones: dict[str, bytes]) -> bytes:
 
 
 def escape_text(value: str) -> str:
-    """RFC 5545 TEXT: backslash, semicolon, comma escaped; any line break as `\\n`."""
+    """RFC 5545 TEXT: backslash, semicolon, comma escaped; any line break as `\\n`;
+    other control characters (a calendar name pasted from a spreadsheet) dropped."""
     return (
-        value.replace("\\", "\\\\")
+        CONTROLS.sub("", value)
+        .replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
         .replace("\r\n", "\\n")

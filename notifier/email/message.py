@@ -15,17 +15,26 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import re
 import secrets
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
+
+import idna
 
 from notifier.base import Attachment, Outgoing, TransportError
+from notifier.ics import CONTENT_TYPE as ICS_TYPE
+from notifier.ics import METHOD
 
 MAX_LINE = 78
 """Octets per line the email package keeps to before encoding a body (RFC 5322's
 SHOULD), and per header line here."""
+LONG_WORD = MAX_LINE - 2
+"""A word longer than this cannot be folded onto a line of its own: written as encoded
+words, which can (a header line may never pass 998 octets, RFC 5322 §2.1.1)."""
+LINE_LIMIT = 998
 WORD_OCTETS = 39
 """UTF-8 octets per encoded word: 52 base64 characters, a 64-character word, so a
 folded header line stays under 78."""
@@ -38,12 +47,16 @@ def sender_domain(sender: str) -> str:
 
 
 def check_address(address: str) -> str:
-    """The address if it can be an SMTP recipient; a permanent address error if not
-    (no point asking a server about `nguyen.van.a` or `a@b@c`)."""
+    """The address if it can be an SMTP recipient, its domain in ASCII (IDNA: a server
+    cannot route `sở-y-tế.vn`, it routes `xn--s-y-t-…`); a permanent address error if
+    not (no point asking a server about `nguyen.van.a`, `a@b@c` or `a@-.vn`)."""
     _display, addr = parseaddr(address)
     local, _, domain = addr.rpartition("@")
     if not local or not domain or "@" in local or " " in addr or "." not in domain:
         raise TransportError(f"not an email address: {address!r}", address=True)
+    if not domain.isascii():
+        domain = ascii_domain(domain, address)
+        addr = f"{local}@{domain}"
     try:
         Address(addr_spec=addr)
     except (ValueError, IndexError) as exc:
@@ -51,11 +64,19 @@ def check_address(address: str) -> str:
     return addr
 
 
+def ascii_domain(domain: str, address: str) -> str:
+    """The IDNA (UTS #46) A-label form of a non-ASCII domain."""
+    try:
+        return str(idna.encode(domain, uts46=True).decode("ascii"))
+    except idna.IDNAError as exc:
+        raise TransportError(f"not an email address: {address!r} ({exc})", address=True) from None
+
+
 def build(message: Outgoing, sender: str, now: datetime | None = None) -> EmailMessage:
     """The message as the email package builds it (the path for what `render` does
     not write, and the reference it is tested against)."""
     msg = EmailMessage()
-    msg["From"] = sender
+    msg["From"] = _breakable(sender)
     msg["To"] = check_address(message.address)
     msg["Subject"] = message.subject
     msg["Date"] = format_datetime(now or datetime.now(UTC))
@@ -72,7 +93,7 @@ def build(message: Outgoing, sender: str, now: datetime | None = None) -> EmailM
         maintype, _, subtype = attachment.content_type.partition("/")
         params = {}
         if attachment.content_type == "text/calendar":
-            params = {"method": "PUBLISH"}
+            params = {"charset": "utf-8", "method": METHOD}  # as the .ics says (ics.py)
         msg.add_attachment(
             attachment.data,
             maintype=maintype,
@@ -81,6 +102,16 @@ def build(message: Outgoing, sender: str, now: datetime | None = None) -> EmailM
             params=params,
         )
     return msg
+
+
+def _breakable(sender: str) -> str:
+    """`sender` with a display name's overlong ASCII words cut by spaces: the email
+    package neither folds nor encodes them, and a From line over 998 octets is refused.
+    (`render`, the usual path, encodes them instead.)"""
+    name, addr = parseaddr(sender)
+    if not name or all(len(word) <= LONG_WORD for word in name.split()):
+        return sender
+    return formataddr((re.sub(rf"(\S{{{LONG_WORD}}})(?=\S)", r"\1 ", name), addr))
 
 
 def envelope_sender(sender: str) -> str:
@@ -141,7 +172,7 @@ def _from_header(sender: str) -> str | None:
         return None
     if not name:
         return f"From: {addr}"
-    if not _plain(name):
+    if not _plain(name) or len(name) > LONG_WORD:
         return _folded("From", [*_encoded_words(name), f"<{addr}>"])
     if any(c in SPECIALS for c in name):
         name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -154,13 +185,15 @@ def _unstructured(name: str, value: str) -> str:
     subject's `[HC-...]` tag, stay readable as they are, as the email package leaves
     them)."""
     words = value.split(" ")
-    if _plain(value):
-        if len(name) + 2 + len(value) <= MAX_LINE or "" in words:
-            return f"{name}: {value}"  # short, or spacing that folding would change
-    elif "" in words or not value.isprintable():
+    plain = [_plain(word) and len(word) <= LONG_WORD for word in words]
+    line = len(name) + 2 + len(value)
+    if all(plain) and (line <= MAX_LINE or ("" in words and line <= LINE_LIMIT)):
+        return f"{name}: {value}"  # short, or spacing that folding would change
+    if all(plain) and "" not in words:
+        return _folded(name, words)
+    if "" in words or not value.isprintable():
         words = _encoded_words(value)  # odd spacing or controls: all of it encoded
-    else:
-        plain = [_plain(word) for word in words]
+    else:  # from the first to the last word that is not plain or too long
         first = plain.index(False)
         last = len(words) - plain[::-1].index(False)
         words = [*words[:first], *_encoded_words(" ".join(words[first:last])), *words[last:]]
@@ -229,7 +262,7 @@ def _attachment(attachment: Attachment) -> bytes | None:
         return None
     content_type = f"{maintype}/{subtype or 'octet-stream'}"
     if attachment.content_type == "text/calendar":
-        content_type += '; method="PUBLISH"'
+        content_type = ICS_TYPE
     head = (
         f"Content-Type: {content_type}\r\n"
         "Content-Transfer-Encoding: base64\r\n"

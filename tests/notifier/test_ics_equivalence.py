@@ -55,6 +55,7 @@ def reference_calendar(events: list[Event], name: str) -> bytes:
     cal.add("prodid", ics.PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
     for event in events:
         cal.add_component(event)
@@ -283,7 +284,8 @@ def test_text_escaping() -> None:
 def test_folding_round_trips_on_multibyte_boundaries(prefix: int, text: str) -> None:
     """Every fold point shifted across 1- to 4-byte characters: physical lines of at
     most 75 octets, each valid UTF-8, no line ending in a backslash of an escape, and
-    the value reads back exactly (by unfolding and by icalendar)."""
+    the value reads back exactly but for control characters (by unfolding and by
+    icalendar)."""
     value = "a" * prefix + text + "ữ€😀\\;,"
     line = ics._line("SUMMARY", value)
     physical = line.split(b"\r\n")
@@ -294,7 +296,7 @@ def test_folding_round_trips_on_multibyte_boundaries(prefix: int, text: str) -> 
             assert part.startswith(b" ")
     assert line.replace(b"\r\n ", b"") == ("SUMMARY:" + ics.escape_text(value)).encode()
     event = Calendar.from_ical(b"BEGIN:VEVENT\r\n" + line + b"\r\nEND:VEVENT\r\n")
-    assert str(event["summary"]) == value
+    assert str(event["summary"]) == ics.CONTROLS.sub("", value)  # controls dropped
 
 
 @pytest.mark.parametrize("octets", range(60, 90))
