@@ -72,7 +72,7 @@ def test_the_ics_part_says_its_charset_and_the_method_its_method_line_says() -> 
 
 def test_control_characters_never_reach_the_ics() -> None:
     data = calendar("Hạn\x00 nộp\x08\x0b\x7f: Sở\tY tế")
-    assert not [b for b in data if b < 0x20 and b not in b"\r\n\t" or b == 0x7F]
+    assert not [b for b in data if (b < 0x20 and b not in b"\r\n\t") or b == 0x7F]
     assert "Hạn nộp: Sở\tY tế" in data.decode("utf-8")
     assert b"X-WR-CALNAME:L" in data and b"[31m" in data and b"\x1b" not in data
 
