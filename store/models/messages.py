@@ -48,8 +48,9 @@ class OutboxMessage(Base):
     )
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
-    message_id: Mapped[str | None] = mapped_column(sa.String(255))
-    """The provider's id (SMTP Message-ID, Telegram message id) once sent."""
+    message_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    """The provider's id (SMTP Message-ID, Telegram message id) once sent; indexed: a
+    reply without its token is matched by the Message-ID it answers."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None]
