@@ -2,8 +2,10 @@
 
 What matters for matching: the Message-ID (so a mailbox read twice is applied once),
 the sender's address, the deadline token in the subject (`[HC-XXXXXXXXXX]`), a document
-number written in the new part of the body (`45/BC-UBND`), the attachments, and
-whether it is an automatic answer (out-of-office replies must never count). For
+number written in the new part of the body (`45/BC-UBND`, `quotes`), the files taken
+and those left with the reason (`attachments`), the Message-IDs it answers (a reply that
+lost its token), and whether it is an automatic answer (`autoreply`: out-of-office
+replies must never count). For
 authenticating the sender (`notifier.mailbox.authresults`): the domains of the From
 addresses and the Authentication-Results headers exactly as received.
 """
