@@ -8,7 +8,9 @@ the one deadline."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +63,24 @@ def test_every_corpus_message_gives_its_expected_outcome(name: str) -> None:
     assert [[i.file_name, i.why] for i in reply.left] == expect["left"]
     for part in reply.attachments:
         assert part.data[:4] in (b"%PDF", b"PK\x03\x04", b"\xff\xd8\xff\xe0")
+
+
+REPORT_MAGIC = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED["messages"]))
+def test_no_attached_report_is_lost(name: str) -> None:
+    """Whatever its place in the MIME tree (nested messages included), a part holding
+    a PDF, an Office/OpenDocument/ZIP file is taken, or the message is not applied."""
+    raw = (DATA / "corpus" / name).read_bytes()
+    reply = parse(raw)
+    if judge(reply, located(reply)).outcome.value != "applied":
+        return
+    msg = message_from_bytes(raw, policy=policy.default)
+    reports = set()
+    for part in msg.walk():
+        data = None if part.is_multipart() else part.get_payload(decode=True)
+        if isinstance(data, bytes) and data.startswith(REPORT_MAGIC):
+            reports.add(hashlib.sha256(data).hexdigest())
+    taken = {hashlib.sha256(p.data).hexdigest() for p in reply.attachments}
+    assert reports <= taken
