@@ -42,8 +42,14 @@ SPECIALS = set('()<>[]:;@\\,."')
 
 
 def sender_domain(sender: str) -> str:
+    """The domain of our Message-IDs: the sender's, in ASCII (IDNA) as a Message-ID
+    must be."""
     address = parseaddr(sender)[1]
-    return address.rsplit("@", 1)[-1] if "@" in address else "hanchot.local"
+    domain = address.rsplit("@", 1)[-1] if "@" in address else "hanchot.local"
+    try:
+        return domain if domain.isascii() else ascii_domain(domain, sender)
+    except TransportError:
+        return "hanchot.local"
 
 
 def check_address(address: str) -> str:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from notifier.base import Attachment, Outgoing, TransportError
-from notifier.email.message import build, check_address, render
+from notifier.email.message import build, check_address, render, sender_domain
 from notifier.email.transport import EmailChannel
 from notifier.ics import IcsEvent, build_calendar
 from tests.fakes.smtp import FakeSMTP
@@ -102,6 +102,12 @@ def test_no_header_line_passes_998_octets_and_the_values_read_back(subject: str,
             shown = msg["From"].addresses[0].display_name
             assert shown.replace(" ", "") == name.replace(" ", "")
             assert str(msg["X-Hanchot-Ref"]) == "K" * 1500
+
+
+def test_message_ids_of_a_non_ascii_sender_domain_are_ascii() -> None:
+    assert sender_domain("Sở <hanchot@sở-y-tế.vn>") == "xn--s-y-t-s61b1i.vn"
+    assert sender_domain("hanchot@tinh-thu.example") == "tinh-thu.example"
+    assert sender_domain("hanchot") == "hanchot.local"
 
 
 def test_a_non_ascii_recipient_domain_is_sent_as_idna() -> None:
