@@ -10,6 +10,7 @@ nothing is recorded, sent or changed. `--json` gives the same facts for scripts.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,10 @@ from rich.text import Text
 MSG = {
     "unreadable": "lỗi: không đọc được tệp {path}: {detail}",
     "seen": "Thư này đã được hanchot xử lý trước đó: đọc lại sẽ không làm gì thêm.",
+    "no_store": "lỗi: chưa có cơ sở dữ liệu {url}: chạy `hanchot db upgrade` (và nạp lịch) trước.",
+    "schema": "lỗi: cơ sở dữ liệu {url} ở lược đồ phiên bản {current}, cần {head}: chạy "
+    "`hanchot db upgrade` trước.",
+    "store": "lỗi: không đọc được cơ sở dữ liệu {url}: {detail}",
 }
 MAX_BYTES = 50 * 1024 * 1024
 
@@ -46,6 +51,7 @@ def explain(
     except OSError as exc:
         raise _fail(MSG["unreadable"].format(path=file, detail=exc.strerror or exc)) from None
     settings = _settings()
+    _check_store(_fail)
     store = store_access()
     try:
         reply = parse(raw)
@@ -62,6 +68,29 @@ def explain(
     console.print(Text(describe(found)))
     if found["already_processed"]:
         console.print(Text(MSG["seen"]))
+
+
+def _check_store(fail: Callable[[str], typer.Exit]) -> None:
+    """The store exists at the schema this hanchot knows, or one clear line; a SQLite
+    file that does not exist is not created (explaining changes nothing)."""
+    import sqlalchemy as sa
+
+    from store import db, migrate
+
+    url = db.database_url()
+    shown = db.masked(url)
+    parsed = sa.engine.make_url(url)
+    file = parsed.database if parsed.drivername.startswith("sqlite") else None
+    if file not in (None, "", ":memory:") and not Path(str(file)).is_file():
+        raise fail(MSG["no_store"].format(url=shown))
+    try:
+        current = migrate.current(url)
+    except sa.exc.SQLAlchemyError as exc:
+        raise fail(MSG["store"].format(url=shown, detail=str(exc).splitlines()[0])) from None
+    if current is None:
+        raise fail(MSG["no_store"].format(url=shown))
+    if current != migrate.head():
+        raise fail(MSG["schema"].format(url=shown, current=current, head=migrate.head()))
 
 
 def register(app: typer.Typer) -> None:

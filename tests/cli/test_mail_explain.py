@@ -77,3 +77,12 @@ def test_an_unreadable_file_is_one_clear_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["mail", "explain", str(tmp_path / "khong-co.eml")], env=env)
     assert result.exit_code == 1
     assert "không đọc được tệp" in result.output and "Traceback" not in result.output
+
+
+def test_without_a_store_one_clear_line_and_no_file_created(tmp_path: Path) -> None:
+    _world, env, message = setup(tmp_path, "stranger.eml")
+    env = {**env, "HANCHOT_DATABASE_URL": f"sqlite:///{tmp_path / 'nowhere' / 'hanchot.db'}"}
+    result = runner.invoke(app, ["mail", "explain", str(message)], env=env)
+    assert result.exit_code == 1
+    assert "chưa có cơ sở dữ liệu" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "nowhere" / "hanchot.db").exists()
