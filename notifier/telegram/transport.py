@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 GLOBAL_RATE = 30.0
 CHAT_RATE = 1.0
+PART_RETRIES = 5
+"""Transient failures of the second or later part of a long text retried in place."""
 
 
 class ChatMoved(TransportError):
@@ -143,7 +145,20 @@ class TelegramChannel:
         first: str | None = None
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
-            sent = await self._send_part(bot, chat_id, part, bool(message.chat_html), message, last)
+            for attempt in range(PART_RETRIES + 1):
+                try:
+                    sent = await self._send_part(
+                        bot, chat_id, part, bool(message.chat_html), message, last
+                    )
+                    break
+                except TransportError as exc:
+                    # Once a part is out, the next is retried here: retrying the whole
+                    # message later would send the parts already out a second time.
+                    if index == 0 or exc.permanent or attempt == PART_RETRIES:
+                        raise
+                    log.info("telegram part %d/%d to %s: retried", index + 1, len(parts), chat_id)
+                    if exc.retry_after is None:  # a 429 is waited for by the pacer
+                        await asyncio.sleep(1.0)
             first = first or f"{chat_id}:{sent}"
         assert first is not None
         return Sent(first)

@@ -112,3 +112,18 @@ async def test_the_channel_sends_every_part_buttons_last_and_text_when_markup_is
     assert all(not m.get("reply_markup") for m in [first, *rest]) and last.get("reply_markup")
     assert fallback["text"] == "Đơn vị &  lỗi" and not fallback.get("parse_mode")
     assert broken.message_id == f"2002:{fallback['message_id']}"
+
+
+async def test_a_later_part_refused_for_a_while_is_retried_without_repeating_the_first(
+    telegram: FakeTelegram, world: World
+) -> None:
+    telegram.chat_gap = 2.5  # the second part, a second after the first, gets a 429
+    channel = TelegramChannel(world.settings.telegram)
+    long = "\n".join(f"• <b>Đơn vị {i}</b>: quá hạn" for i in range(200))
+    try:
+        await channel.send(Outgoing("2002", "", "", chat_html=long))
+    finally:
+        await channel.aclose()
+    assert telegram.rate_limited >= 1
+    texts = telegram.texts("2002")
+    assert texts == split(long)
