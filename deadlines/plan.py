@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from deadlines.expected import expected_units
+from deadlines.expected import NotOwed, Owed, owed_reports
 from deadlines.model import Calendar, Reading, Unit
 from deadlines.timeline import CyclePlan, plan_year
 from deadlines.vi import fmt_date
@@ -19,6 +19,10 @@ from deadlines.vi import fmt_date
 class PlanEntry:
     cycle: CyclePlan
     units: tuple[Unit, ...]
+    """The units whose report is owed (each a deadline), owed by themselves or a successor."""
+    owed: tuple[Owed, ...] = ()
+    not_owed: tuple[NotOwed, ...] = ()
+    """Units that were part of the period but closed before it was due, with no successor."""
 
 
 def year_plan(calendar: Calendar, year: int, unit: str | None = None) -> list[PlanEntry]:
@@ -27,12 +31,13 @@ def year_plan(calendar: Calendar, year: int, unit: str | None = None) -> list[Pl
     out: list[PlanEntry] = []
     for cycle in plan_year(calendar, year):
         obligation = calendar.obligation(cycle.obligation_id)
-        units = expected_units(calendar, obligation, cycle.period, cycle.last_day)
+        owed, not_owed = owed_reports(calendar, obligation, cycle.period, cycle.last_day)
         if keep is not None:
-            units = [u for u in units if u.id in keep]
-            if not units:
+            owed = [o for o in owed if o.unit.id in keep or o.by.id in keep]
+            not_owed = [n for n in not_owed if n.unit.id in keep]
+            if not owed:
                 continue
-        out.append(PlanEntry(cycle, tuple(units)))
+        out.append(PlanEntry(cycle, tuple(o.unit for o in owed), tuple(owed), tuple(not_owed)))
     return out
 
 

@@ -123,7 +123,7 @@ def plan_cycle(
     calendar: Calendar, obligation: Obligation, period: Period, rule: DueRule | None
 ) -> CyclePlan:
     tz = ZoneInfo(calendar.organisation.timezone)
-    work = WorkCalendar(calendar.days_off, calendar.working_saturdays)
+    work = WorkCalendar.of(calendar)
     nominal = nominal_date(rule, period)
     last_day = _last_day(rule, nominal, obligation.reading)
     legal_end, skipped = work.roll_forward(last_day)
@@ -137,12 +137,12 @@ def plan_cycle(
         other = work.roll_forward(_last_day(rule, nominal, other_reading))[0]
 
     expects_submission = rule is not None or obligation.window is None
-    # A campaign with nothing to submit is announced: reminders count down to its start.
-    anchor = last_day if expects_submission else period.start
+    # A campaign with nothing to submit is announced before it begins: reminders count
+    # down to the eve of its start, so "0d" arrives before the first day, never on it.
+    anchor = last_day if expects_submission else period.start - timedelta(days=1)
     reminders = _reminders(obligation, anchor, legal_end, legal_end_at, work, tz)
-    escalations = tuple(
-        _escalation(i, step.to, step.after, legal_end_at, obligation.working_hours, work, tz)
-        for i, step in enumerate(obligation.escalation if expects_submission else (), start=1)
+    escalations = (
+        _escalations(obligation, legal_end, legal_end_at, work, tz) if expects_submission else ()
     )
     opens_day = last_day - timedelta(days=obligation.open_before)
     if obligation.period.value == "campaign":
@@ -181,17 +181,27 @@ def _reminders(
     work: WorkCalendar,
     tz: ZoneInfo,
 ) -> tuple[ReminderStep, ...]:
-    """Reminders in delivery order; a deferred one that lands on a day that already has
-    a reminder is merged into it (recorded in `merged`), so nobody gets two on one day
-    because of a weekend, and nothing configured is dropped.
+    """Reminders in delivery order.
+
+    A reminder whose day is a day off is pulled back to the last working day before the
+    break ("7 days before" stays before Tết, it does not arrive after Tết, the day before
+    the deadline). Reminders that land on the same day are merged into the first one
+    (recorded in `merged`): nobody gets two on one day, and nothing configured is lost.
+    None is after the legal end.
     """
     hours = obligation.working_hours
     candidates: list[ReminderStep] = []
     for offset in obligation.reminders:
-        nominal_at = local_instant(
-            last_day + timedelta(days=offset.days), offset.at or obligation.reminder_time, tz
-        )
-        at, why = next_slot(nominal_at, hours, work, tz)
+        day = last_day + timedelta(days=offset.days)
+        clock = offset.at or obligation.reminder_time
+        nominal_at = local_instant(day, clock, tz)
+        why: str | None = None
+        earlier, skipped = work.roll_back(day)
+        if skipped:
+            why = f"{fmt_day_off(skipped)}: nhắc sớm vào ngày làm việc trước đó"
+            at, _ = next_slot(local_instant(earlier, clock, tz), hours, work, tz)
+        else:
+            at, why = next_slot(nominal_at, hours, work, tz)
         if at >= legal_end_at:
             # Only a reminder set after working hours on the last day can get here; the
             # loader refuses those, but the invariant must hold whatever the input.
@@ -202,29 +212,46 @@ def _reminders(
     steps: list[ReminderStep] = []
     for step in sorted(candidates, key=lambda r: (r.at, r.offset_days, r.key)):
         prev = steps[-1] if steps else None
-        if (
-            prev is not None
-            and (step.deferred_because or prev.deferred_because)
-            and prev.at.astimezone(tz).date() == step.at.astimezone(tz).date()
-        ) or (prev is not None and prev.at == step.at):
+        if prev is not None and prev.at.astimezone(tz).date() == step.at.astimezone(tz).date():
             steps[-1] = replace(prev, merged=(*prev.merged, step.key, *step.merged))
             continue
         steps.append(step)
     return tuple(steps)
 
 
-def _escalation(
-    index: int,
-    to: EscalationTarget,
-    after: timedelta,
+def fmt_day_off(skipped: list[tuple[date, str]]) -> str:
+    """ "17/02/2026 là Tết Nguyên Đán" for the day a reminder was meant for."""
+    day, reason = skipped[0]
+    return f"{day:%d/%m/%Y} là {reason}"
+
+
+def _escalations(
+    obligation: Obligation,
+    legal_end: date,
     legal_end_at: datetime,
-    hours: WorkingHours,
     work: WorkCalendar,
     tz: ZoneInfo,
-) -> EscalationStep:
-    nominal_at = legal_end_at + after
-    at, why = next_slot(nominal_at, hours, work, tz)
-    return EscalationStep(f"escalate:{index}:{to.value}", to, after, nominal_at, at, why)
+) -> tuple[EscalationStep, ...]:
+    """Escalation steps counted in working days after the legal end, each at least one
+    working day after the one before: "after 1d" waits for one whole working day past the
+    legal end, so a long weekend does not make two steps fire on the same morning."""
+    hours = obligation.working_hours
+    out: list[EscalationStep] = []
+    for index, rule in enumerate(obligation.escalation, start=1):
+        whole_days = rule.after.days
+        rest = rule.after - timedelta(days=whole_days)
+        nominal_at = legal_end_at + rule.after
+        base = end_of_day(work.add_working_days(legal_end, whole_days), tz)
+        at, why = next_slot(base + rest, hours, work, tz)
+        if whole_days and not work.is_working_day(legal_end + timedelta(days=1)):
+            why = why or "đếm theo ngày làm việc"
+        if out and at.astimezone(tz).date() <= out[-1].at.astimezone(tz).date():
+            prev_day = out[-1].at.astimezone(tz).date()
+            at = local_instant(work.next_working_day(prev_day), hours.start, tz)
+            why = "cách bước trước ít nhất một ngày làm việc"
+        key = f"escalate:{index}:{rule.to.value}"
+        out.append(EscalationStep(key, rule.to, rule.after, nominal_at, at, why))
+    return tuple(out)
 
 
 def plan_year(calendar: Calendar, year: int) -> list[CyclePlan]:

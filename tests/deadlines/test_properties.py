@@ -132,12 +132,20 @@ def test_reminders_never_after_legal_end_and_always_in_working_hours(
             _assert_in_working_hours(step.at, hours, work)
         for reminder in cycle.reminders:
             assert reminder.at < cycle.legal_end_at
-            assert (
-                reminder.at >= reminder.nominal_at
-                or reminder.at.astimezone(HCM).date() == cycle.legal_end
-            )
+            # Pulled back over days off, never pushed after them: every day between the
+            # delivery and the intended day is a day off.
+            sent = reminder.at.astimezone(HCM).date()
+            meant = reminder.nominal_at.astimezone(HCM).date()
+            assert sent <= meant or sent == cycle.legal_end
+            between = [sent + timedelta(days=i) for i in range(1, (meant - sent).days + 1)]
+            assert not any(work.is_working_day(d) for d in between), (sent, meant)
+        previous: date | None = None
         for esc in cycle.escalations:
             assert esc.at > cycle.legal_end_at and esc.at >= esc.nominal_at
+            day = esc.at.astimezone(HCM).date()
+            # Never two steps on one day: each at least one working day after the last.
+            assert previous is None or day >= work.next_working_day(previous)
+            previous = day
 
 
 def _assert_in_working_hours(at: datetime, hours: WorkingHours, work: WorkCalendar) -> None:
