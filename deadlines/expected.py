@@ -154,15 +154,21 @@ def owed_reports(
         elif part_of(unit, period, last_day):
             assert unit.closed is not None
             successor = successor_on(calendar, unit, last_day)
-            if successor is not None:
-                owed.append(Owed(unit, successor))
-            else:
+            if successor is None:
                 not_owed.append(NotOwed(unit, not_owed_reason(unit.closed)))
+            elif successor.id == receiver_for(calendar, obligation, successor, last_day):
+                not_owed.append(NotOwed(unit, receives_reason(unit.closed, successor)))
+            else:
+                owed.append(Owed(unit, successor))
     return owed, not_owed
 
 
 def not_owed_reason(closed: date) -> str:
     return f"giải thể từ {closed:%d/%m/%Y}, trước hạn nộp, không có đơn vị kế thừa"
+
+
+def receives_reason(closed: date, successor: Unit) -> str:
+    return f"giải thể từ {closed:%d/%m/%Y}; đơn vị kế thừa {successor.name} là nơi nhận báo cáo"
 
 
 def instead_of_vi(by: Unit, unit: Unit) -> str:

@@ -74,12 +74,22 @@ def reading_vi(cycle: CyclePlan) -> str:
 def shift_reason(cycle: CyclePlan) -> str:
     """Why the legal end differs from the last day, e.g.
     "14/06/2025 là Thứ Bảy, 15/06/2025 là Chủ nhật: dời sang ngày làm việc tiếp theo
-    (BLDS 2015 Điều 148.5)"; empty when it does not.
+    (BLDS 2015 Điều 148.5)", each holiday with where it comes from ("gói holidays 0.109",
+    "ngày nghỉ ghi trong lịch"); empty when it does not.
     """
     if not cycle.shifted_over:
         return ""
-    days = ", ".join(f"{fmt_date(d)} là {why}" for d, why in _compress(cycle.shifted_over))
-    return f"{days}: dời sang ngày làm việc tiếp theo (BLDS 2015 Điều 148.5)"
+    sources = dict(zip((d for d, _ in cycle.shifted_over), cycle.shifted_sources, strict=False))
+    parts = []
+    for day, why in _compress(cycle.shifted_over):
+        source = sources.get(day, "")
+        parts.append(f"{fmt_date(day)} là {why}" + (f" ({source})" if _named(source) else ""))
+    return ", ".join(parts) + ": dời sang ngày làm việc tiếp theo (BLDS 2015 Điều 148.5)"
+
+
+def _named(source: str) -> bool:
+    """Weekends need no source; holidays say whether the package or the calendar set them."""
+    return bool(source) and source != "cuối tuần"
 
 
 def _compress(days: tuple[tuple[date, str], ...]) -> list[tuple[date, str]]:

@@ -74,6 +74,8 @@ class CyclePlan:
     expects_submission: bool = True
     """False for a campaign window with no result report: units are reminded that the
     campaign starts, nothing is owed, nobody is escalated or counted missing."""
+    shifted_sources: tuple[str, ...] = ()
+    """Where each day of `shifted_over` comes from (the package, the calendar, a weekend)."""
 
     @property
     def cycle_id(self) -> str:
@@ -161,6 +163,7 @@ def plan_cycle(
         legal_end=legal_end,
         legal_end_at=legal_end_at,
         shifted_over=tuple(skipped),
+        shifted_sources=tuple(work.day_off_source(d) or "" for d, _ in skipped),
         other_reading_legal_end=other,
         data_window=(
             data_window(obligation.data_window, period) if obligation.data_window else None

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from config.errors import CalendarError
 from config.loader import load_calendar, load_calendars
+from config.warnings import calendar_warnings
 from deadlines.model import Calendar
 from deadlines.plan import PlanEntry, due_vi, reading_vi, shift_reason, year_plan
 from deadlines.vi import fmt_date, fmt_day, fmt_instant, fmt_span
@@ -48,9 +49,13 @@ def check(files: Annotated[list[Path], typer.Argument(help="Tệp lịch YAML")]
         raise fail_config(exc) from None
     out = Console(highlight=False)
     for cal in calendars:
+        warnings = calendar_warnings(cal)
+        for issue in warnings:
+            err.print(Text.assemble(("cảnh báo ", "yellow"), str(issue)), soft_wrap=True)
         out.print(
             f"✓ {cal.source}: lịch {cal.id} hợp lệ — {len(cal.units)} đơn vị, "
             f"{len(cal.people)} người, {len(cal.obligations)} nghĩa vụ báo cáo"
+            + (f", {len(warnings)} cảnh báo" if warnings else "")
         )
 
 
