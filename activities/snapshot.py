@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from deadlines.expected import instead_of_vi, owed_reports, receiver_for
+from deadlines.expected import owed_reports, receiver_for
 from deadlines.extension import extension_plan, snooze_slot
 from deadlines.model import (
     Calendar,
@@ -142,15 +142,15 @@ def freeze(
     owed, _ = owed_reports(calendar, obligation, plan.period, plan.last_day)
     units = []
     for report in owed:
-        by = report.by
+        by = report.unit
         receiver = calendar.units_by_id.get(
             receiver_for(calendar, obligation, by, plan.last_day) or ""
         )
         units.append(
             UnitDeadlineInput(
                 cycle=snapshot,
-                unit_id=report.unit.id,
-                unit_name=instead_of_vi(by, report.unit) if report.instead_of else by.name,
+                unit_id=by.id,
+                unit_name=report.name_vi(),
                 contacts=Contacts(
                     focal_points=list(by.focal_points),
                     head=by.head,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from config.errors import ConfigIssue
-from deadlines.expected import selected_units
+from deadlines.expected import owed_reports, selected_units
 from deadlines.model import PARENT, Calendar, EscalationTarget, Obligation
 from deadlines.periods import periods_in_year
 from deadlines.timeline import plan_cycle
@@ -58,7 +58,7 @@ def _closed_receivers(calendar: Calendar, ob: Obligation) -> list[ConfigIssue]:
             _issue(
                 calendar,
                 f"obligations[{ob.id}].receiver",
-                f"nghĩa vụ vẫn gửi về '{receiver}', đơn vị đã giải thể từ {unit.closed:%d/%m/%Y}",
+                f"nghĩa vụ vẫn gửi về '{receiver}', đơn vị đã ngừng hoạt động từ {unit.closed:%d/%m/%Y}",
                 f"- {{unit: {unit.successor or 'mã-đơn-vị-mới'}, "
                 f"from: {unit.closed:%d/%m/%Y}}}, hoặc until_year",
             )
@@ -83,10 +83,21 @@ def _closed_receivers(calendar: Calendar, ob: Obligation) -> list[ConfigIssue]:
     return out
 
 
+def _owing(calendar: Calendar, ob: Obligation) -> list[str]:
+    """Units that owe a report of the obligation's first year (or this year): the ones an
+    escalation can reach; a unit closed before then never will be."""
+    year = ob.from_year or min(date.today().year, ob.until_year or date.today().year)
+    ids: set[str] = set()
+    for period, rule in periods_in_year(ob, year):
+        cycle = plan_cycle(calendar, ob, period, rule)
+        ids.update(o.unit.id for o in owed_reports(calendar, ob, period, cycle.last_day)[0])
+    return [u.id for u in calendar.units if u.id in ids]
+
+
 def _heads(calendar: Calendar, ob: Obligation) -> list[ConfigIssue]:
     if not any(step.to is EscalationTarget.HEAD for step in ob.escalation):
         return []
-    headless = [u.id for u in selected_units(calendar, ob) if u.head is None]
+    headless = [uid for uid in _owing(calendar, ob) if calendar.unit(uid).head is None]
     if not headless:
         return []
     return [

@@ -104,16 +104,20 @@ def part_of(unit: Unit, period: Period, last_day: date) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Owed:
-    """One report owed for a period: whose report it is, and who owes it."""
+    """One report owed for a period, by `unit` (the deadline is its own)."""
 
     unit: Unit
-    """The unit the report is about (its deadline id)."""
-    by: Unit
-    """Who owes it: `unit` itself, or the successor that took over from it."""
+    instead_of: tuple[Unit, ...] = ()
+    """Closed units whose report for the period this one carries (it is their successor)."""
+    own: bool = True
+    """False when `unit` owes the report only in place of the units it took over."""
 
-    @property
-    def instead_of(self) -> Unit | None:
-        return self.unit if self.by.id != self.unit.id else None
+    def name_vi(self) -> str:
+        """ "Xã Mới (thay cho Xã A, Xã B)", "Sở Tài chính (gồm cả Sở Kế hoạch và Đầu tư)"."""
+        if not self.instead_of:
+            return self.unit.name
+        names = ", ".join(u.name for u in self.instead_of)
+        return f"{self.unit.name} ({'gồm cả' if self.own else 'thay cho'} {names})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,16 +145,22 @@ def successor_on(calendar: Calendar, unit: Unit, day: date) -> Unit | None:
 def owed_reports(
     calendar: Calendar, obligation: Obligation, period: Period, last_day: date
 ) -> tuple[list[Owed], list[NotOwed]]:
-    """Who owes the report of `period`: units that were part of it owe it themselves, or,
-    when closed before it was due, through their successor; the others are listed as not
-    owed with the reason. A successor owes one report per unit it took over."""
-    owed: list[Owed] = []
+    """Who owes the report of `period`, in file order.
+
+    Units that were part of the period owe it themselves; one closed before the report
+    was due has it carried by its successor: a single report per successor, for all the
+    units it took over and its own part if it owes one (three communes merged into one
+    owe one report for the half-year, not three; a merged department owes one, not two).
+    The others are listed as not owed, with the reason.
+    """
+    own: set[str] = set()
+    carried: dict[str, list[Unit]] = {}
     not_owed: list[NotOwed] = []
     for unit in selected_units(calendar, obligation, last_day):
         if receiver_for(calendar, obligation, unit, last_day) is None:
             continue  # a root reporting to its `parent` has nobody to report to
         if is_expected(unit, period, last_day):
-            owed.append(Owed(unit, unit))
+            own.add(unit.id)
         elif part_of(unit, period, last_day):
             assert unit.closed is not None
             successor = successor_on(calendar, unit, last_day)
@@ -159,27 +169,29 @@ def owed_reports(
             elif successor.id == receiver_for(calendar, obligation, successor, last_day):
                 not_owed.append(NotOwed(unit, receives_reason(unit.closed, successor)))
             else:
-                owed.append(Owed(unit, successor))
+                carried.setdefault(successor.id, []).append(unit)
+    owed = [
+        Owed(u, tuple(carried.get(u.id, ())), u.id in own)
+        for u in calendar.units
+        if u.id in own or u.id in carried
+    ]
     return owed, not_owed
 
 
 def not_owed_reason(closed: date) -> str:
-    return f"giải thể từ {closed:%d/%m/%Y}, trước hạn nộp, không có đơn vị kế thừa"
+    return f"ngừng hoạt động từ {closed:%d/%m/%Y}, trước hạn nộp, không có đơn vị kế thừa"
 
 
 def receives_reason(closed: date, successor: Unit) -> str:
-    return f"giải thể từ {closed:%d/%m/%Y}; đơn vị kế thừa {successor.name} là nơi nhận báo cáo"
-
-
-def instead_of_vi(by: Unit, unit: Unit) -> str:
-    """ "Xã Lộc Bình (thay cho Xã Khánh Xuân)": the name a successor's report goes by."""
-    return f"{by.name} (thay cho {unit.name})"
+    return (
+        f"ngừng hoạt động từ {closed:%d/%m/%Y}; đơn vị kế thừa {successor.name} là nơi nhận báo cáo"
+    )
 
 
 def expected_units(
     calendar: Calendar, obligation: Obligation, period: Period, last_day: date
 ) -> list[Unit]:
-    """The units whose report is owed (by themselves or a successor), in file order."""
+    """The units that owe the report (for themselves or the units they took over)."""
     return [o.unit for o in owed_reports(calendar, obligation, period, last_day)[0]]
 
 

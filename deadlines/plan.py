@@ -19,7 +19,8 @@ from deadlines.vi import fmt_date
 class PlanEntry:
     cycle: CyclePlan
     units: tuple[Unit, ...]
-    """The units whose report is owed (each a deadline), owed by themselves or a successor."""
+    """The units that owe the report (each a deadline), for themselves or in place of the
+    closed units they took over (`owed`)."""
     owed: tuple[Owed, ...] = ()
     not_owed: tuple[NotOwed, ...] = ()
     """Units that were part of the period but closed before it was due, with no successor."""
@@ -33,7 +34,7 @@ def year_plan(calendar: Calendar, year: int, unit: str | None = None) -> list[Pl
         obligation = calendar.obligation(cycle.obligation_id)
         owed, not_owed = owed_reports(calendar, obligation, cycle.period, cycle.last_day)
         if keep is not None:
-            owed = [o for o in owed if o.unit.id in keep or o.by.id in keep]
+            owed = [o for o in owed if {o.unit.id, *(u.id for u in o.instead_of)} & keep]
             not_owed = [n for n in not_owed if n.unit.id in keep]
             if not owed:
                 continue

@@ -19,7 +19,7 @@ from rich.text import Text
 from config.errors import CalendarError
 from config.loader import load_calendar, load_calendars
 from config.warnings import calendar_warnings
-from deadlines.model import Calendar
+from deadlines.model import PARENT, Calendar
 from deadlines.plan import PlanEntry, due_vi, reading_vi, shift_reason, year_plan
 from deadlines.vi import fmt_date, fmt_day, fmt_instant, fmt_span
 from notifier.ics import build_calendar, cycle_event
@@ -130,8 +130,8 @@ def plan_rows(cal: Calendar, entries: list[PlanEntry]) -> list[dict[str, Any]]:
                 f"{fmt_instant(s.at, tz)} ({s.to.label_vi()})" for s in c.escalations
             ),
         }
-        for u in entry.units:
-            rows.append({"ma_don_vi": u.id, "don_vi": u.name, **common})
+        for owed in entry.owed:
+            rows.append({"ma_don_vi": owed.unit.id, "don_vi": owed.name_vi(), **common})
     return rows
 
 
@@ -205,7 +205,12 @@ def plan_json(cal: Calendar, year: int, entries: list[PlanEntry]) -> dict[str, A
                     }
                     for s in c.escalations
                 ],
+                "receiver": cal.obligation(c.obligation_id).receiver_on(c.last_day),
                 "units": [u.id for u in e.units],
+                "instead_of": {
+                    o.unit.id: [u.id for u in o.instead_of] for o in e.owed if o.instead_of
+                },
+                "not_owed": [{"unit": n.unit.id, "reason": n.reason} for n in e.not_owed],
             }
         )
     return {
@@ -251,15 +256,28 @@ def _print_table(cal: Calendar, year: int, entries: list[PlanEntry]) -> None:
             "Đôn đốc",
             "\n".join(f"{fmt_instant(s.at, tz)} → {s.to.label_vi()}" for s in c.escalations) or "—",
         )
-        facts.add_row("Nơi nhận", Text(cal.unit(ob.receiver).name))
+        receiver = ob.receiver_on(c.last_day)
+        facts.add_row(
+            "Nơi nhận",
+            Text("cấp trên của từng đơn vị" if receiver == PARENT else cal.unit(receiver).name),
+        )
         out.print(facts)
         table = Table("Mã", "Đơn vị", "Loại", "Đầu mối", title_justify="left")
         table.title = f"{len(entry.units)} đơn vị phải nộp"
-        for u in entry.units:
+        for owed in entry.owed:
+            u = owed.unit
             contact = ", ".join(cal.person(p).name for p in u.focal_points)
             # Names are data, never markup: Text() shows "[b]" or "<script>" verbatim.
-            table.add_row(Text(u.id), Text(u.name), Text(u.kind), Text(contact or "chưa có"))
+            table.add_row(
+                Text(u.id), Text(owed.name_vi()), Text(u.kind), Text(contact or "chưa có")
+            )
         out.print(table)
+        if entry.not_owed:
+            gone = Table("Mã", "Đơn vị", "Lý do", title_justify="left")
+            gone.title = f"{len(entry.not_owed)} đơn vị không phải nộp"
+            for n in entry.not_owed:
+                gone.add_row(Text(n.unit.id), Text(n.unit.name), Text(n.reason))
+            out.print(gone)
 
 
 def register(app: typer.Typer) -> None:

@@ -19,6 +19,7 @@ import pytest
 from config.loader import load_calendar, load_calendars
 from deadlines.expected import selected_units
 from deadlines.model import Calendar, DayMonth, DueRule, Obligation
+from deadlines.plan import year_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "config" / "examples"
@@ -99,7 +100,20 @@ EXPECTED: dict[str, Example] = {
         {
             "bao-cao-ket-qua-nam": Expect(
                 # "hàng năm", no end: until 2024, the reform's changes are langson-2025.
-                "annual", {"": "before 10/11"}, PROVINCE, years=(2018, 2024)
+                "annual",
+                {"": "before 10/11"},
+                PROVINCE,
+                years=(2018, 2024),
+            ),
+        },
+    ),
+    # The same KH 96 report from 2025, after the reform: see langson-2025.yaml's header.
+    "langson-2025": Example(
+        "003_langson_2018_kh_96.txt",
+        "so-ldtbxh",
+        {
+            "bao-cao-ket-qua-nam": Expect(
+                "annual", {"": "before 10/11"}, (*PROVINCE, "commune", "ward"), years=(2025, None)
             ),
         },
     ),
@@ -139,21 +153,116 @@ OCR_READS = {"trước ngày 516": "trước ngày 5/6"}
 # The district-level units of the real provinces, as they were in the document's year.
 DISTRICTS: dict[str, set[str]] = {
     "thanhhoa-2012": {
-        "thành phố Thanh Hóa", "thị xã Bỉm Sơn", "thị xã Sầm Sơn",
-        "huyện Mường Lát", "huyện Quan Hóa", "huyện Quan Sơn", "huyện Bá Thước",
-        "huyện Lang Chánh", "huyện Thường Xuân", "huyện Như Xuân", "huyện Như Thanh",
-        "huyện Cẩm Thủy", "huyện Ngọc Lặc", "huyện Thạch Thành", "huyện Vĩnh Lộc",
-        "huyện Hà Trung", "huyện Nga Sơn", "huyện Hậu Lộc", "huyện Hoằng Hóa",
-        "huyện Quảng Xương", "huyện Tĩnh Gia", "huyện Nông Cống", "huyện Đông Sơn",
-        "huyện Triệu Sơn", "huyện Thọ Xuân", "huyện Thiệu Hóa", "huyện Yên Định",
+        "thành phố Thanh Hóa",
+        "thị xã Bỉm Sơn",
+        "thị xã Sầm Sơn",
+        "huyện Mường Lát",
+        "huyện Quan Hóa",
+        "huyện Quan Sơn",
+        "huyện Bá Thước",
+        "huyện Lang Chánh",
+        "huyện Thường Xuân",
+        "huyện Như Xuân",
+        "huyện Như Thanh",
+        "huyện Cẩm Thủy",
+        "huyện Ngọc Lặc",
+        "huyện Thạch Thành",
+        "huyện Vĩnh Lộc",
+        "huyện Hà Trung",
+        "huyện Nga Sơn",
+        "huyện Hậu Lộc",
+        "huyện Hoằng Hóa",
+        "huyện Quảng Xương",
+        "huyện Tĩnh Gia",
+        "huyện Nông Cống",
+        "huyện Đông Sơn",
+        "huyện Triệu Sơn",
+        "huyện Thọ Xuân",
+        "huyện Thiệu Hóa",
+        "huyện Yên Định",
     },
     "langson-2018": {
-        "thành phố Lạng Sơn", "huyện Tràng Định", "huyện Văn Lãng", "huyện Văn Quan",
-        "huyện Bình Gia", "huyện Bắc Sơn", "huyện Hữu Lũng", "huyện Chi Lăng",
-        "huyện Cao Lộc", "huyện Lộc Bình", "huyện Đình Lập",
+        "thành phố Lạng Sơn",
+        "huyện Tràng Định",
+        "huyện Văn Lãng",
+        "huyện Văn Quan",
+        "huyện Bình Gia",
+        "huyện Bắc Sơn",
+        "huyện Hữu Lũng",
+        "huyện Chi Lăng",
+        "huyện Cao Lộc",
+        "huyện Lộc Bình",
+        "huyện Đình Lập",
     },
 }
 DISTRICTS["langson-2011"] = DISTRICTS["langson-2018"]
+DISTRICTS["langson-2025"] = DISTRICTS["langson-2018"]  # until they close on 30/06/2025
+
+# Nghị quyết 1672/NQ-UBTVQH15 (16/6/2025): Lạng Sơn's 61 xã and 4 phường from 01/07/2025.
+LANGSON_COMMUNES_2025 = {
+    "Thất Khê",
+    "Đoàn Kết",
+    "Tân Tiến",
+    "Tràng Định",
+    "Quốc Khánh",
+    "Kháng Chiến",
+    "Quốc Việt",
+    "Bình Gia",
+    "Tân Văn",
+    "Hồng Phong",
+    "Hoa Thám",
+    "Quý Hòa",
+    "Thiện Hòa",
+    "Thiện Thuật",
+    "Thiện Long",
+    "Bắc Sơn",
+    "Hưng Vũ",
+    "Vũ Lăng",
+    "Nhất Hòa",
+    "Vũ Lễ",
+    "Tân Tri",
+    "Văn Quan",
+    "Điềm He",
+    "Yên Phúc",
+    "Tri Lễ",
+    "Tân Đoàn",
+    "Khánh Khê",
+    "Na Sầm",
+    "Hoàng Văn Thụ",
+    "Thụy Hùng",
+    "Văn Lãng",
+    "Hội Hoan",
+    "Lộc Bình",
+    "Mẫu Sơn",
+    "Na Dương",
+    "Lợi Bác",
+    "Thống Nhất",
+    "Xuân Dương",
+    "Khuất Xá",
+    "Đình Lập",
+    "Thái Bình",
+    "Châu Sơn",
+    "Kiên Mộc",
+    "Hữu Lũng",
+    "Tuấn Sơn",
+    "Tân Thành",
+    "Vân Nham",
+    "Thiện Tân",
+    "Yên Bình",
+    "Hữu Liên",
+    "Cai Kinh",
+    "Chi Lăng",
+    "Quan Sơn",
+    "Chiến Thắng",
+    "Nhân Lý",
+    "Bằng Mạc",
+    "Vạn Linh",
+    "Đồng Đăng",
+    "Cao Lộc",
+    "Công Sơn",
+    "Ba Sơn",
+}
+LANGSON_WARDS_2025 = {"Tam Thanh", "Lương Văn Tri", "Kỳ Lừa", "Đông Kinh"}
 
 NAMES = sorted(EXPECTED)
 OBLIGATIONS = [(n, o) for n in NAMES for o in EXPECTED[n].obligations]
@@ -278,9 +387,19 @@ def test_a_date_not_written_as_such_is_explained(key: tuple[str, str, str], raw:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_submitter_has_a_focal_point_with_an_email(name: str) -> None:
+    """Every unit that owes a report in the example's years (a unit closed before it owes
+    anything, like a merged department, needs nobody)."""
     cal = _calendar(name)
     for o in cal.obligations:
-        units = selected_units(cal, o)
+        first = o.from_year or 2025
+        owing = {
+            u.id
+            for year in range(first, (o.until_year or first + 1) + 1)
+            for entry in year_plan(cal, year)
+            if entry.cycle.obligation_id == o.id
+            for u in entry.units
+        }
+        units = [u for u in selected_units(cal, o) if u.id in owing]
         assert units, o.id
         for unit in units:
             assert unit.focal_points, f"{o.id}: {unit.id} has no focal point"
@@ -308,3 +427,39 @@ def test_unnamed_province_gets_placeholder_districts() -> None:
     names = [u.name for u in _calendar("so-ldtbxh-2019").units if u.kind == "district"]
     assert names
     assert all(re.fullmatch(r"UBND (thành phố|thị xã|huyện) [A-Z]", n) for n in names), names
+
+
+def test_langson_2025_has_the_communes_and_wards_of_resolution_1672() -> None:
+    cal = _calendar("langson-2025")
+    communes = {u.name.removeprefix("UBND xã ") for u in cal.units if u.kind == "commune"}
+    wards = {u.name.removeprefix("UBND phường ") for u in cal.units if u.kind == "ward"}
+    assert (communes, wards) == (LANGSON_COMMUNES_2025, LANGSON_WARDS_2025)
+    assert len(communes) == 61
+    new = [u for u in cal.units if u.kind in ("commune", "ward")]
+    assert all(u.opened == date(2025, 7, 1) and u.parent == "ubnd-tinh" for u in new)
+    districts = [u for u in cal.units if u.kind == "district"]
+    assert all(u.closed == date(2025, 7, 1) for u in districts)
+
+
+def test_langson_2025_transition_and_a_2026_plan_without_abolished_units() -> None:
+    cal = _calendar("langson-2025")
+    ob = cal.obligation("bao-cao-ket-qua-nam")
+    assert ob.receiver_on(date(2025, 2, 28)) == "so-ldtbxh"
+    assert ob.receiver_on(date(2025, 3, 1)) == "so-noi-vu"
+    assert cal.unit("so-ldtbxh").successor == "so-noi-vu"
+    (y2025,) = year_plan(cal, 2025)
+    carried = {o.unit.id: [u.id for u in o.instead_of] for o in y2025.owed if o.instead_of}
+    assert carried == {"so-tai-chinh": ["so-khdt"], "so-dan-toc-ton-giao": ["ban-dan-toc"]}
+    not_owed = {n.unit.id for n in y2025.not_owed}
+    assert not_owed == {"so-ldtbxh", "so-tttt"} | {u.id for u in cal.units if u.kind == "district"}
+    for year in (2026, 2027):
+        (entry,) = year_plan(cal, year)
+        assert not entry.not_owed and all(not o.instead_of for o in entry.owed)
+        assert all(o.unit.closed is None for o in entry.owed)
+        assert {o.unit.kind for o in entry.owed} == {
+            "department",
+            "mass_organisation",
+            "commune",
+            "ward",
+        }
+        assert len(entry.owed) == 6 + 2 + 65

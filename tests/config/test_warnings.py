@@ -60,7 +60,9 @@ def test_receiver_closed_while_the_obligation_continues() -> None:
     )
     (issue,) = calendar_warnings(cal)
     assert issue.field == "obligations[bc].receiver"
-    assert issue.message == "nghĩa vụ vẫn gửi về 'so-ldtbxh', đơn vị đã giải thể từ 01/03/2025"
+    assert (
+        issue.message == "nghĩa vụ vẫn gửi về 'so-ldtbxh', đơn vị đã ngừng hoạt động từ 01/03/2025"
+    )
     assert issue.hint == "- {unit: so-noi-vu, from: 01/03/2025}, hoặc until_year"
     ended = load(
         "    due: before 15/12\n    submitters: {kinds: [district]}\n    receiver: so-ldtbxh\n"

@@ -60,32 +60,49 @@ HALF_YEAR = """\
       - {unit: so-noi-vu, from: 01/03/2025}"""
 
 
+def owed_ids(owed) -> list[tuple[str, tuple[str, ...], bool]]:
+    return [(o.unit.id, tuple(u.id for u in o.instead_of), o.own) for o in owed]
+
+
 def test_merge_on_1_july_2025_h1_report_owed_by_the_successor() -> None:
     cal = reform(HALF_YEAR)
     ob = cal.obligation("bdg")
     h1, h2 = plan_year(cal, 2025)
     assert h1.period.id == "2025-H1" and h1.last_day == date(2025, 7, 14)
     owed, not_owed = owed_reports(cal, ob, h1.period, h1.last_day)
-    # Xã A and Xã B closed on 01/07/2025, before 14/07: Xã Mới owes both in their place;
-    # Xã Mới itself opened after the half-year and owes nothing of its own for H1.
-    assert [(o.unit.id, o.by.id) for o in owed] == [("xa-a", "xa-moi"), ("xa-b", "xa-moi")]
+    # Xã A and Xã B closed on 01/07/2025, before 14/07: Xã Mới owes H1 in their place, one
+    # report for the merged area; it opened after the half-year and owes no part of its own.
+    assert owed_ids(owed) == [("xa-moi", ("xa-a", "xa-b"), False)]
+    assert owed[0].name_vi() == "Xã Mới (thay cho Xã A, Xã B)"
     # Xã C closed with no successor: not owed, and the plan says why.
     assert [(n.unit.id, n.reason) for n in not_owed] == [
-        ("xa-c", "giải thể từ 01/07/2025, trước hạn nộp, không có đơn vị kế thừa")
+        ("xa-c", "ngừng hoạt động từ 01/07/2025, trước hạn nộp, không có đơn vị kế thừa")
     ]
-    # H2 (due before 15/01/2026): only Xã Mới, for itself.
+    # H2 (due before 15/01/2026): Xã Mới, for itself. One report for the area each half.
     owed2, not_owed2 = owed_reports(cal, ob, h2.period, h2.last_day)
-    assert [(o.unit.id, o.by.id) for o in owed2] == [("xa-moi", "xa-moi")] and not not_owed2
+    assert owed_ids(owed2) == [("xa-moi", (), True)] and not not_owed2
 
     frozen = freeze(cal, h1)
-    by_unit = {u.unit_id: u for u in frozen.units}
-    # One deadline per old unit (its id, so the series per unit stays whole), reaching the
-    # successor's people, under the successor's name "thay cho" the old one.
-    assert set(by_unit) == {"xa-a", "xa-b"}
-    assert by_unit["xa-a"].unit_name == "Xã Mới (thay cho Xã A)"
-    assert by_unit["xa-a"].contacts.focal_points == ["moi-cb"]
-    assert by_unit["xa-a"].contacts.head == "moi-ct"
-    assert by_unit["xa-a"].contacts.coordinators == ["noivu"]
+    (deadline,) = frozen.units
+    # The successor's deadline, reaching its people, under the name that says for whom.
+    assert deadline.unit_id == "xa-moi"
+    assert frozen.snapshot.deadline_id("xa-moi") == "deadline/ls/bdg/2025-H1/xa-moi"
+    assert deadline.unit_name == "Xã Mới (thay cho Xã A, Xã B)"
+    assert deadline.contacts.focal_points == ["moi-cb"]
+    assert deadline.contacts.head == "moi-ct"
+    assert deadline.contacts.coordinators == ["noivu"]
+
+
+def test_annual_report_of_a_merger_year_is_one_report_including_the_old_units() -> None:
+    annual = HALF_YEAR.replace("semiannual", "annual").replace(
+        "{H1: before 15/07, H2: before 15/01 next year}", "before 15/12"
+    )
+    cal = reform(annual)
+    (year,) = plan_year(cal, 2025)
+    owed, _ = owed_reports(cal, cal.obligation("bdg"), year.period, year.last_day)
+    # Xã Mới existed for half of 2025 and owes its own report, which includes Xã A and B.
+    assert owed_ids(owed) == [("xa-moi", ("xa-a", "xa-b"), True)]
+    assert owed[0].name_vi() == "Xã Mới (gồm cả Xã A, Xã B)"
 
 
 def test_merge_report_due_before_closing_is_owed_by_the_old_unit() -> None:
@@ -93,23 +110,19 @@ def test_merge_report_due_before_closing_is_owed_by_the_old_unit() -> None:
     cal = reform(early)
     h1 = plan_year(cal, 2025)[0]
     owed, not_owed = owed_reports(cal, cal.obligation("bdg"), h1.period, h1.last_day)
-    assert [(o.unit.id, o.by.id) for o in owed] == [
-        ("xa-a", "xa-a"),
-        ("xa-b", "xa-b"),
-        ("xa-c", "xa-c"),
-    ]
+    assert owed_ids(owed) == [("xa-a", (), True), ("xa-b", (), True), ("xa-c", (), True)]
     assert not not_owed
 
 
 def test_plan_lists_successor_link_and_not_owed() -> None:
     cal = reform(HALF_YEAR)
     entry = year_plan(cal, 2025)[0]
-    assert [u.id for u in entry.units] == ["xa-a", "xa-b"]
-    assert [o.instead_of.id for o in entry.owed if o.instead_of] == ["xa-a", "xa-b"]
+    assert [u.id for u in entry.units] == ["xa-moi"]
+    assert [u.id for u in entry.owed[0].instead_of] == ["xa-a", "xa-b"]
     assert [n.unit.id for n in entry.not_owed] == ["xa-c"]
-    # Filtering by the successor's subtree keeps the reports it owes.
-    (mine,) = [e for e in year_plan(cal, 2025, unit="xa-moi") if e.cycle.period.slot == "H1"]
-    assert [o.by.id for o in mine.owed] == ["xa-moi", "xa-moi"]
+    # Filtering by an old unit keeps the report its successor owes for it.
+    (mine,) = [e for e in year_plan(cal, 2025, unit="xa-a") if e.cycle.period.slot == "H1"]
+    assert [o.unit.id for o in mine.owed] == ["xa-moi"]
 
 
 def test_receiver_changes_mid_year() -> None:
@@ -142,7 +155,7 @@ def test_receiver_changes_mid_year() -> None:
     assert [u.unit_id for u in frozen.units] == []
     _, not_owed = owed_reports(cal, ob, q1.period, q1.last_day)
     assert [(n.unit.id, n.reason) for n in not_owed] == [
-        ("so-ldtbxh", "giải thể từ 01/03/2025; đơn vị kế thừa Sở Nội vụ là nơi nhận báo cáo")
+        ("so-ldtbxh", "ngừng hoạt động từ 01/03/2025; đơn vị kế thừa Sở Nội vụ là nơi nhận báo cáo")
     ]
 
 
