@@ -58,7 +58,8 @@ def _closed_receivers(calendar: Calendar, ob: Obligation) -> list[ConfigIssue]:
             _issue(
                 calendar,
                 f"obligations[{ob.id}].receiver",
-                f"nghĩa vụ vẫn gửi về '{receiver}', đơn vị đã ngừng hoạt động từ {unit.closed:%d/%m/%Y}",
+                f"nghĩa vụ vẫn gửi về '{receiver}', đơn vị đã ngừng hoạt động từ "
+                f"{unit.closed:%d/%m/%Y}",
                 f"- {{unit: {unit.successor or 'mã-đơn-vị-mới'}, "
                 f"from: {unit.closed:%d/%m/%Y}}}, hoặc until_year",
             )
