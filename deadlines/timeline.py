@@ -143,6 +143,10 @@ def plan_cycle(
     # down to the eve of its start, so "0d" arrives before the first day, never on it.
     anchor = last_day if expects_submission else period.start - timedelta(days=1)
     reminders = _reminders(obligation, anchor, legal_end, legal_end_at, work, tz)
+    if obligation.window is not None and expects_submission:
+        notice = _start_notice(obligation, period, last_day, work, tz)
+        if notice.at < legal_end_at:
+            reminders = _merge([*reminders, notice], tz)
     escalations = (
         _escalations(obligation, legal_end, legal_end_at, work, tz) if expects_submission else ()
     )
@@ -212,6 +216,26 @@ def _reminders(
         candidates.append(
             ReminderStep(f"remind:{offset.label()}", offset.days, nominal_at, at, why)
         )
+    return _merge(candidates, tz)
+
+
+def _start_notice(
+    obligation: Obligation, period: Period, last_day: date, work: WorkCalendar, tz: ZoneInfo
+) -> ReminderStep:
+    """A campaign with a result report is announced before its first day too: on the last
+    working day before it starts, at the reminder time."""
+    eve = period.start - timedelta(days=1)
+    day, _ = work.roll_back(eve)
+    nominal_at = local_instant(eve, obligation.reminder_time, tz)
+    at, _ = next_slot(
+        local_instant(day, obligation.reminder_time, tz), obligation.working_hours, work, tz
+    )
+    why = f"báo trước ngày bắt đầu đợt {period.start:%d/%m/%Y}"
+    return ReminderStep("remind:start", (eve - last_day).days, nominal_at, at, why)
+
+
+def _merge(candidates: list[ReminderStep], tz: ZoneInfo) -> tuple[ReminderStep, ...]:
+    """In delivery order, those on one local day merged into the first of them."""
     steps: list[ReminderStep] = []
     for step in sorted(candidates, key=lambda r: (r.at, r.offset_days, r.key)):
         prev = steps[-1] if steps else None

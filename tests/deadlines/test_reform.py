@@ -295,3 +295,29 @@ def test_working_days_cancel_a_package_holiday_and_plan_says_where_days_off_come
     assert work.is_working_day(date(2026, 11, 24))
     assert work.day_off_source(date(2026, 11, 25)) is None
     assert work.day_off_source(date(2026, 11, 28)) == "cuối tuần"
+
+
+def test_campaign_with_a_result_report_is_announced_before_its_start_too() -> None:
+    cal = reform(
+        """\
+  - id: thang-hanh-dong
+    name: Tháng hành động vì bình đẳng giới
+    period: campaign
+    window: 15/11 - 15/12
+    due: before 20/12
+    submitters: {units: [xa-moi]}
+    receiver: so-noi-vu"""
+    )
+    (cycle,) = plan_year(cal, 2026)
+    assert cycle.expects_submission and cycle.legal_end == date(2026, 12, 21)
+    got = [(r.key, r.at.astimezone(HCM).date(), r.merged) for r in cycle.reminders]
+    # The start (Sunday 15/11) is announced on Friday 13/11; the report's own reminders
+    # count down to Saturday 19/12: -7d (Saturday 12/12) on Friday 11/12, -3d on 16/12,
+    # -1d on Friday 18/12 with 0d (Saturday 19/12) merged into it.
+    assert got == [
+        ("remind:start", date(2026, 11, 13), ()),
+        ("remind:-7d", date(2026, 12, 11), ()),
+        ("remind:-3d", date(2026, 12, 16), ()),
+        ("remind:-1d", date(2026, 12, 18), ("remind:0d",)),
+    ]
+    assert cycle.opens_at < cycle.reminders[0].at
