@@ -176,7 +176,10 @@ def plan_json(cal: Calendar, year: int, entries: list[PlanEntry]) -> dict[str, A
                 "last_day": c.last_day.isoformat(),
                 "legal_end": c.legal_end.isoformat(),
                 "legal_end_at": c.legal_end_at.isoformat(),
-                "shifted_over": [{"date": d.isoformat(), "reason": r} for d, r in c.shifted_over],
+                "shifted_over": [
+                    {"date": d.isoformat(), "reason": r, "source": source}
+                    for (d, r), source in zip(c.shifted_over, c.shifted_sources, strict=True)
+                ],
                 "other_reading_legal_end": (
                     c.other_reading_legal_end.isoformat() if c.other_reading_legal_end else None
                 ),

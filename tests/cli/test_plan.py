@@ -103,6 +103,11 @@ def test_plan_json_and_ics(bimson: Path) -> None:
     data = json.loads(result.output)
     cycles = {c["cycle_id"]: c for c in data["cycles"]}
     h1 = cycles["cycle/bimson-2017/bao-cao-6-thang/2025-H1"]
+    assert h1["shifted_over"][-1] == {
+        "date": "2025-06-15",
+        "reason": "Chủ nhật",
+        "source": "cuối tuần",
+    }
     assert h1["legal_end"] == "2025-06-16" and h1["legal_end_at"] == "2025-06-16T17:00:00+00:00"
     assert len(h1["units"]) == 23
     ics = run("plan", str(bimson), "--year", "2025", "--format", "ics", "--unit", "x-ha-lan")
