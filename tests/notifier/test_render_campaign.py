@@ -4,13 +4,18 @@ payload the real workflow code builds for it, rendered in both languages."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from activities.snapshot import freeze
 from config.loader import load_calendar_text
 from deadlines.timeline import plan_year
+from notifier.compose import Row, compose
 from notifier.render import Context, render
+from notifier.settings import NotifierSettings, Secret
+from store.enums import Channel
 from workflows.deadline_state import notification_payload
 
 CALENDAR = """\
@@ -36,14 +41,18 @@ obligations:
 """
 
 
-def first_reminder(obligation: str, language: str) -> tuple[str, str, str]:
+def reminder_payload(obligation: str) -> dict[str, Any]:
     cal = load_calendar_text(CALENDAR, "c.yaml")
     (plan,) = [p for p in plan_year(cal, 2026) if p.obligation_id == obligation]
     (unit,) = freeze(cal, plan).units
     step = plan.reminders[0]
-    payload = notification_payload(
-        unit, unit.cycle.timeline, "reminder", step.key, {"step": step.key}
+    return notification_payload(
+        unit, unit.cycle.timeline, "reminder", step.key, {"step": step.key, "to": "focal_point"}
     )
+
+
+def first_reminder(obligation: str, language: str) -> tuple[str, str, str]:
+    payload = reminder_payload(obligation)
     now = datetime(2026, 11, 6, 1, tzinfo=UTC)
     out = render("reminder", payload, Context("Người Thử", language, now=now))
     return out.subject, out.text, out.chat
@@ -68,3 +77,33 @@ def test_campaign_without_result_report_is_an_announcement(
 def test_an_ordinary_report_is_still_reminded_as_due() -> None:
     subject, text, _ = first_reminder("bao-cao", "vi")
     assert subject.startswith("Nhắc hạn nộp") and "có báo cáo cần nộp" in text
+
+
+def row(payload: dict[str, Any], channel: Channel, address: str) -> Row:
+    return Row(
+        id=1,
+        workflow_id=f"deadline/c/{payload['obligation']}/{payload['period']}/xa",
+        step=str(payload["step"]),
+        channel=channel,
+        recipient_id=1,
+        person_key="p",
+        person_name="Người Thử",
+        language="vi",
+        timezone="Asia/Ho_Chi_Minh",
+        address=address,
+        deadline_id=7,
+        payload=payload,
+        attempts=0,
+    )
+
+
+@pytest.mark.parametrize(("obligation", "owed"), [("thang-hanh-dong", False), ("bao-cao", True)])
+def test_an_announcement_has_no_submit_button_and_no_deadline_event(
+    tmp_path: Path, obligation: str, owed: bool
+) -> None:
+    settings = NotifierSettings(secret=Secret("s"), data_dir=tmp_path)
+    payload = reminder_payload(obligation)
+    mail = compose(settings, row(payload, Channel.EMAIL, "p@thu.example"))
+    assert any(a.file_name.endswith(".ics") for a in mail.attachments) is owed
+    chat = compose(settings, row(payload, Channel.TELEGRAM, "@nguoithu"))
+    assert bool(chat.buttons) is owed
