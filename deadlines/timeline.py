@@ -270,8 +270,8 @@ def _escalations(
         nominal_at = legal_end_at + rule.after
         base = end_of_day(work.add_working_days(legal_end, whole_days), tz)
         at, why = next_slot(base + rest, hours, work, tz)
-        if whole_days and not work.is_working_day(legal_end + timedelta(days=1)):
-            why = why or "đếm theo ngày làm việc"
+        if base != end_of_day(legal_end + timedelta(days=whole_days), tz):
+            why = f"{whole_days} ngày làm việc sau hạn cuối, không tính ngày nghỉ"
         if out and at.astimezone(tz).date() <= out[-1].at.astimezone(tz).date():
             prev_day = out[-1].at.astimezone(tz).date()
             at = local_instant(work.next_working_day(prev_day), hours.start, tz)

@@ -228,6 +228,9 @@ def test_escalation_ladder_over_the_30_april_long_weekend() -> None:
         ("head", datetime(2026, 5, 7, 7, 30, tzinfo=HCM)),
         ("supervisor", datetime(2026, 5, 11, 7, 30, tzinfo=HCM)),
     ]
+    assert cycle.escalations[0].deferred_because == (
+        "1 ngày làm việc sau hạn cuối, không tính ngày nghỉ"
+    )
 
 
 def test_escalation_steps_never_share_a_day() -> None:
