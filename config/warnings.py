@@ -6,9 +6,12 @@ the report is due, a working day cancelling no holiday). Warnings never stop a c
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from datetime import date
 
 from config.errors import ConfigIssue
+from config.source import Node, Report, parse_yaml
 from deadlines.expected import owed_reports, selected_units
 from deadlines.model import PARENT, Calendar, EscalationTarget, Obligation
 from deadlines.periods import periods_in_year
@@ -18,7 +21,36 @@ from deadlines.workdays import HOLIDAYS_VERSION, WorkCalendar
 _SHOWN = 6
 
 
-def calendar_warnings(calendar: Calendar) -> list[ConfigIssue]:
+def calendar_warnings(calendar: Calendar, content: str | None = None) -> list[ConfigIssue]:
+    """The warnings of a loaded calendar; with the file's `content`, each names its line
+    and the field's path as errors do ("obligations[0].receiver")."""
+    out = _warnings(calendar)
+    root = parse_yaml(content, Report(calendar.source)) if content is not None else None
+    return [_locate(issue, root) for issue in out] if root is not None else out
+
+
+_FIELD = re.compile(r"^(?P<section>\w+)\[(?P<id>[^\]]+)\]\.(?P<key>\w+)$")
+
+
+def _locate(issue: ConfigIssue, root: Node) -> ConfigIssue:
+    """ "obligations[bc].receiver" -> the node of that key in the item whose id is bc."""
+    found = _FIELD.match(issue.field)
+    node: Node | None = None
+    if found is None:
+        node = root.child(issue.field)
+    else:
+        section = root.child(found["section"])
+        for item in section.items() if section is not None else ():
+            ident = item.child("id")
+            if ident is not None and str(ident.value) == found["id"]:
+                node = item.child(found["key"]) or item
+                break
+    if node is None:
+        return issue
+    return dataclasses.replace(issue, line=node.line, field=node.path)
+
+
+def _warnings(calendar: Calendar) -> list[ConfigIssue]:
     out: list[ConfigIssue] = []
     for ob in calendar.obligations:
         out.extend(_closed_receivers(calendar, ob))
@@ -60,8 +92,8 @@ def _closed_receivers(calendar: Calendar, ob: Obligation) -> list[ConfigIssue]:
                 f"obligations[{ob.id}].receiver",
                 f"nghĩa vụ vẫn gửi về '{receiver}', đơn vị đã ngừng hoạt động từ "
                 f"{unit.closed:%d/%m/%Y}",
-                f"- {{unit: {unit.successor or 'mã-đơn-vị-mới'}, "
-                f"from: {unit.closed:%d/%m/%Y}}}, hoặc until_year",
+                f"receiver: [{{unit: {receiver}}}, {{unit: {unit.successor or 'mã-đơn-vị-mới'}, "
+                f"from: {unit.closed:%d/%m/%Y}}}], hoặc until_year",
             )
         )
     if PARENT in ob.all_receivers():

@@ -49,7 +49,7 @@ def check(files: Annotated[list[Path], typer.Argument(help="Tệp lịch YAML")]
         raise fail_config(exc) from None
     out = Console(highlight=False)
     for cal in calendars:
-        warnings = calendar_warnings(cal)
+        warnings = calendar_warnings(cal, Path(cal.source).read_text(encoding="utf-8"))
         for issue in warnings:
             err.print(Text.assemble(("cảnh báo ", "yellow"), str(issue)), soft_wrap=True)
         out.print(

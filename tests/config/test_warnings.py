@@ -63,7 +63,9 @@ def test_receiver_closed_while_the_obligation_continues() -> None:
     assert (
         issue.message == "nghĩa vụ vẫn gửi về 'so-ldtbxh', đơn vị đã ngừng hoạt động từ 01/03/2025"
     )
-    assert issue.hint == "- {unit: so-noi-vu, from: 01/03/2025}, hoặc until_year"
+    assert issue.hint == (
+        "receiver: [{unit: so-ldtbxh}, {unit: so-noi-vu, from: 01/03/2025}], hoặc until_year"
+    )
     ended = load(
         "    due: before 15/12\n    submitters: {kinds: [district]}\n    receiver: so-ldtbxh\n"
         "    until_year: 2024"
@@ -156,3 +158,29 @@ def test_loader_errors_for_successor_and_receivers(units: str, receiver: str, me
         head = "    due: before 15/12\n    submitters: {kinds: [district]}\n"
         load(f"{head}    receiver: {receiver}", units=units)
     assert message in str(exc.value)
+
+
+def test_with_the_file_a_warning_names_its_line_and_path() -> None:
+    extra = "working_days: [03/03/2026]"
+    obligation = (
+        "    due: before 15/12\n    submitters: {kinds: [district]}\n    receiver: so-ldtbxh"
+    )
+    cal = load(obligation, extra)
+    text = f"""\
+calendar: {{id: w, name: Thử}}
+organisation: {{id: o, name: Tổ chức}}
+defaults:
+  escalation: [{{after: 1d, to: focal_point}}]
+{UNITS}
+obligations:
+  - id: bc
+    name: Báo cáo
+    period: annual
+{obligation}
+{extra}
+"""
+    lines = text.splitlines()
+    got = {(w.field, w.line) for w in calendar_warnings(cal, text)}
+    receiver = next(i for i, line in enumerate(lines, 1) if "receiver: so-ldtbxh" in line)
+    working = next(i for i, line in enumerate(lines, 1) if line.startswith("working_days"))
+    assert got == {("obligations[0].receiver", receiver), ("working_days", working)}
