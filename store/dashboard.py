@@ -130,8 +130,7 @@ def status_counts(
     return out
 
 
-NONE_OWED = Rates(0, 0, 0)
-"""The rates of a cycle nobody owes a report in (a campaign without a result report)."""
+NONE_OWED = Rates(0, 0, 0)  # a cycle nobody owes a report in (campaign without one)
 
 
 def rates_of(counts: Counter[DeadlineStatus]) -> Rates:
