@@ -235,11 +235,19 @@ def _start_notice(
 
 
 def _merge(candidates: list[ReminderStep], tz: ZoneInfo) -> tuple[ReminderStep, ...]:
-    """In delivery order, those on one local day merged into the first of them."""
+    """In delivery order; one that a move (or the same instant) puts on a local day that
+    already has a reminder is merged into it. Two reminders written for the same day at
+    different times ("0d@08:00, 0d@15:00") are both kept: someone asked for both."""
     steps: list[ReminderStep] = []
     for step in sorted(candidates, key=lambda r: (r.at, r.offset_days, r.key)):
         prev = steps[-1] if steps else None
-        if prev is not None and prev.at.astimezone(tz).date() == step.at.astimezone(tz).date():
+        if prev is not None and (
+            prev.at == step.at
+            or (
+                (step.deferred_because or prev.deferred_because)
+                and prev.at.astimezone(tz).date() == step.at.astimezone(tz).date()
+            )
+        ):
             steps[-1] = replace(prev, merged=(*prev.merged, step.key, *step.merged))
             continue
         steps.append(step)

@@ -324,3 +324,18 @@ def test_campaign_with_a_result_report_is_announced_before_its_start_too() -> No
         ("remind:-1d", date(2026, 12, 18), ("remind:0d",)),
     ]
     assert cycle.opens_at < cycle.reminders[0].at
+
+
+def test_two_reminders_written_for_one_day_are_both_kept() -> None:
+    cal = reform(
+        """\
+  - id: hai-lan
+    name: Báo cáo nhắc hai lần
+    period: one_off
+    due: by 25/11/2026
+    submitters: {units: [xa-moi]}
+    receiver: so-noi-vu
+    reminders: [0d@08:00, 0d@15:00]"""
+    )
+    (cycle,) = plan_year(cal, 2026)
+    assert [r.at.astimezone(HCM).hour for r in cycle.reminders] == [8, 15]
