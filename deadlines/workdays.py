@@ -79,6 +79,28 @@ class WorkCalendar:
         """The `holidays` package's name for `day`, whatever the calendar says of it."""
         return _national(day.year)[0].get(day)
 
+    def exceptions(self, year: int) -> list[tuple[date, str, str]]:
+        """Every day of `year` that is not an ordinary weekday or weekend: (day, what, where
+        from), days off and the weekend days or holidays worked instead, in date order."""
+        out = []
+        day = date(year, 1, 1)
+        while day.year == year:
+            found = self._day_off(day)
+            if found is not None and found[1] != "cuối tuần":
+                out.append((day, *found))
+            elif found is None and day in self._working:
+                cancelled = self.package_holiday(day)
+                source = (
+                    f"lịch (working_days), thay cho «{cancelled}» của gói holidays"
+                    if cancelled
+                    else "lịch (working_saturdays)"
+                )
+                out.append((day, self._working[day], source))
+            elif found is None and day.weekday() >= 5:
+                out.append((day, "Ngày làm việc bù", f"gói holidays {HOLIDAYS_VERSION}"))
+            day += timedelta(days=1)
+        return out
+
     def is_working_day(self, day: date) -> bool:
         return self.day_off_reason(day) is None
 

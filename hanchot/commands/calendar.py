@@ -22,6 +22,7 @@ from config.warnings import calendar_warnings
 from deadlines.model import PARENT, Calendar
 from deadlines.plan import PlanEntry, due_vi, reading_vi, shift_reason, year_plan
 from deadlines.vi import fmt_date, fmt_day, fmt_instant, fmt_span
+from deadlines.workdays import WorkCalendar
 from notifier.ics import build_calendar, cycle_event
 
 err = Console(stderr=True, highlight=False)
@@ -221,12 +222,27 @@ def plan_json(cal: Calendar, year: int, entries: list[PlanEntry]) -> dict[str, A
         "year": year,
         "timezone": cal.organisation.timezone,
         "cycles": cycles,
+        "days": [
+            {"date": d.isoformat(), "name": name, "source": source}
+            for d, name, source in WorkCalendar.of(cal).exceptions(year)
+        ],
     }
+
+
+def _print_days(cal: Calendar, year: int, out: Console) -> None:
+    """The year's holidays, swaps and working days, each with where it comes from, so a
+    coordinator can hold them against the Government's announcement."""
+    table = Table("Ngày", "Là", "Theo", title=f"Ngày nghỉ và ngày làm bù năm {year}")
+    table.title_justify = "left"
+    for day, name, source in WorkCalendar.of(cal).exceptions(year):
+        table.add_row(fmt_day(day), Text(name), source)
+    out.print(table)
 
 
 def _print_table(cal: Calendar, year: int, entries: list[PlanEntry]) -> None:
     out = Console(highlight=False)
     tz = ZoneInfo(cal.organisation.timezone)
+    _print_days(cal, year, out)
     for entry in entries:
         c = entry.cycle
         ob = cal.obligation(c.obligation_id)

@@ -110,6 +110,9 @@ def test_plan_json_and_ics(bimson: Path) -> None:
     }
     assert h1["legal_end"] == "2025-06-16" and h1["legal_end_at"] == "2025-06-16T17:00:00+00:00"
     assert len(h1["units"]) == 23
+    days = {d["date"]: d for d in data["days"]}
+    assert days["2025-04-26"]["name"] == "Ngày làm việc bù"  # swapped for Friday 02/05
+    assert days["2025-05-02"]["source"].startswith("gói holidays")
     ics = run("plan", str(bimson), "--year", "2025", "--format", "ics", "--unit", "x-ha-lan")
     cal = ICal.from_ical(ics.stdout_bytes)
     events = [c for c in cal.walk("VEVENT")]

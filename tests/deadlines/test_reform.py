@@ -296,6 +296,15 @@ def test_working_days_cancel_a_package_holiday_and_plan_says_where_days_off_come
     assert cycle.legal_end == date(2026, 11, 24)
     work = WorkCalendar.of(cancelled)
     assert work.is_working_day(date(2026, 11, 24))
+    # The year's list of exceptions says where each comes from.
+    got = {d: (name, source) for d, name, source in work.exceptions(2026)}
+    assert got[date(2026, 11, 24)] == (
+        "Ngày làm việc (không nghỉ lễ)",
+        "lịch (working_days), thay cho «Ngày Văn hóa Việt Nam» của gói holidays",
+    )
+    assert got[date(2026, 2, 17)] == ("Tết Nguyên Đán", f"gói holidays {HOLIDAYS_VERSION}")
+    assert got[date(2026, 8, 22)] == ("Ngày làm việc bù", f"gói holidays {HOLIDAYS_VERSION}")
+    assert date(2026, 11, 28) not in got  # an ordinary Saturday
     assert work.day_off_source(date(2026, 11, 25)) is None
     assert work.day_off_source(date(2026, 11, 28)) == "cuối tuần"
 
