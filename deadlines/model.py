@@ -127,7 +127,8 @@ class DueRule:
 @dataclass(frozen=True, slots=True)
 class ReminderOffset:
     days: int
-    """Days relative to the reminder anchor (the last day by the rule's reading); <= 0."""
+    """Days relative to the legal end (for a campaign with nothing to submit, the eve of its
+    first day); <= 0."""
     at: time | None = None
     """Local time of day; None means the calendar's reminder time."""
 

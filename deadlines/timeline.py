@@ -139,9 +139,11 @@ def plan_cycle(
         other = work.roll_forward(_last_day(rule, nominal, other_reading))[0]
 
     expects_submission = rule is not None or obligation.window is None
-    # A campaign with nothing to submit is announced before it begins: reminders count
-    # down to the eve of its start, so "0d" arrives before the first day, never on it.
-    anchor = last_day if expects_submission else period.start - timedelta(days=1)
+    # Reminders count down to the legal end, the day the report is really due: "0d" is
+    # sent on it even when the written date fell on a weekend, and an offset landing on a
+    # day off is pulled back before the break. A campaign with nothing to submit is
+    # announced before it begins: its reminders count down to the eve of its first day.
+    anchor = legal_end if expects_submission else period.start - timedelta(days=1)
     reminders = _reminders(obligation, anchor, legal_end, legal_end_at, work, tz)
     if obligation.window is not None and expects_submission:
         notice = _start_notice(obligation, period, last_day, work, tz)

@@ -324,13 +324,14 @@ def test_campaign_with_a_result_report_is_announced_before_its_start_too() -> No
     assert cycle.expects_submission and cycle.legal_end == date(2026, 12, 21)
     got = [(r.key, r.at.astimezone(HCM).date(), r.merged) for r in cycle.reminders]
     # The start (Sunday 15/11) is announced on Friday 13/11; the report's own reminders
-    # count down to Saturday 19/12: -7d (Saturday 12/12) on Friday 11/12, -3d on 16/12,
-    # -1d on Friday 18/12 with 0d (Saturday 19/12) merged into it.
+    # count down to the legal end, Monday 21/12 (the last day, 19/12, is a Saturday):
+    # -7d on 14/12, -3d on Friday 18/12, -1d (Sunday 20/12) pulled back onto 18/12 and
+    # merged, 0d on 21/12 itself.
     assert got == [
         ("remind:start", date(2026, 11, 13), ()),
-        ("remind:-7d", date(2026, 12, 11), ()),
-        ("remind:-3d", date(2026, 12, 16), ()),
-        ("remind:-1d", date(2026, 12, 18), ("remind:0d",)),
+        ("remind:-7d", date(2026, 12, 14), ()),
+        ("remind:-3d", date(2026, 12, 18), ("remind:-1d",)),
+        ("remind:0d", date(2026, 12, 21), ()),
     ]
     assert cycle.opens_at < cycle.reminders[0].at
 

@@ -88,9 +88,9 @@ async def test_each_person_gets_a_dated_list_and_each_cycle_its_rates() -> None:
     assert (cycle["expected"], cycle["reporting_rate"], cycle["on_time_rate"]) == (2, 0.0, 0.0)
     people = {p["person"]: p for p in report["people"]}
     first = people["fp-a"]["messages"][0]
-    # -7d of "before 15/06/2025" (last day Saturday 14/06) is Saturday 07/06: sent Friday.
+    # "before 15/06/2025": last day Saturday 14/06, legal end Monday 16/06; -7d is 09/06.
     assert first == {
-        "at": f"06/06/{YEAR} 08:00",
+        "at": f"09/06/{YEAR} 08:00",
         "kind": "Nhắc việc",
         "channels": ["email", "Telegram"],
         "obligation": "Báo cáo 6 tháng công tác bình đẳng giới",
