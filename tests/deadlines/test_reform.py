@@ -349,3 +349,22 @@ def test_two_reminders_written_for_one_day_are_both_kept() -> None:
     )
     (cycle,) = plan_year(cal, 2026)
     assert [r.at.astimezone(HCM).hour for r in cycle.reminders] == [8, 15]
+
+
+def test_an_extension_keeps_the_calendars_cancelled_holiday() -> None:
+    from activities.snapshot import replan
+
+    obligation = """\
+  - id: vh
+    name: Báo cáo tháng 11
+    period: one_off
+    due: by 20/11/2026
+    submitters: {units: [xa-moi]}
+    receiver: so-noi-vu"""
+    cal = reform(obligation, "working_days: [24/11/2026]")
+    (cycle,) = plan_year(cal, 2026)
+    frozen = freeze(cal, cycle)
+    # An extension to 24/11/2026 is re-planned from the frozen rules alone: the cancelled
+    # holiday travels with them, so 24/11 stays a working day and the legal end.
+    timeline = replan(frozen.snapshot.rules, "vh", cycle.period.id, date(2026, 11, 24), 1)
+    assert timeline.legal_end == "2026-11-24"
