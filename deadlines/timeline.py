@@ -184,7 +184,7 @@ def plan_cycle(
 
 def _reminders(
     obligation: Obligation,
-    last_day: date,
+    anchor: date,
     legal_end: date,
     legal_end_at: datetime,
     work: WorkCalendar,
@@ -192,16 +192,16 @@ def _reminders(
 ) -> tuple[ReminderStep, ...]:
     """Reminders in delivery order.
 
-    A reminder whose day is a day off is pulled back to the last working day before the
-    break ("7 days before" stays before Tết, it does not arrive after Tết, the day before
-    the deadline). Reminders that land on the same day are merged into the first one
-    (recorded in `merged`): nobody gets two on one day, and nothing configured is lost.
-    None is after the legal end.
+    Each offset counts from `anchor`. A reminder whose day is a day off is pulled back to
+    the last working day before the break ("7 days before" stays before Tết, it does not
+    arrive after Tết, the day before the deadline); one that a move puts on a day that
+    already has a reminder is merged into it (recorded in `merged`): nobody gets two on
+    one day because of a break, and nothing configured is lost. None is after the legal end.
     """
     hours = obligation.working_hours
     candidates: list[ReminderStep] = []
     for offset in obligation.reminders:
-        day = last_day + timedelta(days=offset.days)
+        day = anchor + timedelta(days=offset.days)
         clock = offset.at or obligation.reminder_time
         nominal_at = local_instant(day, clock, tz)
         why: str | None = None
