@@ -143,9 +143,7 @@ def freeze(
     units = []
     for report in owed:
         by = report.unit
-        receiver = calendar.units_by_id.get(
-            receiver_for(calendar, obligation, by, plan.last_day) or ""
-        )
+        receiver = calendar.units_by_id.get(receiver_for(obligation, by, plan.last_day) or "")
         units.append(
             UnitDeadlineInput(
                 cycle=snapshot,

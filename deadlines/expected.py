@@ -76,7 +76,7 @@ def selected_units(
     return [u for u in calendar.units if u.id in chosen]
 
 
-def receiver_for(calendar: Calendar, obligation: Obligation, unit: Unit, day: date) -> str | None:
+def receiver_for(obligation: Obligation, unit: Unit, day: date) -> str | None:
     """The unit id `unit`'s report is sent to on `day`: the receiver in force, or its
     parent when the receiver is `parent` (None for a root, which reports to nobody)."""
     receiver = obligation.receiver_on(day)
@@ -157,7 +157,7 @@ def owed_reports(
     carried: dict[str, list[Unit]] = {}
     not_owed: list[NotOwed] = []
     for unit in selected_units(calendar, obligation, last_day):
-        if receiver_for(calendar, obligation, unit, last_day) is None:
+        if receiver_for(obligation, unit, last_day) is None:
             continue  # a root reporting to its `parent` has nobody to report to
         if is_expected(unit, period, last_day):
             own.add(unit.id)
@@ -166,7 +166,7 @@ def owed_reports(
             successor = successor_on(calendar, unit, last_day)
             if successor is None:
                 not_owed.append(NotOwed(unit, not_owed_reason(unit.closed)))
-            elif successor.id == receiver_for(calendar, obligation, successor, last_day):
+            elif successor.id == receiver_for(obligation, successor, last_day):
                 not_owed.append(NotOwed(unit, receives_reason(unit.closed, successor)))
             else:
                 carried.setdefault(successor.id, []).append(unit)
