@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from deadlines.expected import expected_units
+from deadlines.expected import owed_reports, receiver_for
 from deadlines.extension import extension_plan, snooze_slot
 from deadlines.model import (
     Calendar,
@@ -68,6 +68,7 @@ def rules_of(calendar: Calendar, obligation: Obligation, close_after: timedelta)
         working_saturdays=[
             DayOffRule(d.day.isoformat(), d.name) for d in calendar.working_saturdays
         ],
+        working_days=[DayOffRule(d.day.isoformat(), d.name) for d in calendar.working_days],
         close_after_seconds=int(close_after.total_seconds()),
     )
 
@@ -132,28 +133,30 @@ def freeze(
         obligation_name=obligation.name,
         period_label=plan.period.label_vi(),
         due_text=plan.due_text,
-        receiver=obligation.receiver,
+        receiver=obligation.receiver_on(plan.last_day),
         opens_at=plan.opens_at,
         timeline=timeline_of(plan, close_after),
         rules=rules_of(calendar, obligation, close_after),
         data_window=[d.isoformat() for d in plan.data_window] if plan.data_window else None,
     )
-    receiver = calendar.units_by_id.get(obligation.receiver)
-    coordinators = list(receiver.focal_points) if receiver else []
-    units = [
-        UnitDeadlineInput(
-            cycle=snapshot,
-            unit_id=u.id,
-            unit_name=u.name,
-            contacts=Contacts(
-                focal_points=list(u.focal_points),
-                head=u.head,
-                supervisors=supervisors_of(calendar, u.id),
-                coordinators=coordinators,
-            ),
+    owed, _ = owed_reports(calendar, obligation, plan.period, plan.last_day)
+    units = []
+    for report in owed:
+        by = report.unit
+        receiver = calendar.units_by_id.get(receiver_for(obligation, by, plan.last_day) or "")
+        units.append(
+            UnitDeadlineInput(
+                cycle=snapshot,
+                unit_id=by.id,
+                unit_name=report.name_vi(),
+                contacts=Contacts(
+                    focal_points=list(by.focal_points),
+                    head=by.head,
+                    supervisors=supervisors_of(calendar, by.id),
+                    coordinators=list(receiver.focal_points) if receiver else [],
+                ),
+            )
         )
-        for u in expected_units(calendar, obligation, plan.period, plan.last_day)
-    ]
     return FrozenCycle(snapshot, units)
 
 
@@ -171,6 +174,7 @@ def rules_model(rules: Rules, obligation_id: str) -> tuple[Calendar, Obligation]
         working_saturdays=tuple(
             DayOff(date.fromisoformat(d.day), d.name) for d in rules.working_saturdays
         ),
+        working_days=tuple(DayOff(date.fromisoformat(d.day), d.name) for d in rules.working_days),
     )
     obligation = Obligation(
         id=obligation_id,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from config.source import Node, Report, read
 from config.values import ID_HINT, check_id
-from deadlines.model import Obligation, Person, Supervisor, Unit
+from deadlines.model import PARENT, Obligation, Person, Supervisor, Unit
 
 
 def id_list(node: Node | None, report: Report) -> list[str]:
@@ -65,6 +65,12 @@ class Context:
         parents = {u.id: u.parent for u in self.units}
         for unit in self.units:
             node = nodes.get(unit.id)
+            if unit.successor is not None and unit.successor not in self.unit_ids:
+                self.report.error(
+                    node and node.child("successor"),
+                    f"đơn vị kế thừa '{unit.successor}' không có trong units",
+                    self._some(self.unit_ids),
+                )
             if unit.parent is not None and unit.parent not in self.unit_ids:
                 self.report.error(
                     node and node.child("parent"),
@@ -120,12 +126,13 @@ class Context:
             if counts[ob.id] > 1:  # already reported; its node is ambiguous
                 continue
             node = self.obligation_nodes[ob.id]
-            if ob.receiver not in self.unit_ids:
-                self.report.error(
-                    node.child("receiver"),
-                    f"đơn vị nhận '{ob.receiver}' không có trong units",
-                    self._some(self.unit_ids),
-                )
+            for receiver in ob.all_receivers():
+                if receiver != PARENT and receiver not in self.unit_ids:
+                    self.report.error(
+                        node.child("receiver"),
+                        f"đơn vị nhận '{receiver}' không có trong units",
+                        self._some(self.unit_ids) + ", hoặc parent",
+                    )
             subs = node.child("submitters")
             assert subs is not None
             for kind in ob.submitters.kinds:

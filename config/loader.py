@@ -50,10 +50,11 @@ _TOP = {
     "obligations",
     "days_off",
     "working_saturdays",
+    "working_days",
 }
 _DEFAULTS = {"reading", "reminder_time", "working_hours", "reminders", "escalation", "open_before"}
 _PERSON = {"id", "name", "email", "telegram", "language"}
-_UNIT = {"id", "name", "kind", "parent", "opened", "closed", "focal_point", "head"}
+_UNIT = {"id", "name", "kind", "parent", "opened", "closed", "successor", "focal_point", "head"}
 _LANGS = {"vi", "en"}
 
 
@@ -137,6 +138,7 @@ def _build(root: Node, report: Report) -> Calendar | None:
     units = [u for n in _list(root.child("units"), report) if (u := _unit(n, report))]
     days_off = _days(root.child("days_off"), report, saturdays=False)
     saturdays = _days(root.child("working_saturdays"), report, saturdays=True)
+    working = _days(root.child("working_days"), report, saturdays=False, working=True)
     sups = [s for n in _list(root.child("supervisors"), report) if (s := _supervisor(n, report))]
     ctx = checks.Context(report, people, units)
     ctx.check_people_and_units(root)
@@ -157,6 +159,7 @@ def _build(root: Node, report: Report) -> Calendar | None:
         obligations=tuple(obligations),
         days_off=tuple(days_off),
         working_saturdays=tuple(saturdays),
+        working_days=tuple(working),
         source=report.file,
     )
 
@@ -251,6 +254,15 @@ def _unit(node: Node, report: Report) -> Unit | None:
     closed = read(node.child("closed"), parse_date, report, "dd/mm/yyyy")
     focal = checks.id_list(node.child("focal_point"), report)
     head = read(node.child("head"), check_id, report, ID_HINT)
+    successor = read(node.child("successor"), check_id, report, ID_HINT)
+    if successor is not None and closed is None:
+        report.error(
+            node.child("successor"),
+            "đơn vị kế thừa chỉ có nghĩa khi đơn vị có ngày giải thể",
+            "closed: 01/07/2025",
+        )
+    if successor is not None and successor == uid:
+        report.error(node.child("successor"), "đơn vị không thể kế thừa chính nó")
     if opened and closed and closed <= opened:
         report.error(
             node.child("closed"),
@@ -258,7 +270,7 @@ def _unit(node: Node, report: Report) -> Unit | None:
         )
     if uid is None or name is None or kind is None:
         return None
-    return Unit(uid, name, kind, parent, opened, closed, tuple(focal), head)
+    return Unit(uid, name, kind, parent, opened, closed, tuple(focal), head, successor)
 
 
 def _supervisor(node: Node, report: Report) -> Supervisor | None:
@@ -271,7 +283,9 @@ def _supervisor(node: Node, report: Report) -> Supervisor | None:
     return Supervisor(person, tuple(roots))
 
 
-def _days(node: Node | None, report: Report, *, saturdays: bool) -> list[DayOff]:
+def _days(
+    node: Node | None, report: Report, *, saturdays: bool, working: bool = False
+) -> list[DayOff]:
     out: list[DayOff] = []
     for item in _list(node, report):
         if item.is_map:
@@ -291,6 +305,12 @@ def _days(node: Node | None, report: Report, *, saturdays: bool) -> list[DayOff]
                 "một ngày cuối tuần được đổi thành ngày làm việc",
             )
             continue
-        default = "Ngày làm việc bù" if saturdays else "Ngày nghỉ theo lịch của đơn vị"
+        default = (
+            "Ngày làm việc bù"
+            if saturdays
+            else "Ngày làm việc (không nghỉ lễ)"
+            if working
+            else "Ngày nghỉ theo lịch của đơn vị"
+        )
         out.append(DayOff(day, name or default))
     return out

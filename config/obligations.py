@@ -17,6 +17,7 @@ from config.source import Node, Report, check_keys, read, text
 from config.values import (
     ID_HINT,
     check_id,
+    parse_date,
     parse_due,
     parse_duration,
     parse_offset,
@@ -32,6 +33,7 @@ from deadlines.model import (
     Obligation,
     PeriodKind,
     Reading,
+    ReceiverChange,
     ReminderOffset,
     Submitters,
     WorkingHours,
@@ -222,7 +224,7 @@ def obligation(node: Node, defaults: Any, ctx: Context) -> Obligation | None:
     data_window = _data_window(node.child("data_window"), report)
     reading = read(node.child("reading"), Reading, report, "literal, inclusive") or defaults.reading
     subs = _submitters(node.child("submitters"), report)
-    receiver = read(node.child("receiver"), check_id, report, ID_HINT)
+    receiver, changes = _receivers(node.child("receiver"), report)
     feeds = read(node.child("feeds"), _feeds, report, "mã nghĩa vụ, hoặc lich/nghia-vu")
     rem = reminders(node.child("reminders"), report)
     esc = escalation(node.child("escalation"), report)
@@ -266,7 +268,44 @@ def obligation(node: Node, defaults: Any, ctx: Context) -> Obligation | None:
         from_year=from_year,
         until_year=until_year,
         source=source,
+        receivers=changes,
     )
+
+
+_RECEIVER_HINT = "mã đơn vị, parent, hoặc danh sách - {unit: so-noi-vu, from: 01/03/2025}"
+
+
+def _receivers(node: Node | None, report: Report) -> tuple[str | None, tuple[ReceiverChange, ...]]:
+    """`receiver:` as one unit id, `parent`, or a list of receivers by date (the first
+    without `from`, each later one from its date on, in date order)."""
+    if node is None or not node.is_list:
+        return read(node, check_id, report, _RECEIVER_HINT), ()
+    first: str | None = None
+    changes: list[ReceiverChange] = []
+    for i, item in enumerate(node.items()):
+        if not item.is_map or not check_keys(item, {"unit", "from"}, {"unit"}, report):
+            if not item.is_map:
+                report.error(item, "mỗi nơi nhận là một bảng", _RECEIVER_HINT)
+            return None, ()
+        unit = read(item.child("unit"), check_id, report, _RECEIVER_HINT)
+        since = read(item.child("from"), parse_date, report, "dd/mm/yyyy")
+        if i == 0:
+            if item.child("from") is not None:
+                report.error(item.child("from"), "nơi nhận đầu tiên không cần 'from'")
+            first = unit
+            continue
+        if item.child("from") is None:
+            report.error(item, "nơi nhận sau cần ngày bắt đầu 'from'", "from: 01/07/2025")
+            return None, ()
+        if unit is None or since is None:
+            return None, ()
+        if changes and since <= changes[-1].since:
+            report.error(item.child("from"), "các nơi nhận phải theo thứ tự ngày tăng dần")
+            return None, ()
+        changes.append(ReceiverChange(since, unit))
+    if first is None:
+        report.error(node, "danh sách nơi nhận trống", _RECEIVER_HINT)
+    return first, tuple(changes)
 
 
 def _feeds(value: Any) -> str:

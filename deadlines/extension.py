@@ -30,6 +30,6 @@ def extension_plan(
 
 def snooze_slot(calendar: Calendar, obligation: Obligation, instant: datetime) -> datetime:
     """The first moment at or after `instant` when the obligation's people may be messaged."""
-    work = WorkCalendar(calendar.days_off, calendar.working_saturdays)
+    work = WorkCalendar.of(calendar)
     tz = ZoneInfo(calendar.organisation.timezone)
     return next_slot(instant, obligation.working_hours, work, tz)[0]

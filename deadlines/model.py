@@ -78,6 +78,8 @@ class Unit:
     closed: date | None = None
     focal_points: tuple[str, ...] = ()
     head: str | None = None
+    successor: str | None = None
+    """The unit that takes over its reports from `closed` on (a merger, a reform)."""
 
     def exists_on(self, day: date) -> bool:
         return (self.opened is None or self.opened <= day) and (
@@ -125,7 +127,8 @@ class DueRule:
 @dataclass(frozen=True, slots=True)
 class ReminderOffset:
     days: int
-    """Days relative to the reminder anchor (the last day by the rule's reading); <= 0."""
+    """Days relative to the legal end (for a campaign with nothing to submit, the eve of its
+    first day); <= 0."""
     at: time | None = None
     """Local time of day; None means the calendar's reminder time."""
 
@@ -166,6 +169,18 @@ class Submitters:
     exclude: tuple[str, ...] = ()
 
 
+PARENT = "parent"
+"""A receiver written as `parent`: each unit reports to its parent in the unit tree."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiverChange:
+    """From `since` on, the obligation's reports go to `unit` (a unit id or PARENT)."""
+
+    since: date
+    unit: str
+
+
 @dataclass(frozen=True, slots=True)
 class Obligation:
     id: str
@@ -174,6 +189,7 @@ class Obligation:
     due: tuple[DueRule, ...]
     submitters: Submitters
     receiver: str
+    """The first receiver (a unit id, or PARENT); `receivers` says when it changes."""
     reading: Reading = Reading.LITERAL
     window: tuple[DayMonth, DayMonth] | None = None
     """Campaign window (inclusive), e.g. 15/11 - 15/12 for Tháng hành động."""
@@ -189,11 +205,24 @@ class Obligation:
     until_year: int | None = None
     source: str | None = None
     """The sentence of the document the obligation comes from, kept verbatim."""
+    receivers: tuple[ReceiverChange, ...] = ()
+    """Later receivers, by date (the same obligation, one id, one series of cycles)."""
 
     def active_in(self, year: int) -> bool:
         return (self.from_year is None or self.from_year <= year) and (
             self.until_year is None or year <= self.until_year
         )
+
+    def receiver_on(self, day: date) -> str:
+        """The receiver in force on `day` (a unit id, or PARENT)."""
+        current = self.receiver
+        for change in self.receivers:
+            if change.since <= day:
+                current = change.unit
+        return current
+
+    def all_receivers(self) -> tuple[str, ...]:
+        return (self.receiver, *(c.unit for c in self.receivers))
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +242,8 @@ class Calendar:
     obligations: tuple[Obligation, ...]
     days_off: tuple[DayOff, ...] = ()
     working_saturdays: tuple[DayOff, ...] = ()
+    working_days: tuple[DayOff, ...] = ()
+    """Holidays of the `holidays` package the Government did not give off this time."""
     source: str = ""
     """Where the calendar was loaded from (file name), for messages only."""
 

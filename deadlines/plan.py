@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from deadlines.expected import expected_units
+from deadlines.expected import NotOwed, Owed, owed_reports
 from deadlines.model import Calendar, Reading, Unit
 from deadlines.timeline import CyclePlan, plan_year
 from deadlines.vi import fmt_date
@@ -19,6 +19,11 @@ from deadlines.vi import fmt_date
 class PlanEntry:
     cycle: CyclePlan
     units: tuple[Unit, ...]
+    """The units that owe the report (each a deadline), for themselves or in place of the
+    closed units they took over (`owed`)."""
+    owed: tuple[Owed, ...] = ()
+    not_owed: tuple[NotOwed, ...] = ()
+    """Units that were part of the period but closed before it was due, with no successor."""
 
 
 def year_plan(calendar: Calendar, year: int, unit: str | None = None) -> list[PlanEntry]:
@@ -27,12 +32,13 @@ def year_plan(calendar: Calendar, year: int, unit: str | None = None) -> list[Pl
     out: list[PlanEntry] = []
     for cycle in plan_year(calendar, year):
         obligation = calendar.obligation(cycle.obligation_id)
-        units = expected_units(calendar, obligation, cycle.period, cycle.last_day)
+        owed, not_owed = owed_reports(calendar, obligation, cycle.period, cycle.last_day)
         if keep is not None:
-            units = [u for u in units if u.id in keep]
-            if not units:
+            owed = [o for o in owed if {o.unit.id, *(u.id for u in o.instead_of)} & keep]
+            not_owed = [n for n in not_owed if n.unit.id in keep]
+            if not owed:
                 continue
-        out.append(PlanEntry(cycle, tuple(units)))
+        out.append(PlanEntry(cycle, tuple(o.unit for o in owed), tuple(owed), tuple(not_owed)))
     return out
 
 
@@ -69,12 +75,22 @@ def reading_vi(cycle: CyclePlan) -> str:
 def shift_reason(cycle: CyclePlan) -> str:
     """Why the legal end differs from the last day, e.g.
     "14/06/2025 là Thứ Bảy, 15/06/2025 là Chủ nhật: dời sang ngày làm việc tiếp theo
-    (BLDS 2015 Điều 148.5)"; empty when it does not.
+    (BLDS 2015 Điều 148.5)", each holiday with where it comes from ("gói holidays 0.109",
+    "ngày nghỉ ghi trong lịch"); empty when it does not.
     """
     if not cycle.shifted_over:
         return ""
-    days = ", ".join(f"{fmt_date(d)} là {why}" for d, why in _compress(cycle.shifted_over))
-    return f"{days}: dời sang ngày làm việc tiếp theo (BLDS 2015 Điều 148.5)"
+    sources = dict(zip((d for d, _ in cycle.shifted_over), cycle.shifted_sources, strict=False))
+    parts = []
+    for day, why in _compress(cycle.shifted_over):
+        source = sources.get(day, "")
+        parts.append(f"{fmt_date(day)} là {why}" + (f" ({source})" if _named(source) else ""))
+    return ", ".join(parts) + ": dời sang ngày làm việc tiếp theo (BLDS 2015 Điều 148.5)"
+
+
+def _named(source: str) -> bool:
+    """Weekends need no source; holidays say whether the package or the calendar set them."""
+    return bool(source) and source != "cuối tuần"
 
 
 def _compress(days: tuple[tuple[date, str], ...]) -> list[tuple[date, str]]:

@@ -74,6 +74,8 @@ class CyclePlan:
     expects_submission: bool = True
     """False for a campaign window with no result report: units are reminded that the
     campaign starts, nothing is owed, nobody is escalated or counted missing."""
+    shifted_sources: tuple[str, ...] = ()
+    """Where each day of `shifted_over` comes from (the package, the calendar, a weekend)."""
 
     @property
     def cycle_id(self) -> str:
@@ -123,7 +125,7 @@ def plan_cycle(
     calendar: Calendar, obligation: Obligation, period: Period, rule: DueRule | None
 ) -> CyclePlan:
     tz = ZoneInfo(calendar.organisation.timezone)
-    work = WorkCalendar(calendar.days_off, calendar.working_saturdays)
+    work = WorkCalendar.of(calendar)
     nominal = nominal_date(rule, period)
     last_day = _last_day(rule, nominal, obligation.reading)
     legal_end, skipped = work.roll_forward(last_day)
@@ -137,12 +139,18 @@ def plan_cycle(
         other = work.roll_forward(_last_day(rule, nominal, other_reading))[0]
 
     expects_submission = rule is not None or obligation.window is None
-    # A campaign with nothing to submit is announced: reminders count down to its start.
-    anchor = last_day if expects_submission else period.start
+    # Reminders count down to the legal end, the day the report is really due: "0d" is
+    # sent on it even when the written date fell on a weekend, and an offset landing on a
+    # day off is pulled back before the break. A campaign with nothing to submit is
+    # announced before it begins: its reminders count down to the eve of its first day.
+    anchor = legal_end if expects_submission else period.start - timedelta(days=1)
     reminders = _reminders(obligation, anchor, legal_end, legal_end_at, work, tz)
-    escalations = tuple(
-        _escalation(i, step.to, step.after, legal_end_at, obligation.working_hours, work, tz)
-        for i, step in enumerate(obligation.escalation if expects_submission else (), start=1)
+    if obligation.window is not None and expects_submission:
+        notice = _start_notice(obligation, period, last_day, work, tz)
+        if notice.at < legal_end_at:
+            reminders = _merge([*reminders, notice], tz)
+    escalations = (
+        _escalations(obligation, legal_end, legal_end_at, work, tz) if expects_submission else ()
     )
     opens_day = last_day - timedelta(days=obligation.open_before)
     if obligation.period.value == "campaign":
@@ -161,6 +169,7 @@ def plan_cycle(
         legal_end=legal_end,
         legal_end_at=legal_end_at,
         shifted_over=tuple(skipped),
+        shifted_sources=tuple(work.day_off_source(d) or "" for d, _ in skipped),
         other_reading_legal_end=other,
         data_window=(
             data_window(obligation.data_window, period) if obligation.data_window else None
@@ -175,23 +184,33 @@ def plan_cycle(
 
 def _reminders(
     obligation: Obligation,
-    last_day: date,
+    anchor: date,
     legal_end: date,
     legal_end_at: datetime,
     work: WorkCalendar,
     tz: ZoneInfo,
 ) -> tuple[ReminderStep, ...]:
-    """Reminders in delivery order; a deferred one that lands on a day that already has
-    a reminder is merged into it (recorded in `merged`), so nobody gets two on one day
-    because of a weekend, and nothing configured is dropped.
+    """Reminders in delivery order.
+
+    Each offset counts from `anchor`. A reminder whose day is a day off is pulled back to
+    the last working day before the break ("7 days before" stays before Tết, it does not
+    arrive after Tết, the day before the deadline); one that a move puts on a day that
+    already has a reminder is merged into it (recorded in `merged`): nobody gets two on
+    one day because of a break, and nothing configured is lost. None is after the legal end.
     """
     hours = obligation.working_hours
     candidates: list[ReminderStep] = []
     for offset in obligation.reminders:
-        nominal_at = local_instant(
-            last_day + timedelta(days=offset.days), offset.at or obligation.reminder_time, tz
-        )
-        at, why = next_slot(nominal_at, hours, work, tz)
+        day = anchor + timedelta(days=offset.days)
+        clock = offset.at or obligation.reminder_time
+        nominal_at = local_instant(day, clock, tz)
+        why: str | None = None
+        earlier, skipped = work.roll_back(day)
+        if skipped:
+            why = f"{fmt_day_off(skipped)}: nhắc sớm vào ngày làm việc trước đó"
+            at, _ = next_slot(local_instant(earlier, clock, tz), hours, work, tz)
+        else:
+            at, why = next_slot(nominal_at, hours, work, tz)
         if at >= legal_end_at:
             # Only a reminder set after working hours on the last day can get here; the
             # loader refuses those, but the invariant must hold whatever the input.
@@ -199,32 +218,77 @@ def _reminders(
         candidates.append(
             ReminderStep(f"remind:{offset.label()}", offset.days, nominal_at, at, why)
         )
+    return _merge(candidates, tz)
+
+
+def _start_notice(
+    obligation: Obligation, period: Period, last_day: date, work: WorkCalendar, tz: ZoneInfo
+) -> ReminderStep:
+    """A campaign with a result report is announced before its first day too: on the last
+    working day before it starts, at the reminder time."""
+    eve = period.start - timedelta(days=1)
+    day, _ = work.roll_back(eve)
+    nominal_at = local_instant(eve, obligation.reminder_time, tz)
+    at, _ = next_slot(
+        local_instant(day, obligation.reminder_time, tz), obligation.working_hours, work, tz
+    )
+    why = f"báo trước ngày bắt đầu đợt {period.start:%d/%m/%Y}"
+    return ReminderStep("remind:start", (eve - last_day).days, nominal_at, at, why)
+
+
+def _merge(candidates: list[ReminderStep], tz: ZoneInfo) -> tuple[ReminderStep, ...]:
+    """In delivery order; one that a move (or the same instant) puts on a local day that
+    already has a reminder is merged into it. Two reminders written for the same day at
+    different times ("0d@08:00, 0d@15:00") are both kept: someone asked for both."""
     steps: list[ReminderStep] = []
     for step in sorted(candidates, key=lambda r: (r.at, r.offset_days, r.key)):
         prev = steps[-1] if steps else None
-        if (
-            prev is not None
-            and (step.deferred_because or prev.deferred_because)
-            and prev.at.astimezone(tz).date() == step.at.astimezone(tz).date()
-        ) or (prev is not None and prev.at == step.at):
+        if prev is not None and (
+            prev.at == step.at
+            or (
+                (step.deferred_because or prev.deferred_because)
+                and prev.at.astimezone(tz).date() == step.at.astimezone(tz).date()
+            )
+        ):
             steps[-1] = replace(prev, merged=(*prev.merged, step.key, *step.merged))
             continue
         steps.append(step)
     return tuple(steps)
 
 
-def _escalation(
-    index: int,
-    to: EscalationTarget,
-    after: timedelta,
+def fmt_day_off(skipped: list[tuple[date, str]]) -> str:
+    """ "17/02/2026 là Tết Nguyên Đán" for the day a reminder was meant for."""
+    day, reason = skipped[0]
+    return f"{day:%d/%m/%Y} là {reason}"
+
+
+def _escalations(
+    obligation: Obligation,
+    legal_end: date,
     legal_end_at: datetime,
-    hours: WorkingHours,
     work: WorkCalendar,
     tz: ZoneInfo,
-) -> EscalationStep:
-    nominal_at = legal_end_at + after
-    at, why = next_slot(nominal_at, hours, work, tz)
-    return EscalationStep(f"escalate:{index}:{to.value}", to, after, nominal_at, at, why)
+) -> tuple[EscalationStep, ...]:
+    """Escalation steps counted in working days after the legal end, each at least one
+    working day after the one before: "after 1d" waits for one whole working day past the
+    legal end, so a long weekend does not make two steps fire on the same morning."""
+    hours = obligation.working_hours
+    out: list[EscalationStep] = []
+    for index, rule in enumerate(obligation.escalation, start=1):
+        whole_days = rule.after.days
+        rest = rule.after - timedelta(days=whole_days)
+        nominal_at = legal_end_at + rule.after
+        base = end_of_day(work.add_working_days(legal_end, whole_days), tz)
+        at, why = next_slot(base + rest, hours, work, tz)
+        if base != end_of_day(legal_end + timedelta(days=whole_days), tz):
+            why = f"{whole_days} ngày làm việc sau hạn cuối, không tính ngày nghỉ"
+        if out and at.astimezone(tz).date() <= out[-1].at.astimezone(tz).date():
+            prev_day = out[-1].at.astimezone(tz).date()
+            at = local_instant(work.next_working_day(prev_day), hours.start, tz)
+            why = "cách bước trước ít nhất một ngày làm việc"
+        key = f"escalate:{index}:{rule.to.value}"
+        out.append(EscalationStep(key, rule.to, rule.after, nominal_at, at, why))
+    return tuple(out)
 
 
 def plan_year(calendar: Calendar, year: int) -> list[CyclePlan]:

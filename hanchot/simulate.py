@@ -65,6 +65,8 @@ class Sent:
     obligation: str
     period: str
     unit: str
+    unit_name: str = ""
+    """The name the deadline goes by ("Xã Mới (thay cho Xã A, Xã B)")."""
 
 
 @dataclass
@@ -216,6 +218,7 @@ class _Recorder:
                     unit.cycle.obligation_id,
                     unit.cycle.period_id,
                     unit.unit_id,
+                    unit.unit_name,
                 )
             )
         return act.NotifyResult(len(inp.recipients) - len(unreachable), 0, unreachable)

@@ -67,9 +67,17 @@ def submit_url(settings: NotifierSettings, row: Row) -> str:
     )
 
 
+def _announces(row: Row) -> bool:
+    """A reminder of a campaign with no result report (no due rule): an announcement, with
+    nothing to submit, so no "Đã nộp" button and no deadline event."""
+    return row.kind == "reminder" and not row.payload.get("due_text")
+
+
 def _ics(row: Row, url: str) -> Attachment | None:
     payload = row.payload
     if row.kind not in ICS_KINDS or not payload.get("legal_end") or not payload.get("due_at"):
+        return None
+    if _announces(row):  # a campaign with nothing to submit has no deadline to put in a calendar
         return None
     if row.kind == "extension_decided" and not (payload.get("details") or {}).get("approved"):
         return None
@@ -126,7 +134,12 @@ def compose(settings: NotifierSettings, row: Row, now: datetime | None = None) -
         )
     buttons: tuple[tuple[Any, ...], ...] = ()
     to_role = (row.payload.get("details") or {}).get("to", "focal_point")
-    if row.kind in BUTTON_KINDS and row.deadline_id is not None and to_role == "focal_point":
+    if (
+        row.kind in BUTTON_KINDS
+        and row.deadline_id is not None
+        and to_role == "focal_point"
+        and not _announces(row)
+    ):
         buttons = reminder_buttons(settings.secret, row.deadline_id, rendered.language)
     elif row.kind == "extension_requested":
         buttons = decision_buttons(settings.secret, row.id, rendered.language)

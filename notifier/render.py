@@ -168,7 +168,10 @@ def render(kind: str, payload: dict[str, Any], ctx: Context) -> Rendered:
     if kind not in KINDS:
         raise ValueError(f"no template for notification kind {kind!r}")
     lang = language_of(ctx.language)
-    template = _env().get_template(f"{lang}/{kind}.j2")
+    # A reminder of a campaign with no result report (the only cycle without a due rule)
+    # announces the campaign: it must not say a report is due.
+    name = "announcement" if kind == "reminder" and not payload.get("due_text") else kind
+    template = _env().get_template(f"{lang}/{name}.j2")
     if kind == "digest":
         variables = {
             **digest_facts(payload, lang),

@@ -37,6 +37,8 @@ class CycleInfo:
     due_text: str
     legal_end_at: datetime | None
     closed: bool
+    counted: bool = True
+    """False for a campaign with no result report: announced, never owed, not in the rates."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,7 @@ def cycles_of(
             snap["due_text"].as_string(),
             snap["timeline"]["legal_end_at"].as_string(),
             Cycle.status,
+            snap["timeline"]["expects_submission"].as_boolean(),
         )
         .join(Obligation, Cycle.obligation_id == Obligation.id)
         .where(Obligation.calendar_id == calendar_id)
@@ -92,8 +95,11 @@ def cycles_of(
             due or "",
             _instant(end),
             status.value == "closed",
+            expects is not False,  # snapshots older than the flag always expected reports
         )
-        for cid, wid, okey, oname, feeds, period, label, due, end, status in session.execute(query)
+        for cid, wid, okey, oname, feeds, period, label, due, end, status, expects in (
+            session.execute(query)
+        )
     ]
 
 
@@ -124,6 +130,9 @@ def status_counts(
     return out
 
 
+NONE_OWED = Rates(0, 0, 0)  # a cycle nobody owes a report in (campaign without one)
+
+
 def rates_of(counts: Counter[DeadlineStatus]) -> Rates:
     return Rates.of(counts.elements())
 
@@ -136,7 +145,7 @@ def overview(
     cycles = cycles_of(session, calendar_id, year)
     counts = status_counts(session, [c.id for c in cycles], scope)
     return [
-        CycleSummary(c, rates_of(counts[c.id]), dict(counts[c.id]))
+        CycleSummary(c, rates_of(counts[c.id]) if c.counted else NONE_OWED, dict(counts[c.id]))
         for c in cycles
         if counts.get(c.id)
     ]
@@ -336,7 +345,8 @@ def _roll_up(
             if cells is not None:
                 for j in range(width):
                     for source in feeding[j]:
-                        _tally(cells[source], acc[j])
+                        if columns[source].counted:
+                            _tally(cells[source], acc[j])
             below = totals.get(kid)
             if below is not None:
                 for j in range(width):

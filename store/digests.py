@@ -167,6 +167,8 @@ def _rate_lines(
     )
     lines = []
     for cycle in cycles:
+        if cycle.snapshot.get("cycle", {}).get("timeline", {}).get("expects_submission") is False:
+            continue  # a campaign with no result report: nobody owed anything
         rates = Rates.of(counts[cycle.id].elements())
         lines.append(
             RateLine(cycle.period, _label(cycle), rates.expected, rates.submitted, rates.on_time)

@@ -142,6 +142,16 @@ def obligation_state(obligation: dm.Obligation) -> State:
 def update_obligation(row: Obligation, state: State, units: dict[str, Unit]) -> None:
     row.name = state["name"]
     row.period = dm.PeriodKind(state["period"])
-    row.receiver = units[state["receiver"]]
+    row.receiver = units[_stored_receiver(state, units)]
     row.config = state
     row.config_hash = digest(state)
+
+
+def _stored_receiver(state: State, units: dict[str, Unit]) -> str:
+    """The unit the obligation's row points at: its latest receiver by date, or, when it
+    reports to each unit's `parent`, the root of the unit tree."""
+    named = [state["receiver"], *(c["unit"] for c in state.get("receivers") or [])]
+    concrete = [r for r in named if r != dm.PARENT and r in units]
+    if concrete:
+        return concrete[-1]
+    return next(key for key, unit in units.items() if unit.parent_id is None)

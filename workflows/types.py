@@ -88,6 +88,8 @@ class Rules:
     days_off: list[DayOffRule] = field(default_factory=list)
     working_saturdays: list[DayOffRule] = field(default_factory=list)
     close_after_seconds: int = 30 * 86400
+    working_days: list[DayOffRule] = field(default_factory=list)
+    """Package holidays the calendar cancels (`working_days:`)."""
 
 
 @dataclass

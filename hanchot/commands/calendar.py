@@ -18,9 +18,11 @@ from rich.text import Text
 
 from config.errors import CalendarError
 from config.loader import load_calendar, load_calendars
-from deadlines.model import Calendar
+from config.warnings import calendar_warnings
+from deadlines.model import PARENT, Calendar
 from deadlines.plan import PlanEntry, due_vi, reading_vi, shift_reason, year_plan
 from deadlines.vi import fmt_date, fmt_day, fmt_instant, fmt_span
+from deadlines.workdays import WorkCalendar
 from notifier.ics import build_calendar, cycle_event
 
 err = Console(stderr=True, highlight=False)
@@ -48,9 +50,13 @@ def check(files: Annotated[list[Path], typer.Argument(help="Tệp lịch YAML")]
         raise fail_config(exc) from None
     out = Console(highlight=False)
     for cal in calendars:
+        warnings = calendar_warnings(cal, Path(cal.source).read_text(encoding="utf-8"))
+        for issue in warnings:
+            err.print(Text.assemble(("cảnh báo ", "yellow"), str(issue)), soft_wrap=True)
         out.print(
             f"✓ {cal.source}: lịch {cal.id} hợp lệ — {len(cal.units)} đơn vị, "
             f"{len(cal.people)} người, {len(cal.obligations)} nghĩa vụ báo cáo"
+            + (f", {len(warnings)} cảnh báo" if warnings else "")
         )
 
 
@@ -125,8 +131,8 @@ def plan_rows(cal: Calendar, entries: list[PlanEntry]) -> list[dict[str, Any]]:
                 f"{fmt_instant(s.at, tz)} ({s.to.label_vi()})" for s in c.escalations
             ),
         }
-        for u in entry.units:
-            rows.append({"ma_don_vi": u.id, "don_vi": u.name, **common})
+        for owed in entry.owed:
+            rows.append({"ma_don_vi": owed.unit.id, "don_vi": owed.name_vi(), **common})
     return rows
 
 
@@ -171,7 +177,10 @@ def plan_json(cal: Calendar, year: int, entries: list[PlanEntry]) -> dict[str, A
                 "last_day": c.last_day.isoformat(),
                 "legal_end": c.legal_end.isoformat(),
                 "legal_end_at": c.legal_end_at.isoformat(),
-                "shifted_over": [{"date": d.isoformat(), "reason": r} for d, r in c.shifted_over],
+                "shifted_over": [
+                    {"date": d.isoformat(), "reason": r, "source": source}
+                    for (d, r), source in zip(c.shifted_over, c.shifted_sources, strict=True)
+                ],
                 "other_reading_legal_end": (
                     c.other_reading_legal_end.isoformat() if c.other_reading_legal_end else None
                 ),
@@ -200,7 +209,12 @@ def plan_json(cal: Calendar, year: int, entries: list[PlanEntry]) -> dict[str, A
                     }
                     for s in c.escalations
                 ],
+                "receiver": cal.obligation(c.obligation_id).receiver_on(c.last_day),
                 "units": [u.id for u in e.units],
+                "instead_of": {
+                    o.unit.id: [u.id for u in o.instead_of] for o in e.owed if o.instead_of
+                },
+                "not_owed": [{"unit": n.unit.id, "reason": n.reason} for n in e.not_owed],
             }
         )
     return {
@@ -208,12 +222,27 @@ def plan_json(cal: Calendar, year: int, entries: list[PlanEntry]) -> dict[str, A
         "year": year,
         "timezone": cal.organisation.timezone,
         "cycles": cycles,
+        "days": [
+            {"date": d.isoformat(), "name": name, "source": source}
+            for d, name, source in WorkCalendar.of(cal).exceptions(year)
+        ],
     }
+
+
+def _print_days(cal: Calendar, year: int, out: Console) -> None:
+    """The year's holidays, swaps and working days, each with where it comes from, so a
+    coordinator can hold them against the Government's announcement."""
+    table = Table("Ngày", "Là", "Theo", title=f"Ngày nghỉ và ngày làm bù năm {year}")
+    table.title_justify = "left"
+    for day, name, source in WorkCalendar.of(cal).exceptions(year):
+        table.add_row(fmt_day(day), Text(name), source)
+    out.print(table)
 
 
 def _print_table(cal: Calendar, year: int, entries: list[PlanEntry]) -> None:
     out = Console(highlight=False)
     tz = ZoneInfo(cal.organisation.timezone)
+    _print_days(cal, year, out)
     for entry in entries:
         c = entry.cycle
         ob = cal.obligation(c.obligation_id)
@@ -246,15 +275,28 @@ def _print_table(cal: Calendar, year: int, entries: list[PlanEntry]) -> None:
             "Đôn đốc",
             "\n".join(f"{fmt_instant(s.at, tz)} → {s.to.label_vi()}" for s in c.escalations) or "—",
         )
-        facts.add_row("Nơi nhận", Text(cal.unit(ob.receiver).name))
+        receiver = ob.receiver_on(c.last_day)
+        facts.add_row(
+            "Nơi nhận",
+            Text("cấp trên của từng đơn vị" if receiver == PARENT else cal.unit(receiver).name),
+        )
         out.print(facts)
         table = Table("Mã", "Đơn vị", "Loại", "Đầu mối", title_justify="left")
         table.title = f"{len(entry.units)} đơn vị phải nộp"
-        for u in entry.units:
+        for owed in entry.owed:
+            u = owed.unit
             contact = ", ".join(cal.person(p).name for p in u.focal_points)
             # Names are data, never markup: Text() shows "[b]" or "<script>" verbatim.
-            table.add_row(Text(u.id), Text(u.name), Text(u.kind), Text(contact or "chưa có"))
+            table.add_row(
+                Text(u.id), Text(owed.name_vi()), Text(u.kind), Text(contact or "chưa có")
+            )
         out.print(table)
+        if entry.not_owed:
+            gone = Table("Mã", "Đơn vị", "Lý do", title_justify="left")
+            gone.title = f"{len(entry.not_owed)} đơn vị không phải nộp"
+            for n in entry.not_owed:
+                gone.add_row(Text(n.unit.id), Text(n.unit.name), Text(n.reason))
+            out.print(gone)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from config.loader import load_calendar_text
+from config.warnings import calendar_warnings
 from deadlines.timeline import plan_year
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -21,6 +22,7 @@ def test_readme_full_example_loads_and_plans() -> None:
     assert {o.id for o in cal.obligations} == {"bao-cao-6-thang", "thang-hanh-dong"}
     cycles = plan_year(cal, 2025)
     assert {c.period.id for c in cycles} == {"2025-H1", "2025"}
+    assert calendar_warnings(cal) == []  # what the README shows, check passes cleanly
 
 
 def test_readme_two_commands_exist() -> None:

@@ -19,6 +19,7 @@ import pytest
 from config.loader import load_calendar, load_calendars
 from deadlines.expected import selected_units
 from deadlines.model import Calendar, DayMonth, DueRule, Obligation
+from deadlines.plan import year_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "config" / "examples"
@@ -36,7 +37,7 @@ class Expect:
     kinds: tuple[str, ...]
     window: str | None = None
     years: tuple[int | None, int | None] = (None, None)
-    """from_year, until_year: the document's year on; the one-off only in its year."""
+    """from_year, until_year: the years the document sets its dates for."""
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,11 @@ EXPECTED: dict[str, Example] = {
         "001_bimson_2017_kh_268.txt",
         "phong-ldtbxh",
         {
-            "ke-hoach-nam": Expect("annual", {"": "before 25/02"}, TOWN),
-            "bao-cao-6-thang": Expect("semiannual", {"H1": "before 15/06"}, TOWN),
-            "bao-cao-nam": Expect("annual", {"": "before 15/12"}, TOWN),
+            "ke-hoach-nam": Expect("annual", {"": "before 25/02"}, TOWN, years=(2017, 2017)),
+            "bao-cao-6-thang": Expect(
+                "semiannual", {"H1": "before 15/06"}, TOWN, years=(2017, 2017)
+            ),
+            "bao-cao-nam": Expect("annual", {"": "before 15/12"}, TOWN, years=(2017, 2017)),
         },
     ),
     # QĐ 810/QĐ-UBND: "gửi Báo cáo sơ kết 6 thâng trước ngày 516 và báo cáo tổng kết năm
@@ -66,10 +69,10 @@ EXPECTED: dict[str, Example] = {
         "so-ldtbxh",
         {
             "bao-cao-so-ket-6-thang": Expect(
-                "semiannual", {"H1": "before 05/06"}, ("department", "district"), years=(2012, None)
+                "semiannual", {"H1": "before 05/06"}, ("department", "district"), years=(2012, 2012)
             ),
             "bao-cao-tong-ket-nam": Expect(
-                "annual", {"": "before 05/12"}, ("department", "district"), years=(2012, None)
+                "annual", {"": "before 05/12"}, ("department", "district"), years=(2012, 2012)
             ),
         },
     ),
@@ -81,12 +84,12 @@ EXPECTED: dict[str, Example] = {
         "so-ldtbxh",
         {
             "thang-hanh-dong": Expect(
-                "campaign", {}, PROVINCE, window="15/11 - 15/12", years=(2019, None)
+                "campaign", {}, PROVINCE, window="15/11 - 15/12", years=(2019, 2019)
             ),
             "bao-cao-6-thang": Expect(
-                "semiannual", {"H1": "before 20/06"}, PROVINCE, years=(2019, None)
+                "semiannual", {"H1": "before 20/06"}, PROVINCE, years=(2019, 2019)
             ),
-            "bao-cao-nam": Expect("annual", {"": "before 25/11"}, PROVINCE, years=(2019, None)),
+            "bao-cao-nam": Expect("annual", {"": "before 25/11"}, PROVINCE, years=(2019, 2019)),
         },
     ),
     # KH 96/KH-UBND: "hàng năm Báo cáo kết quả triển khai thực hiện gửi Sở Lao động -
@@ -96,7 +99,18 @@ EXPECTED: dict[str, Example] = {
         "so-ldtbxh",
         {
             "bao-cao-ket-qua-nam": Expect(
-                "annual", {"": "before 10/11"}, PROVINCE, years=(2018, None)
+                # "hàng năm", no end: until 2024, the reform's changes are langson-2025.
+                "annual", {"": "before 10/11"}, PROVINCE, years=(2018, 2024)
+            ),
+        },
+    ),
+    # The same KH 96 report from 2025, after the reform: see langson-2025.yaml's header.
+    "langson-2025": Example(
+        "003_langson_2018_kh_96.txt",
+        "so-ldtbxh",
+        {
+            "bao-cao-ket-qua-nam": Expect(
+                "annual", {"": "before 10/11"}, (*PROVINCE, "commune", "ward"), years=(2025, None)
             ),
         },
     ),
@@ -108,10 +122,10 @@ EXPECTED: dict[str, Example] = {
         "so-ldtbxh",
         {
             "bao-cao-so-ket-6-thang": Expect(
-                "semiannual", {"H1": "before 10/06"}, PROVINCE, years=(2011, None)
+                "semiannual", {"H1": "before 10/06"}, PROVINCE, years=(2011, 2011)
             ),
             "bao-cao-tong-ket-nam": Expect(
-                "annual", {"": "before 10/12"}, PROVINCE, years=(2011, None)
+                "annual", {"": "before 10/12"}, PROVINCE, years=(2011, 2011)
             ),
             # "trong Quý II/2011" read as "by the last day of Q2", which counts.
             "kien-toan-ban": Expect(
@@ -151,6 +165,21 @@ DISTRICTS: dict[str, set[str]] = {
     },
 }
 DISTRICTS["langson-2011"] = DISTRICTS["langson-2018"]
+DISTRICTS["langson-2025"] = DISTRICTS["langson-2018"]  # until they close on 30/06/2025
+
+# Nghị quyết 1672/NQ-UBTVQH15 (16/6/2025): Lạng Sơn's 61 xã and 4 phường from 01/07/2025.
+LANGSON_COMMUNES_2025 = {
+    "Thất Khê", "Đoàn Kết", "Tân Tiến", "Tràng Định", "Quốc Khánh", "Kháng Chiến",
+    "Quốc Việt", "Bình Gia", "Tân Văn", "Hồng Phong", "Hoa Thám", "Quý Hòa", "Thiện Hòa",
+    "Thiện Thuật", "Thiện Long", "Bắc Sơn", "Hưng Vũ", "Vũ Lăng", "Nhất Hòa", "Vũ Lễ",
+    "Tân Tri", "Văn Quan", "Điềm He", "Yên Phúc", "Tri Lễ", "Tân Đoàn", "Khánh Khê",
+    "Na Sầm", "Hoàng Văn Thụ", "Thụy Hùng", "Văn Lãng", "Hội Hoan", "Lộc Bình", "Mẫu Sơn",
+    "Na Dương", "Lợi Bác", "Thống Nhất", "Xuân Dương", "Khuất Xá", "Đình Lập", "Thái Bình",
+    "Châu Sơn", "Kiên Mộc", "Hữu Lũng", "Tuấn Sơn", "Tân Thành", "Vân Nham", "Thiện Tân",
+    "Yên Bình", "Hữu Liên", "Cai Kinh", "Chi Lăng", "Quan Sơn", "Chiến Thắng", "Nhân Lý",
+    "Bằng Mạc", "Vạn Linh", "Đồng Đăng", "Cao Lộc", "Công Sơn", "Ba Sơn",
+}
+LANGSON_WARDS_2025 = {"Tam Thanh", "Lương Văn Tri", "Kỳ Lừa", "Đông Kinh"}
 
 NAMES = sorted(EXPECTED)
 OBLIGATIONS = [(n, o) for n in NAMES for o in EXPECTED[n].obligations]
@@ -275,9 +304,19 @@ def test_a_date_not_written_as_such_is_explained(key: tuple[str, str, str], raw:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_submitter_has_a_focal_point_with_an_email(name: str) -> None:
+    """Every unit that owes a report in the example's years (a unit closed before it owes
+    anything, like a merged department, needs nobody)."""
     cal = _calendar(name)
     for o in cal.obligations:
-        units = selected_units(cal, o)
+        first = o.from_year or 2025
+        owing = {
+            u.id
+            for year in range(first, (o.until_year or first + 1) + 1)
+            for entry in year_plan(cal, year)
+            if entry.cycle.obligation_id == o.id
+            for u in entry.units
+        }
+        units = [u for u in selected_units(cal, o) if u.id in owing]
         assert units, o.id
         for unit in units:
             assert unit.focal_points, f"{o.id}: {unit.id} has no focal point"
@@ -305,3 +344,39 @@ def test_unnamed_province_gets_placeholder_districts() -> None:
     names = [u.name for u in _calendar("so-ldtbxh-2019").units if u.kind == "district"]
     assert names
     assert all(re.fullmatch(r"UBND (thành phố|thị xã|huyện) [A-Z]", n) for n in names), names
+
+
+def test_langson_2025_has_the_communes_and_wards_of_resolution_1672() -> None:
+    cal = _calendar("langson-2025")
+    communes = {u.name.removeprefix("UBND xã ") for u in cal.units if u.kind == "commune"}
+    wards = {u.name.removeprefix("UBND phường ") for u in cal.units if u.kind == "ward"}
+    assert (communes, wards) == (LANGSON_COMMUNES_2025, LANGSON_WARDS_2025)
+    assert len(communes) == 61
+    new = [u for u in cal.units if u.kind in ("commune", "ward")]
+    assert all(u.opened == date(2025, 7, 1) and u.parent == "ubnd-tinh" for u in new)
+    districts = [u for u in cal.units if u.kind == "district"]
+    assert all(u.closed == date(2025, 7, 1) for u in districts)
+
+
+def test_langson_2025_transition_and_a_2026_plan_without_abolished_units() -> None:
+    cal = _calendar("langson-2025")
+    ob = cal.obligation("bao-cao-ket-qua-nam")
+    assert ob.receiver_on(date(2025, 2, 28)) == "so-ldtbxh"
+    assert ob.receiver_on(date(2025, 3, 1)) == "so-noi-vu"
+    assert cal.unit("so-ldtbxh").successor == "so-noi-vu"
+    (y2025,) = year_plan(cal, 2025)
+    carried = {o.unit.id: [u.id for u in o.instead_of] for o in y2025.owed if o.instead_of}
+    assert carried == {"so-tai-chinh": ["so-khdt"], "so-dan-toc-ton-giao": ["ban-dan-toc"]}
+    not_owed = {n.unit.id for n in y2025.not_owed}
+    assert not_owed == {"so-ldtbxh", "so-tttt"} | {u.id for u in cal.units if u.kind == "district"}
+    for year in (2026, 2027):
+        (entry,) = year_plan(cal, year)
+        assert not entry.not_owed and all(not o.instead_of for o in entry.owed)
+        assert all(o.unit.closed is None for o in entry.owed)
+        assert {o.unit.kind for o in entry.owed} == {
+            "department",
+            "mass_organisation",
+            "commune",
+            "ward",
+        }
+        assert len(entry.owed) == 6 + 2 + 65

@@ -132,12 +132,20 @@ def test_reminders_never_after_legal_end_and_always_in_working_hours(
             _assert_in_working_hours(step.at, hours, work)
         for reminder in cycle.reminders:
             assert reminder.at < cycle.legal_end_at
-            assert (
-                reminder.at >= reminder.nominal_at
-                or reminder.at.astimezone(HCM).date() == cycle.legal_end
-            )
+            # Pulled back over days off, never pushed after them: every day between the
+            # delivery and the intended day is a day off.
+            sent = reminder.at.astimezone(HCM).date()
+            meant = reminder.nominal_at.astimezone(HCM).date()
+            assert sent <= meant or sent == cycle.legal_end
+            between = [sent + timedelta(days=i) for i in range(1, (meant - sent).days + 1)]
+            assert not any(work.is_working_day(d) for d in between), (sent, meant)
+        previous: date | None = None
         for esc in cycle.escalations:
             assert esc.at > cycle.legal_end_at and esc.at >= esc.nominal_at
+            day = esc.at.astimezone(HCM).date()
+            # Never two steps on one day: each at least one working day after the last.
+            assert previous is None or day >= work.next_working_day(previous)
+            previous = day
 
 
 def _assert_in_working_hours(at: datetime, hours: WorkingHours, work: WorkCalendar) -> None:
@@ -197,3 +205,49 @@ def test_expected_never_includes_closed_before_or_opened_after(
         assert not expected
     if expected:
         assert unit.exists_on(min(last_day, period.end)) or unit.exists_on(last_day)
+
+
+@st.composite
+def merged_units(draw: st.DrawFn) -> list[Unit]:
+    """Up to six communes opening, closing and handing over to one another at random
+    (chains and loops of successors included: the loader only checks that ids exist)."""
+    ids = [f"x{i}" for i in range(draw(st.integers(min_value=1, max_value=6)))]
+    units = []
+    for uid in ids:
+        opened = draw(st.none() | days)
+        closed = draw(st.none() | days)
+        if opened is not None and closed is not None and closed <= opened:
+            closed = None
+        successor = draw(st.none() | st.sampled_from(ids)) if closed is not None else None
+        units.append(Unit(uid, uid, "commune", opened=opened, closed=closed, successor=successor))
+    return units
+
+
+@settings(max_examples=400, deadline=None)
+@given(units=merged_units(), year=years, lag=st.integers(-100, 60))
+def test_each_report_of_a_period_is_owed_once_or_said_not_owed(
+    units: list[Unit], year: int, lag: int
+) -> None:
+    from deadlines.expected import owed_reports, part_of
+
+    ob = Obligation(
+        "bc", "Báo cáo", PeriodKind.ANNUAL, (), Submitters(kinds=("commune",)), receiver="r"
+    )
+    cal = Calendar(
+        "c", "c", Organisation("o", "o"), (), (Unit("r", "r", "province"), *units), (), (ob,)
+    )
+    period = Period(str(year), PeriodKind.ANNUAL, date(year, 1, 1), date(year, 12, 31))
+    last_day = period.end + timedelta(days=lag)
+    owed, not_owed = owed_reports(cal, ob, period, last_day)
+    owners = [o.unit.id for o in owed]
+    carried = [u.id for o in owed for u in o.instead_of]
+    own = [o.unit.id for o in owed if o.own]
+    # One report per owing unit; each unit of the period is counted exactly once: in its
+    # own report, carried by one successor, or listed as not owed.
+    assert len(owners) == len(set(owners))
+    accounted = own + carried + [n.unit.id for n in not_owed]
+    assert sorted(accounted) == sorted(u.id for u in units if part_of(u, period, last_day))
+    for o in owed:
+        assert o.own or o.instead_of
+        assert o.unit.exists_on(last_day) or (o.own and is_expected(o.unit, period, last_day))
+        assert all(u.closed is not None and u.closed <= last_day for u in o.instead_of)

@@ -163,18 +163,29 @@ def test_campaign_window_without_result_report() -> None:
     assert max(r.at for r in cycle.reminders).astimezone(HCM).date() <= date(2019, 11, 15)
 
 
-def test_reminders_defer_keep_time_and_merge() -> None:
-    cal = one("before 15/12")  # 2025: last day Sunday 14/12
+def test_reminders_count_down_to_the_legal_end_and_are_pulled_back_before_a_weekend() -> None:
+    cal = one("before 15/12")  # 2025: last day Sunday 14/12, legal end Monday 15/12
     (cycle,) = plan_year(cal, 2025)
     by_key = {r.key: r for r in cycle.reminders}
-    # -1d falls on Saturday 13/12 and is deferred to Monday 15/12 at its own 08:00;
-    # 0d (Sunday) lands on the same instant and is merged, not dropped.
-    minus1 = by_key["remind:-1d"]
-    assert minus1.at.astimezone(HCM) == datetime(2025, 12, 15, 8, 0, tzinfo=HCM)
-    assert minus1.deferred_because == "Thứ Bảy"
-    assert minus1.merged == ("remind:0d",)
-    assert "remind:0d" not in by_key
+    # Counted from Monday 15/12: -7d is Monday 08/12, -3d Friday 12/12; -1d (Sunday 14/12)
+    # is pulled back to Friday 12/12 and merged into -3d, not dropped; 0d is the legal end.
+    at = {k: r.at.astimezone(HCM) for k, r in by_key.items()}
+    assert at == {
+        "remind:-7d": datetime(2025, 12, 8, 8, 0, tzinfo=HCM),
+        "remind:-3d": datetime(2025, 12, 12, 8, 0, tzinfo=HCM),
+        "remind:0d": datetime(2025, 12, 15, 8, 0, tzinfo=HCM),
+    }
+    assert by_key["remind:-3d"].merged == ("remind:-1d",)
+    assert by_key["remind:-3d"].deferred_because is None
     assert all(r.at < cycle.legal_end_at for r in cycle.reminders)
+
+
+def test_a_reminder_on_a_weekend_says_why_it_came_early() -> None:
+    cal = one("by 16/12")  # 2025: Tuesday; -3d is Saturday 13/12
+    (cycle,) = plan_year(cal, 2025)
+    minus3 = next(r for r in cycle.reminders if r.key == "remind:-3d")
+    assert minus3.at.astimezone(HCM) == datetime(2025, 12, 12, 8, 0, tzinfo=HCM)
+    assert minus3.deferred_because == "13/12/2025 là Thứ Bảy: nhắc sớm vào ngày làm việc trước đó"
 
 
 def test_escalations_follow_legal_end_in_order() -> None:

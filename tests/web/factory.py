@@ -125,15 +125,18 @@ class Builder:
         self.seq: dict[str, int] = {}
         self.filled = Filled()
 
-    def cycle(self, obligation: str, period: str) -> str:
+    def cycle(self, obligation: str, period: str, *, expects_submission: bool = True) -> str:
         wid = f"cycle/{CAL}/{obligation}/{period}"
         slot = period[5:] if "-" in period else ""
         label = f"{LABELS.get(slot, slot)} {period[:4]}"
+        timeline: dict[str, object] = {"legal_end_at": legal_end(period).isoformat()}
+        if not expects_submission:  # a campaign with no result report
+            timeline["expects_submission"] = False
         snapshot = {
             "cycle": {
                 "period_label": label,
                 "due_text": "before 10/06" if slot else "before 15/12",
-                "timeline": {"legal_end_at": legal_end(period).isoformat()},
+                "timeline": timeline,
             },
             "units": [],
         }

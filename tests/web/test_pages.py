@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
+
+from store import db
+from store.models import Cycle
 from tests.web.conftest import Site
-from tests.web.factory import XSS
+from tests.web.factory import XSS, Builder
 
 
 def _rows(html: str, table_id: str) -> list[str]:
@@ -182,3 +186,18 @@ def test_cycle_page_breaks_rates_down_by_kind_and_parent(site: Site) -> None:
     assert "Theo loại đơn vị" in page and "commune" in page
     assert "UBND huyện A" in page and "UBND huyện B" in page
     assert XSS not in page
+
+
+def test_a_campaign_without_a_result_report_shows_no_rate(site: Site) -> None:
+    engine = db.create_engine(site.settings.database_url)
+    with db.session_factory(engine, writes=True)() as session, session.begin():
+        build = Builder(session)
+        wid = build.cycle("bc-nam", "2027", expects_submission=False)
+        build.deadline("bc-nam", "2027", "xa-a1", "open")
+        cycle_id = session.scalar(sa.select(Cycle.id).where(Cycle.workflow_id == wid))
+    engine.dispose()
+    client = site.client("coordinator")
+    page = client.get(f"/cycles/{cycle_id}").text
+    # One unit was told of the campaign; nothing was owed: no rate, no 0 %.
+    assert "0,0%" not in page and "Theo loại đơn vị" not in page
+    assert "Đợt này không có báo cáo phải nộp" in page

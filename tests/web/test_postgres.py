@@ -24,6 +24,7 @@ from store import db, migrate
 from tests.web.conftest import ACCOUNTS, PASSWORD
 from tests.web.factory import fill
 from tests.web.support import RecordingGateway, login
+from tests.web.test_store_read_side import check_campaign_not_in_rates
 from web.accounts import create_account
 from web.app import create_app
 from web.settings import WebSettings
@@ -90,3 +91,10 @@ def test_the_dashboard_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
         assert set(names) == {"UBND huyện A", "UBND xã A1", "UBND xã A2", "UBND xã A3"}
     finally:
         app.state.hanchot.engine.dispose()
+
+
+def test_a_campaign_without_a_result_report_is_not_in_the_rates(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    migrate.upgrade(postgres_url)
+    check_campaign_not_in_rates(postgres_url, tmp_path)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from hanchot.cli import app
+from hanchot.commands.simulate import as_json
 from hanchot.simulate import SimOptions, per_person, simulate
 from tests.workflows.support import calendar_file, frozen_h1, make_calendar
 
@@ -73,3 +76,45 @@ def test_rates_out_of_range_are_refused(tmp_path: Path) -> None:
         ["simulate", str(path), "--year", str(YEAR), "--late-rate", "0.8", "--missing-rate", "0.5"],
     )
     assert result.exit_code == 2
+
+
+async def test_each_person_gets_a_dated_list_and_each_cycle_its_rates() -> None:
+    calendar = make_calendar(YEAR)
+    result = await simulate(calendar, SimOptions(YEAR, seed=3, late_rate=0, missing_rate=1))
+    report = as_json(result)
+    (cycle,) = report["obligations"]
+    # Sở Công Thương closed on 01/04, before the H1 report was due, with no successor:
+    # two units owe it, neither submits.
+    assert (cycle["expected"], cycle["reporting_rate"], cycle["on_time_rate"]) == (2, 0.0, 0.0)
+    people = {p["person"]: p for p in report["people"]}
+    first = people["fp-a"]["messages"][0]
+    # "before 15/06/2025": last day Saturday 14/06, legal end Monday 16/06; -7d is 09/06.
+    assert first == {
+        "at": f"09/06/{YEAR} 08:00",
+        "kind": "Nhắc việc",
+        "channels": ["email", "Telegram"],
+        "obligation": "Báo cáo 6 tháng công tác bình đẳng giới",
+        "period": f"6 tháng đầu năm {YEAR}",
+        "unit": "Sở Y tế",
+    }
+    kinds = [m["kind"] for m in people["fp-a"]["messages"]]
+    assert kinds.count("Đôn đốc") == 1 and set(kinds) == {"Nhắc việc", "Đôn đốc"}
+    (digest,) = people["boss"]["messages"]
+    assert digest["kind"] == "Bản tổng hợp" and digest["at"].endswith(f"/{YEAR}")
+
+
+def test_json_on_stdout_is_clean(tmp_path: Path) -> None:
+    """Run as a coordinator would, in its own process: the Temporal core and the test
+    server log to stdout unless told otherwise, and `| jq` must still work."""
+    path = calendar_file(tmp_path, YEAR)
+    hanchot = Path(sys.executable).with_name("hanchot")
+    done = subprocess.run(
+        [str(hanchot), "simulate", str(path), "--year", str(YEAR), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["calendar"] == "test-cal" and report["messages"]

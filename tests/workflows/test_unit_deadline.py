@@ -108,7 +108,7 @@ def tuesday_in_june(year: int) -> int:
     return next(d for d in range(8, 31) if date(year, 6, d).weekday() == 1)
 
 
-async def test_quiet_hours_defer_a_weekend_reminder_to_the_next_working_day() -> None:
+async def test_a_weekend_reminder_is_pulled_back_to_the_working_day_before() -> None:
     rec = Recorder()
     async with time_skipping() as env, worker(env.client, rec.all()) as queue:
         year = await env_year(env)
@@ -119,16 +119,18 @@ async def test_quiet_hours_defer_a_weekend_reminder_to_the_next_working_day() ->
 
     weekend = next(s for s in inp.cycle.timeline.steps if s.key == "remind:-3d")
     assert weekend.nominal_at is not None
-    assert weekend.nominal_at.astimezone(TZ).weekday() == 5  # Saturday 08:00
-    assert weekend.deferred_because == "Thứ Bảy"
+    saturday = weekend.nominal_at.astimezone(TZ)
+    assert saturday.weekday() == 5  # Saturday 08:00
+    why = f"{saturday:%d/%m/%Y} là Thứ Bảy: nhắc sớm vào ngày làm việc trước đó"
+    assert weekend.deferred_because == why
     fired_at = next(
         e.entry.at for e in rec.kinds("reminded") if e.entry.details["step"] == weekend.key
     )
     local = fired_at.astimezone(TZ)
     assert on_time(fired_at, weekend.at)
-    assert local.weekday() == 0 and local.strftime("%H:%M") == "08:00"  # Monday, same time
+    assert local.weekday() == 4 and local.strftime("%H:%M") == "08:00"  # Friday, same time
     note = next(n for n in rec.notes if n.step == weekend.key)
-    assert note.payload["details"]["deferred_because"] == "Thứ Bảy"
+    assert note.payload["details"]["deferred_because"] == why
 
 
 async def test_snooze_into_the_night_is_deferred_to_working_hours() -> None:

@@ -115,6 +115,8 @@ def cycle_page(
     if not counts:
         raise NotFound
     rates = dashboard.rates_of(counts)
+    if not info.counted:  # a campaign with no result report: nobody owed anything
+        rates, kinds, parents = dashboard.NONE_OWED, [], []
 
     def table() -> Table:
         t = Table(

@@ -1,6 +1,7 @@
 """A calendar's plan for a year, as `hanchot plan` shows it: every cycle with its due
 date as written, the legal end and why it moved, the other reading, the data window,
-the reminders and escalations, and the units expected to report (within the scope)."""
+the reminders and escalations, and the units expected to report (within the scope), a
+successor named with the units it reports for, and the units that owe nothing and why."""
 
 from __future__ import annotations
 
@@ -94,10 +95,10 @@ def plan_page(
             ],
         )
         for entry, f, name in entries:
-            for u in entry.units:
+            for owed in entry.owed:
                 t.add(
-                    u.id,
-                    u.name,
+                    owed.unit.id,
+                    owed.name_vi(),
                     name,
                     entry.cycle.period.label_vi(),
                     f["written"],
