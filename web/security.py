@@ -78,6 +78,19 @@ async def check_csrf(request: Request, secret: str, public_url: str) -> None:
         raise CsrfRefused("bad CSRF token")
 
 
+def rotate_csrf(response: Response, secure_cookies: bool) -> str:
+    """A new CSRF cookie on `response` (at login and logout): a cookie planted before
+    login, by a sibling subdomain or a shared computer, must not outlive it."""
+    cookie = secrets.token_urlsafe(32)
+    response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="lax", secure=secure_cookies)
+    return cookie
+
+
+def _sets_cookie(response: Response, name: str) -> bool:
+    prefix = f"{name}=".encode()
+    return any(k == b"set-cookie" and v.startswith(prefix) for k, v in response.raw_headers)
+
+
 def security_headers(
     secure_cookies: bool,
 ) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
@@ -92,7 +105,7 @@ def security_headers(
             cookie = secrets.token_urlsafe(32)
         request.state.csrf_cookie = cookie
         response = await call_next(request)
-        if fresh:
+        if fresh and not _sets_cookie(response, CSRF_COOKIE):
             response.set_cookie(
                 CSRF_COOKIE, cookie, httponly=True, samesite="lax", secure=secure_cookies
             )
