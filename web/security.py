@@ -42,8 +42,26 @@ CONTENT_SECURITY_POLICY = "; ".join(
 could not run."""
 
 
+FORM_LIMITS: dict[str, int] = {"max_files": 0, "max_fields": 32, "max_part_size": 64 * 1024}
+"""What a form may hold unless its route declares more (`form_limits=` on the route, read by
+FastAPI for `Form` parameters and by `read_form` everywhere else, the CSRF check
+included): a page that takes no file takes none, and no form has more than a few fields."""
+
+
 class CsrfRefused(Exception):
     pass
+
+
+def form_limits(request: Request) -> dict[str, int]:
+    """The limits of the route this request was routed to."""
+    route = request.scope.get("route")
+    return {**FORM_LIMITS, **(getattr(route, "form_limits", None) or {})}
+
+
+async def read_form(request: Request) -> FormData:
+    """The request's form, parsed once under its route's limits (a starlette 400 past
+    them). Whoever reads it first, the CSRF check or the route, the limits are the same."""
+    return await request.form(**form_limits(request))
 
 
 def csrf_token(secret: str, cookie: str) -> str:
@@ -71,7 +89,7 @@ async def check_csrf(request: Request, secret: str, public_url: str) -> None:
     if not given and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
-        form: FormData = await request.form()
+        form = await read_form(request)
         value = form.get(CSRF_FIELD)
         given = value if isinstance(value, str) else ""
     if not given or not hmac.compare_digest(given, csrf_token(secret, cookie)):

@@ -26,6 +26,7 @@ from store.submit_links import LinkError, LinkExpired, SubmitClaim, read_token
 from web import gateway as gw
 from web.deps import AppState, State, app_state, render
 from web.formatting import fmt_size
+from web.security import read_form
 from web.uploads import UploadRefused, accept
 
 router = APIRouter()
@@ -122,7 +123,7 @@ async def submit_page(request: Request, state: State, token: str) -> Response:
     return _page(request, target, problem=None)
 
 
-@router.post("/nop/{token}", response_model=None)
+@router.post("/nop/{token}", response_model=None, form_limits={"max_files": 1, "max_fields": 8})
 async def submit(request: Request, state: State, token: str) -> Response:
     claim, problem, code = _claim(state, token)
     if claim is None:
@@ -130,7 +131,7 @@ async def submit(request: Request, state: State, token: str) -> Response:
     target = await run_in_threadpool(_target, state, claim.workflow_id)
     if target is None:
         return _page(request, None, 404, problem="Không tìm thấy hạn nộp của liên kết này.")
-    form = await request.form(max_files=1, max_fields=8)
+    form = await read_form(request)
     document = str(form.get("document_number") or "").strip()[:DOC_MAX]
     note = str(form.get("note") or "").strip()[:NOTE_MAX]
     upload = form.get("file")
