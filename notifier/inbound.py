@@ -19,10 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from deadlines.model import Role
 from notifier import metrics
 from notifier.delivery import Store
 from store.base import utcnow
+from store.credentials import is_current_focal_point
 from store.enums import CycleStatus, DeadlineStatus, InboundChannel, InboundOutcome
 from store.models import (
     Calendar,
@@ -115,7 +115,7 @@ def _owed_query(person_ids: list[int]) -> sa.Select[Any]:
         .join(Calendar, Obligation.calendar_id == Calendar.id)
         .join(UnitContact, UnitContact.unit_id == Unit.id)
         .join(Person, Person.id == UnitContact.person_id)
-        .where(UnitContact.role == Role.FOCAL_POINT, UnitContact.person_id.in_(person_ids))
+        .where(is_current_focal_point(), UnitContact.person_id.in_(person_ids))
     )
 
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from deadlines.model import Role
 from notifier import inbound, notices, tokens
 from notifier.delivery import Store
 from notifier.inbound import Engine
 from notifier.mailbox.authresults import authenticate
 from notifier.mailbox.parse import Reply
 from notifier.render import text
+from store.credentials import current_focal_points
 from store.enums import InboundChannel, InboundOutcome
 from store.evidence import EvidenceStore, StoredFile, TooLarge
 from store.models import Calendar, Cycle, Obligation, Person, Unit, UnitContact, UnitDeadline
@@ -72,12 +72,8 @@ def find_target(store: Store, secret: str, token: str) -> Target | None:
             sa.select(Calendar.key).where(Calendar.id == obligation.calendar_id)
         )
         focal = session.execute(
-            sa.select(Person.email, Person.id, Person.key)
-            .join(UnitContact, UnitContact.person_id == Person.id)
-            .where(
-                UnitContact.unit_id == unit.id,
-                UnitContact.role == Role.FOCAL_POINT,
-                Person.removed_at.is_(None),
+            current_focal_points(Person.email, Person.id, Person.key).where(
+                UnitContact.unit_id == unit.id
             )
         ).all()
         frozen = (cycle.snapshot or {}).get("cycle") or {}

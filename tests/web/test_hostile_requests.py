@@ -91,7 +91,7 @@ def test_a_huge_message_number_in_the_record_form_is_not_a_500(site: Site) -> No
 def test_a_chunked_body_over_the_cap_is_413_with_the_security_headers(site: Site) -> None:
     client = TestClient(site.app, base_url="http://127.0.0.1:8000", raise_server_exceptions=False)  # type: ignore[arg-type]
     wid = site.filled.deadlines[("bc-xa", "2025-H1", "xa-a2")]
-    token = make_token(site.settings.secret, wid)
+    token = make_token(site.settings.secret, wid, person="fp-xa-a2")
     form = csrf(client, f"/nop/{token}")
     boundary = "hanchotboundary"
 

@@ -115,7 +115,8 @@ def test_a_cross_origin_post_is_refused_even_with_a_token(site: Site) -> None:
 
 
 def test_the_submit_form_has_csrf_protection_too(site: Site) -> None:
-    token = make_token(site.settings.secret, site.filled.deadlines[("bc-xa", "2025-H1", "xa-a2")])
+    wid = site.filled.deadlines[("bc-xa", "2025-H1", "xa-a2")]
+    token = make_token(site.settings.secret, wid, person="fp-xa-a2")
     client = site.client()
     answer = client.post(f"/nop/{token}", data={"document_number": "1/BC"})
     assert answer.status_code == 403 and site.gateway.calls == []
@@ -177,7 +178,7 @@ def test_a_signed_link_expires(site: Site) -> None:
 
 def _submit(site: Site, files: dict[str, tuple[str, bytes, str]], doc: str = "") -> tuple[int, str]:
     wid = site.filled.deadlines[("bc-xa", "2025-H1", "xa-a2")]
-    token = make_token(site.settings.secret, wid)
+    token = make_token(site.settings.secret, wid, person="fp-xa-a2")
     client = site.client()
     form = csrf(client, f"/nop/{token}")
     answer = client.post(

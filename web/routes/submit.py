@@ -1,6 +1,8 @@
 """The submit page behind a signed link (no login): for focal points without Telegram.
 
-The link opens one deadline only, until it expires. The page says which report is due
+The link opens one deadline only, until it expires, and only while the person it was sent
+to is a focal point of the unit in the current calendar (`store.credentials`, the check
+email and Telegram make too). The page says which report is due
 and when, and takes the file or the document number; the submission goes to the unit's
 workflow like any other (channel `web`), and the page shows what the workflow decided.
 Every attempt is also kept as an inbound message, so the unit's timeline shows it.
@@ -19,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from deadlines.expected import DeadlineStatus
+from store import credentials
 from store.base import utcnow
 from store.enums import InboundChannel, InboundOutcome
 from store.models import Calendar, Cycle, InboundMessage, Obligation, Person, Unit, UnitDeadline
@@ -33,7 +36,16 @@ router = APIRouter()
 DOC_MAX = 200
 NOTE_MAX = 2000
 UNAVAILABLE = "Hệ thống đang bận, chưa ghi nhận được. Xin thử lại sau ít phút."
+NOT_FOUND = "Không tìm thấy hạn nộp của liên kết này."
 NEED_SOMETHING = "Hãy chọn tệp báo cáo hoặc ghi số văn bản."
+NOT_FOCAL_POINT = (
+    "Liên kết này không còn dùng được: người được gửi liên kết không còn là cán bộ đầu mối "
+    "của đơn vị. Xin liên hệ cán bộ điều phối."
+)
+
+
+class NotActing(Exception):
+    """The link's person is no longer a focal point of the deadline's unit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +61,8 @@ class Target:
     calendar_id: int
 
 
-def _target(state: AppState, workflow_id: str) -> Target | None:
+def _target(state: AppState, claim: SubmitClaim) -> Target | None:
+    """The link's deadline, while the person it was sent to may still act on it."""
     with state.reader() as session:
         row = session.execute(
             sa.select(
@@ -66,13 +79,15 @@ def _target(state: AppState, workflow_id: str) -> Target | None:
             .join(Unit, UnitDeadline.unit_id == Unit.id)
             .join(Cycle, UnitDeadline.cycle_id == Cycle.id)
             .join(Obligation, Cycle.obligation_id == Obligation.id)
-            .where(UnitDeadline.workflow_id == workflow_id)
+            .where(UnitDeadline.workflow_id == claim.workflow_id)
         ).first()
-    if row is None:
-        return None
+        if row is None:
+            return None
+        if credentials.acting_for_deadline(session, row[0], claim.person) is None:
+            raise NotActing
     did, unit, obligation, label, status, legal, extended, submitted, calendar_id = row
     return Target(
-        workflow_id,
+        claim.workflow_id,
         did,
         unit,
         obligation,
@@ -82,6 +97,22 @@ def _target(state: AppState, workflow_id: str) -> Target | None:
         submitted,
         calendar_id,
     )
+
+
+async def _open(
+    request: Request, state: AppState, token: str
+) -> tuple[SubmitClaim | None, Target | None, Response | None]:
+    """The link's claim and deadline, or the page that says why it opens nothing."""
+    claim, problem, code = _claim(state, token)
+    if claim is None:
+        return None, None, _page(request, None, code, problem=problem)
+    try:
+        target = await run_in_threadpool(_target, state, claim)
+    except NotActing:
+        return None, None, _page(request, None, 403, problem=NOT_FOCAL_POINT)
+    if target is None:
+        return None, None, _page(request, None, 404, problem=NOT_FOUND)
+    return claim, target, None
 
 
 def _claim(state: AppState, token: str) -> tuple[SubmitClaim | None, str | None, int]:
@@ -114,23 +145,16 @@ def _page(
 
 @router.get("/nop/{token}", response_model=None)
 async def submit_page(request: Request, state: State, token: str) -> Response:
-    claim, problem, code = _claim(state, token)
-    if claim is None:
-        return _page(request, None, code, problem=problem)
-    target = await run_in_threadpool(_target, state, claim.workflow_id)
-    if target is None:
-        return _page(request, None, 404, problem="Không tìm thấy hạn nộp của liên kết này.")
-    return _page(request, target, problem=None)
+    _, target, refused = await _open(request, state, token)
+    return refused or _page(request, target, problem=None)
 
 
 @router.post("/nop/{token}", response_model=None, form_limits={"max_files": 1, "max_fields": 8})
 async def submit(request: Request, state: State, token: str) -> Response:
-    claim, problem, code = _claim(state, token)
-    if claim is None:
-        return _page(request, None, code, problem=problem)
-    target = await run_in_threadpool(_target, state, claim.workflow_id)
-    if target is None:
-        return _page(request, None, 404, problem="Không tìm thấy hạn nộp của liên kết này.")
+    claim, target, refused = await _open(request, state, token)
+    if refused is not None:
+        return refused
+    assert claim is not None and target is not None
     form = await read_form(request)
     document = str(form.get("document_number") or "").strip()[:DOC_MAX]
     note = str(form.get("note") or "").strip()[:NOTE_MAX]
@@ -175,7 +199,10 @@ async def submit(request: Request, state: State, token: str) -> Response:
     await run_in_threadpool(
         _remember, state, claim, target, request_id, InboundOutcome.APPLIED, None
     )
-    fresh = await run_in_threadpool(_target, state, claim.workflow_id)
+    try:
+        fresh = await run_in_threadpool(_target, state, claim)
+    except NotActing:
+        fresh = None
     return _page(request, fresh or target, problem=None, done=result)
 
 
