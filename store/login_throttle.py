@@ -2,9 +2,10 @@
 account, shared through the store by every dashboard process.
 
 No lockout: a delay applies to where the failures came from. Guessing from one address
-slows that address (for every account) and that address for that account; an account
-guessed at from many addresses is slowed only for addresses it has not logged in from
-lately, so the coordinator at his usual desk still gets in with the right password.
+slows that address (for every account it has not logged in to lately) and that address
+for that account; an account guessed at from many addresses is slowed only for addresses
+it has not logged in from lately, so the coordinator at his usual desk still gets in with
+the right password.
 Failures are counted under the email as typed, whether or not the account exists, so
 the answers (and the delays) say nothing about which accounts exist. A delayed attempt
 is refused before its password is checked and writes nothing, so waiting out the delay
@@ -45,8 +46,10 @@ class Rule:
         return min(timedelta(seconds=2 ** min(over - 1, 20)), MAX_DELAY)
 
 
-ADDRESS = Rule(free=20)
-"""Generous: an office behind one NAT address shares it."""
+ADDRESS = Rule(free=20, exempt_trusted=True)
+"""Generous: an office behind one NAT address shares it; and a colleague guessing at other
+accounts from there does not hold up someone who has logged in from there before (his own
+account's guesses still count under PAIR)."""
 PAIR = Rule(free=5)
 ACCOUNT = Rule(free=50, exempt_trusted=True)
 

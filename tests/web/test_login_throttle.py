@@ -90,6 +90,18 @@ def test_one_address_guessing_many_accounts_is_delayed(site: Site) -> None:
     assert _try(_client(site, OWNER), ACCOUNTS["viewer"][0], PASSWORD) == 303
 
 
+def test_a_colleague_guessing_from_a_shared_address_does_not_hold_up_its_usual_users(
+    site: Site,
+) -> None:
+    office = "192.0.2.50"  # one NAT address for the whole office
+    email = ACCOUNTS["coordinator"][0]
+    assert _try(_client(site, office), email, PASSWORD) == 303
+    for n in range(login_throttle.ADDRESS.free + 1):
+        assert _try(_client(site, office), f"doan-{n}@thu.example", WRONG) == 401
+    assert _try(_client(site, office), ACCOUNTS["viewer"][0], PASSWORD) == 429  # never here
+    assert _try(_client(site, office), email, PASSWORD) == 303
+
+
 def test_delays_are_shared_by_every_dashboard_process(site: Site) -> None:
     """The count lives in the store: a second app on the same database sees it."""
     from web.app import create_app

@@ -135,6 +135,8 @@ def _refused(site: Site, token: str) -> None:
     form = csrf(client, "/login")
     answer = client.post(f"/nop/{token}", data={"csrf_token": form, "document_number": "1/BC"})
     assert answer.status_code == 403 and site.gateway.calls == []
+    kept = _inbound(site)[-1]  # the coordinator sees the attempt, like a refused reply
+    assert kept.outcome is InboundOutcome.REFUSED and "cán bộ đầu mối" in (kept.reason or "")
 
 
 def _token(site: Site, person: str | None = "fp-xa-a2") -> str:

@@ -36,6 +36,7 @@ router = APIRouter()
 DOC_MAX = 200
 NOTE_MAX = 2000
 UNAVAILABLE = "Hệ thống đang bận, chưa ghi nhận được. Xin thử lại sau ít phút."
+REFUSED_REASON = "người nhận liên kết không còn là cán bộ đầu mối của đơn vị"
 NOT_FOUND = "Không tìm thấy hạn nộp của liên kết này."
 NEED_SOMETHING = "Hãy chọn tệp báo cáo hoặc ghi số văn bản."
 NOT_FOCAL_POINT = (
@@ -46,6 +47,11 @@ NOT_FOCAL_POINT = (
 
 class NotActing(Exception):
     """The link's person is no longer a focal point of the deadline's unit."""
+
+    def __init__(self, deadline_id: int, calendar_id: int) -> None:
+        super().__init__(deadline_id)
+        self.deadline_id = deadline_id
+        self.calendar_id = calendar_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +90,7 @@ def _target(state: AppState, claim: SubmitClaim) -> Target | None:
         if row is None:
             return None
         if credentials.acting_for_deadline(session, row[0], claim.person) is None:
-            raise NotActing
+            raise NotActing(row[0], row[-1])
     did, unit, obligation, label, status, legal, extended, submitted, calendar_id = row
     return Target(
         claim.workflow_id,
@@ -108,7 +114,18 @@ async def _open(
         return None, None, _page(request, None, code, problem=problem)
     try:
         target = await run_in_threadpool(_target, state, claim)
-    except NotActing:
+    except NotActing as gone:
+        if request.method == "POST":  # kept like a refused reply, for the coordinator
+            request_id = "web-link-refused-" + hashlib.sha256(token.encode()).hexdigest()[:32]
+            await run_in_threadpool(
+                _remember,
+                state,
+                claim,
+                (gone.deadline_id, gone.calendar_id),
+                request_id,
+                InboundOutcome.REFUSED,
+                REFUSED_REASON,
+            )
         return None, None, _page(request, None, 403, problem=NOT_FOCAL_POINT)
     if target is None:
         return None, None, _page(request, None, 404, problem=NOT_FOUND)
@@ -209,13 +226,17 @@ async def submit(request: Request, state: State, token: str) -> Response:
 def _remember(
     state: AppState,
     claim: SubmitClaim,
-    target: Target,
+    target: Target | tuple[int, int],
     request_id: str,
     outcome: InboundOutcome,
     reason: str | None,
 ) -> None:
     """Keep the attempt as an inbound message (once per request id: a resent form that the
-    workflow recognised as a duplicate is not a second reply)."""
+    workflow recognised as a duplicate is not a second reply). `target`: the deadline, or
+    its (deadline id, calendar id)."""
+    deadline_id, calendar_id = (
+        (target.deadline_id, target.calendar_id) if isinstance(target, Target) else target
+    )
     with state.writer() as session, session.begin():
         exists = session.scalar(
             sa.select(InboundMessage.id).where(
@@ -229,7 +250,7 @@ def _remember(
             person = session.scalar(
                 sa.select(Person)
                 .join(Calendar, Person.calendar_id == Calendar.id)
-                .where(Calendar.id == target.calendar_id, Person.key == claim.person)
+                .where(Calendar.id == calendar_id, Person.key == claim.person)
             )
         session.add(
             InboundMessage(
@@ -237,7 +258,7 @@ def _remember(
                 sender=person.name if person else (claim.person or "liên kết nộp báo cáo"),
                 person_id=person.id if person else None,
                 raw_ref=request_id,
-                deadline_id=target.deadline_id,
+                deadline_id=deadline_id,
                 outcome=outcome,
                 reason=reason,
                 received_at=utcnow(),
