@@ -22,7 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from notifier import metrics
 from notifier.delivery import Store
 from store.base import utcnow
-from store.credentials import is_current_focal_point
+from store.credentials import deciding_for_deadline, is_current_focal_point
 from store.enums import CycleStatus, DeadlineStatus, InboundChannel, InboundOutcome
 from store.models import (
     Calendar,
@@ -169,6 +169,10 @@ def decision_for(session: Any, outbox_id: int, person_ids: list[int]) -> Decisio
         return None
     if row.payload.get("kind") != "extension_requested":
         return None
+    if row.deadline_id is None or not deciding_for_deadline(
+        session, row.deadline_id, row.recipient_id
+    ):
+        return None  # no longer a focal point of the receiving unit: the buttons lapsed
     details = row.payload.get("details") or {}
     return Decision(
         outbox_id, row.workflow_id, details.get("request"), row.recipient.key, row.deadline_id

@@ -1,6 +1,9 @@
 """Who may act for a unit now: the one check behind every credential a person holds (a
 submit link, a linked Telegram chat, a reply from their address).
 
+The same holds for a decision: an extension is approved or refused by a focal point of the
+receiving unit, checked when the decision arrives, not when its buttons were sent.
+
 A credential says who it was given to; whether that person may still act is the current
 calendar's answer, not the credential's. They may act for a unit while they are one of
 its focal points, neither they nor the unit removed from the calendar. Every channel asks
@@ -15,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from deadlines.model import Role
-from store.models import Person, Unit, UnitContact, UnitDeadline
+from store.models import Cycle, Obligation, Person, Unit, UnitContact, UnitDeadline
 
 
 def is_current_focal_point() -> sa.ColumnElement[bool]:
@@ -56,3 +59,17 @@ def acting_for_deadline(
             Person.calendar_id == Unit.calendar_id,
         )
     )
+
+
+def deciding_for_deadline(session: Session, deadline_id: int, person_id: int) -> bool:
+    """Whether the person may decide this deadline's extension requests now: a current
+    focal point of the unit its obligation reports to."""
+    found = session.scalar(
+        current_focal_points(Person.id)
+        .join(Obligation, Obligation.receiver_id == Unit.id)
+        .join(Cycle, Cycle.obligation_id == Obligation.id)
+        .join(UnitDeadline, UnitDeadline.cycle_id == Cycle.id)
+        .where(UnitDeadline.id == deadline_id, Person.id == person_id)
+        .limit(1)
+    )
+    return found is not None

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from notifier import inbound
 from store.calendars import save_calendar
 from store.credentials import acting_for_deadline, current_focal_points
-from store.models import Person, UnitContact
+from store.enums import Channel, OutboxStatus
+from store.models import OutboxMessage, Person, UnitContact
 from tests.store.store_factories import calendar, open_deadline, replace_unit, without_unit
 
 
@@ -73,3 +74,33 @@ def test_nobody_acts_for_a_unit_removed_from_the_calendar(sessions: sessionmaker
     with sessions() as session:
         still = session.scalars(current_focal_points(UnitContact.unit_id)).all()
         assert still  # the other units' focal points are untouched
+
+
+def _decision_row(sessions: sessionmaker[Session], deadline_id: int, key: str) -> int:
+    with sessions.begin() as session:
+        row = OutboxMessage(
+            workflow_id=f"deadline/huyen-thu/bc-6-thang/2025-H1/xa-a#{key}",
+            step="extension-requested-r1",
+            channel=Channel.TELEGRAM,
+            recipient_id=_person_id(sessions, key),
+            address="-100123",
+            deadline_id=deadline_id,
+            payload={"kind": "extension_requested", "details": {"request": "r1"}},
+            status=OutboxStatus.SENT,
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def test_extension_buttons_lapse_when_the_coordinator_leaves_the_receiving_unit(
+    sessions: sessionmaker[Session],
+) -> None:
+    deadline = _deadline(sessions)
+    lan = _person_id(sessions, "lan")  # focal point of phong-ld, which receives the report
+    row = _decision_row(sessions, deadline, "lan")
+    with sessions() as session:
+        assert inbound.decision_for(session, row, [lan]) is not None
+    _save(sessions, replace_unit(calendar(), "phong-ld", focal_points=("hoa",)))
+    with sessions() as session:
+        assert inbound.decision_for(session, row, [lan]) is None
