@@ -9,9 +9,10 @@ second process writes to the same file at a worker's pace (one short transaction
 20 ms, waiting for the lock as hanchot's connections do, busy_timeout 10 s) and times each
 write from BEGIN IMMEDIATE to COMMIT. The writer runs 3 s alone (baseline), then while
 `--attempts` anonymous logins arrive at once (half for the coordinator's email, half for
-emails with no account, all with wrong passwords, each from its own address). Printed: the answers' status codes,
-the flood's wall time, the writer's median / p95 / worst write in each phase, and whether
-the coordinator then logs in with the right password from another address.
+emails with no account, all with wrong passwords, each from its own address). Printed:
+the answers' status codes, the flood's wall time, the writer's median / p95 / worst write
+in each phase, and whether the coordinator then logs in with the right password from his
+own address.
 """
 
 from __future__ import annotations
