@@ -49,7 +49,9 @@ class WebUser(Base):
     scope_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
-    """Consecutive failed logins; reset by a success. Enough of them lock the account."""
+    """No longer counted: a lock per account is one anyone can trigger, so failures now
+    delay where they come from (`store.login_throttle`). Kept, with `locked_until`, so the
+    schema and older backups stay as they are."""
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
