@@ -116,3 +116,22 @@ def test_every_file_the_hanchot_command_writes_is_private(tmp_path: Path) -> Non
     assert (data / "hanchot.db").is_file()
     assert _open_to_others(data) == []
     assert _mode(tmp_path / "sao-luu.zip") == 0o600
+
+
+def test_a_calendar_merged_in_place_keeps_its_own_mode(tmp_path: Path) -> None:
+    """The calendar is the user's document, shared as they chose: the private umask of a
+    hanchot command must not narrow it when `extract --merge` rewrites it."""
+    from typer.testing import CliRunner
+
+    from hanchot.cli import app
+    from tests.extract.test_cli import empty_calendar, seed
+
+    cal = empty_calendar(tmp_path, "so-ldtbxh-2019")
+    os.chmod(cal, 0o644)
+    os.umask(0o077)  # as `hanchot` itself sets it
+    result = CliRunner().invoke(
+        app, ["extract", str(seed("002")), "--merge", str(cal)], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "bao-cao-nam" in cal.read_text(encoding="utf-8")
+    assert _mode(cal) == 0o644
