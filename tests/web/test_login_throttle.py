@@ -149,6 +149,29 @@ def test_the_delay_doubles_and_stops_at_its_ceiling() -> None:
     assert max(delays) == login_throttle.MAX_DELAY.total_seconds() == delays[-1]
 
 
+def test_a_hash_with_older_parameters_is_replaced_at_login(site: Site) -> None:
+    from argon2 import PasswordHasher
+
+    from store.models import WebUser
+    from web.passwords import needs_rehash
+
+    email = ACCOUNTS["viewer"][0]
+    old = PasswordHasher(time_cost=2, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    engine = db.create_engine(site.settings.database_url)
+    try:
+        with db.session_factory(engine, writes=True)() as session, session.begin():
+            session.execute(
+                sa.update(WebUser).where(WebUser.email == email).values(password_hash=old)
+            )
+        assert _try(_client(site, OWNER), email, PASSWORD) == 303
+        with db.session_factory(engine)() as session:
+            now = session.scalar(sa.select(WebUser.password_hash).where(WebUser.email == email))
+    finally:
+        engine.dispose()
+    assert now is not None and now != old and not needs_rehash(now)
+    assert _try(_client(site, OWNER), email, PASSWORD) == 303
+
+
 def test_login_gives_a_new_csrf_cookie(site: Site) -> None:
     planted = "a" * 40  # an attacker's cookie, set before the victim logs in
     client = _client(site, OWNER)

@@ -73,22 +73,37 @@ def _stored_hash(
 
 
 def _record(
-    state: AppState, email: str, address: str, password: str, stored: str | None, now: datetime
+    state: AppState,
+    email: str,
+    address: str,
+    stored: str | None,
+    rehashed: str | None,
+    now: datetime,
 ) -> str | None:
-    """Write the outcome; the new session's token, or None when the login failed."""
+    """Write the outcome (`stored`: the hash the password matched, None when it did not);
+    the new session's token, or None when the login failed."""
     with state.writer() as session, session.begin():
         user: WebUser | None = user_by_email(session, email) if stored else None
         if user is None or not user.active or user.password_hash != stored:
             login_throttle.failed(session, email, address, now)
             return None
-        if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
+        if rehashed is not None:
+            user.password_hash = rehashed
         login_succeeded(session, user, now)
         login_throttle.succeeded(session, email, address, now)
         token = secrets.token_urlsafe(32)
         purge_expired_sessions(session, now)  # housekeeping, in the login's transaction
         open_session(session, user, token, state.settings.session_lifetime, now)
         return token
+
+
+def _check(stored: str | None, password: str) -> tuple[bool, str | None]:
+    """Whether the password matches, and its new hash when the stored one has older
+    parameters (computed here, never inside the write transaction)."""
+    ok = verify_password(stored, password)
+    if ok and stored is not None and needs_rehash(stored):
+        return ok, hash_password(password)
+    return ok, None
 
 
 @router.post("/login", response_model=None)
@@ -109,9 +124,9 @@ async def login(
         )
         response.headers["Retry-After"] = str(max(1, int(wait.total_seconds() + 0.999)))
         return response
-    ok = await anyio.to_thread.run_sync(verify_password, stored, password, limiter=PASSWORD_CHECKS)
+    ok, rehashed = await anyio.to_thread.run_sync(_check, stored, password, limiter=PASSWORD_CHECKS)
     token = await run_in_threadpool(
-        _record, state, email, address, password, stored if ok else None, now
+        _record, state, email, address, stored if ok else None, rehashed, now
     )
     if token is None:
         return render(request, "login.html", 401, next=safe_next(next), error=WRONG, email=email)
