@@ -2,11 +2,12 @@
 on every page.
 
 CSRF uses a signed double-submit cookie: every visitor gets a random `hanchot_csrf`
-cookie, every form carries HMAC(secret, cookie) in `csrf_token` (htmx sends it as the
-`X-CSRF-Token` header), and every unsafe request must show both, matching. Another site
-can make a browser send our cookies but can neither read them nor compute the HMAC. It
-works before login too (the login form, the submit-link page). A request whose Origin
-names another site is refused outright, whatever it carries.
+cookie, every form carries HMAC(secret, cookie, session cookie) in `csrf_token` (htmx
+sends it as the `X-CSRF-Token` header), and every unsafe request must show both,
+matching. Another site can make a browser send our cookies but can neither read them nor
+compute the HMAC. It works before login too (the login form, the submit-link page); the
+CSRF cookie is replaced at login and logout. A request whose Origin names another site is
+refused outright, whatever it carries.
 """
 
 from __future__ import annotations
@@ -64,8 +65,12 @@ async def read_form(request: Request) -> FormData:
     return await request.form(**form_limits(request))
 
 
-def csrf_token(secret: str, cookie: str) -> str:
-    return hmac.new(secret.encode(), b"csrf\x00" + cookie.encode(), hashlib.sha256).hexdigest()
+def csrf_token(secret: str, cookie: str, session: str = "") -> str:
+    """HMAC of the CSRF cookie and, once logged in, the session cookie: whoever can plant
+    a CSRF cookie (a sibling subdomain) and read its token off our login page still cannot
+    forge a logged-in user's form, since his session token stays hidden (HttpOnly)."""
+    message = b"csrf\x00" + cookie.encode() + b"\x00" + session.encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def _same_origin(request: Request, origin: str, public_url: str) -> bool:
@@ -92,7 +97,8 @@ async def check_csrf(request: Request, secret: str, public_url: str) -> None:
         form = await read_form(request)
         value = form.get(CSRF_FIELD)
         given = value if isinstance(value, str) else ""
-    if not given or not hmac.compare_digest(given, csrf_token(secret, cookie)):
+    expected = csrf_token(secret, cookie, request.cookies.get(SESSION_COOKIE, ""))
+    if not given or not hmac.compare_digest(given, expected):
         raise CsrfRefused("bad CSRF token")
 
 

@@ -21,7 +21,7 @@ from store.base import utcnow
 from store.models import LoginThrottle
 from tests.web.browser import free_port
 from tests.web.conftest import ACCOUNTS, PASSWORD, Site
-from tests.web.support import CSRF_RE, csrf
+from tests.web.support import CSRF_RE, csrf, login
 from web.server import serving
 
 ATTACKER = "203.0.113.5"
@@ -188,6 +188,28 @@ def test_login_gives_a_new_csrf_cookie(site: Site) -> None:
     # the attacker's token for his cookie no longer passes
     refused = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
     assert refused.status_code == 403
+
+
+def test_a_csrf_cookie_planted_after_login_gives_the_attacker_no_token(site: Site) -> None:
+    """Someone who can set our cookies (a sibling subdomain) plants one whose token he
+    learnt by opening the login page with it; once the victim is logged in, the token is
+    also bound to the session he cannot see."""
+    planted = "p" * 40
+    attacker = _client(site, ATTACKER)
+    attacker.cookies.set("hanchot_csrf", planted)
+    known = csrf(attacker)  # the token for the planted cookie, without a session
+    victim = _client(site, OWNER)
+    login(victim, ACCOUNTS["coordinator"][0], PASSWORD)
+    victim.cookies.delete("hanchot_csrf")
+    victim.cookies.set("hanchot_csrf", planted)
+    forged = victim.post("/logout", data={"csrf_token": known}, follow_redirects=False)
+    assert forged.status_code == 403
+    assert (
+        victim.post(
+            "/logout", data={"csrf_token": csrf(victim, "/")}, follow_redirects=False
+        ).status_code
+        == 303
+    )
 
 
 # --- the flood -------------------------------------------------------------------------------
