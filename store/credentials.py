@@ -50,7 +50,7 @@ def acting_for_deadline(
     now; None otherwise, and always for a credential that names nobody."""
     if not person_key:
         return None
-    return session.scalar(
+    person: Person | None = session.scalar(
         current_focal_points(Person)
         .join(UnitDeadline, UnitDeadline.unit_id == Unit.id)
         .where(
@@ -59,6 +59,7 @@ def acting_for_deadline(
             Person.calendar_id == Unit.calendar_id,
         )
     )
+    return person
 
 
 def deciding_for_deadline(session: Session, deadline_id: int, person_id: int) -> bool:

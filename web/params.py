@@ -56,7 +56,9 @@ def unbounded(app: FastAPI) -> list[str]:
             for param in (*dependant.path_params, *dependant.query_params):
                 info = param.field_info
                 if _is_int(info.annotation) and not _bounded(info.metadata):
-                    found.append(f"{sorted(route.methods)[0]} {route.path}: {param.name}")
+                    found.append(
+                        f"{sorted(route.methods or {'GET'})[0]} {route.path}: {param.name}"
+                    )
     return found
 
 

@@ -119,7 +119,7 @@ async def login(
     wait, stored = await run_in_threadpool(_stored_hash, state, email, address, now)
     if wait > timedelta(0):
         error = WAIT.format(wait=_wait_text(wait))
-        response = render(
+        response: Response = render(
             request, "login.html", 429, next=safe_next(next), error=error, email=email
         )
         response.headers["Retry-After"] = str(max(1, int(wait.total_seconds() + 0.999)))
