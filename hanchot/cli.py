@@ -36,7 +36,9 @@ _register_all()
 
 def main() -> None:
     from store.db import DatabaseURLError
+    from store.private import keep_private
 
+    keep_private()  # every file any command (or its children) writes: this user's only
     try:
         app()
     except DatabaseURLError as e:

@@ -33,6 +33,7 @@ from hanchot.notify import run_notifier
 from hanchot.schedules import ensure_calendar_sync
 from hanchot.worker import build_worker, store_access
 from notifier.settings import NotifierSettings
+from store.private import private_dir
 from web.accounts import NewAccount
 
 READY_TIMEOUT_S = 60
@@ -129,7 +130,7 @@ async def dev_stack(
 ) -> AsyncIterator[DevStack]:
     """Start everything, load the calendars with `load`, yield while the worker runs.
     `runtime`: a Temporal runtime serving the SDK's metrics (`hanchot.metrics`)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir, ours=True)
     port, ui_port = free_port(), free_port()
     server = start_temporal(data_dir, port, ui_port)
     try:

@@ -19,10 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from deadlines.model import Role
 from notifier import metrics
 from notifier.delivery import Store
 from store.base import utcnow
+from store.credentials import deciding_for_deadline, is_current_focal_point
 from store.enums import CycleStatus, DeadlineStatus, InboundChannel, InboundOutcome
 from store.models import (
     Calendar,
@@ -115,7 +115,7 @@ def _owed_query(person_ids: list[int]) -> sa.Select[Any]:
         .join(Calendar, Obligation.calendar_id == Calendar.id)
         .join(UnitContact, UnitContact.unit_id == Unit.id)
         .join(Person, Person.id == UnitContact.person_id)
-        .where(UnitContact.role == Role.FOCAL_POINT, UnitContact.person_id.in_(person_ids))
+        .where(is_current_focal_point(), UnitContact.person_id.in_(person_ids))
     )
 
 
@@ -169,6 +169,10 @@ def decision_for(session: Any, outbox_id: int, person_ids: list[int]) -> Decisio
         return None
     if row.payload.get("kind") != "extension_requested":
         return None
+    if row.deadline_id is None or not deciding_for_deadline(
+        session, row.deadline_id, row.recipient_id
+    ):
+        return None  # no longer a focal point of the receiving unit: the buttons lapsed
     details = row.payload.get("details") or {}
     return Decision(
         outbox_id, row.workflow_id, details.get("request"), row.recipient.key, row.deadline_id

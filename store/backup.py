@@ -40,6 +40,7 @@ from store.backup_format import (
     type_tag,
 )
 from store.base import Base
+from store.private import private_dir
 
 BATCH = 1000
 FILE_COLUMNS = {"evidence": "storage_path", "inbound_messages": "original_path"}
@@ -115,7 +116,7 @@ def export_store(
 ) -> ExportResult:
     data_dir = data_dir if data_dir is not None else db.data_dir()
     report = progress or (lambda _what, _n: None)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)  # new dirs only: the user may have named a shared one
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(tmp_name)

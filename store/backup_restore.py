@@ -47,6 +47,7 @@ from store.backup_format import (
 )
 from store.enums import CycleStatus, DeadlineStatus
 from store.models import Cycle, UnitDeadline
+from store.private import private_dir
 
 
 class ImportRefused(Exception):
@@ -302,7 +303,7 @@ def _restore_files(
             result.file_bytes += target.stat().st_size
             report("files", 1)
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent)
         reader = HashingReader(archive, manifest, member)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         try:
@@ -355,7 +356,7 @@ def _put_back(path: Path, content: bytes | None) -> None:
     if content is None:
         path.unlink(missing_ok=True)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret-")
     try:
         os.fchmod(fd, 0o600)

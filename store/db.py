@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from store.private import private_file
+
 DATABASE_URL_ENV = "HANCHOT_DATABASE_URL"
 DATA_DIR_ENV = "HANCHOT_DATA_DIR"
 PASSWORD_FILE_ENV = "HANCHOT_DATABASE_PASSWORD_FILE"
@@ -139,10 +141,12 @@ def _sqlite_file(parsed: URL) -> Path | None:
 
 
 def _prepare_sqlite(parsed: URL) -> None:
-    """Create the directory of a SQLite file: the default lives in a dir nobody made yet."""
+    """Create the directory of a SQLite file (the default lives in a dir nobody made yet)
+    and the file itself, private to this user (`store.private`): SQLite would make it
+    world-readable, and its -wal and -shm files after it."""
     path = _sqlite_file(parsed)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
 
 
 def _configure_sqlite(engine: Engine, *, foreign_keys: bool, wal: bool) -> None:

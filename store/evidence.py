@@ -13,6 +13,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from store.private import private_dir
+
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 """Telegram's Bot API lets a bot download at most 20 MB; mail gets the same limit."""
 
@@ -51,7 +53,7 @@ class EvidenceStore:
         relative = Path(kind) / digest[:2] / digest
         target = self.data_dir / relative
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(target.parent)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
             try:
                 with os.fdopen(fd, "wb") as out:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from store.base import utcnow
 from store.enums import InboundOutcome
+from store.ids import parse_id
 from store.models import AuditEntry, InboundMessage, Person, Unit, UnitContact, UnitDeadline
 from store.scopes import Scope
 
@@ -134,7 +135,10 @@ class Cursor:
             at = datetime.strptime(found[1], "%Y%m%dT%H%M%S.%f").replace(tzinfo=UTC)
         except ValueError as exc:  # 20251399T…: the right shape, not a date
             raise BadCursor(text) from exc
-        return cls(at, int(found[2]))
+        row_id = parse_id(found[2])
+        if row_id is None:  # more digits than an id column holds
+            raise BadCursor(text)
+        return cls(at, row_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
+from store.private import private_dir
+
 
 def deployment_secret(data_dir: Path) -> str:
     """`<data dir>/secret.key`, created (0600) on first use; whichever process starts first
@@ -19,7 +21,7 @@ def deployment_secret(data_dir: Path) -> str:
         return path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         pass
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir, ours=True)
     key = secrets.token_urlsafe(32)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

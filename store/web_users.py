@@ -2,8 +2,8 @@
 
 Password hashing belongs to the web package (`web.passwords`); this module stores what
 it is given. A session row holds the sha256 of its cookie token, never the token.
-Failed logins are counted per account, and enough of them in a row lock it for a while:
-a guessing script gets a few tries, not thousands.
+Failed logins are not counted here: an account lock is one anyone can trigger, so
+`store.login_throttle` delays where the guesses come from instead.
 """
 
 from __future__ import annotations
@@ -17,9 +17,6 @@ from sqlalchemy.orm import Session
 
 from store.base import utcnow
 from store.models import Calendar, Unit, WebRole, WebSession, WebUser
-
-LOCK_AFTER = 10
-LOCK_FOR = timedelta(minutes=15)
 
 
 class UnitNotFound(LookupError):
@@ -91,19 +88,6 @@ def list_users(session: Session) -> list[tuple[WebUser, str | None]]:
 
 def count_users(session: Session) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(WebUser)) or 0
-
-
-def is_locked(user: WebUser, now: datetime | None = None) -> bool:
-    return user.locked_until is not None and user.locked_until > (now or utcnow())
-
-
-def login_failed(session: Session, user: WebUser, now: datetime | None = None) -> None:
-    now = now or utcnow()
-    user.failed_logins += 1
-    if user.failed_logins >= LOCK_AFTER:
-        user.locked_until = now + LOCK_FOR
-        user.failed_logins = 0
-    session.flush()
 
 
 def login_succeeded(session: Session, user: WebUser, now: datetime | None = None) -> None:

@@ -15,9 +15,11 @@ from urllib.parse import quote
 
 import jinja2
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from store import db as store_db
 from store.base import utcnow
@@ -26,11 +28,19 @@ from web import formatting
 from web.deps import AppState, Forbidden, LoginRequired, NotFound, render
 from web.gateway import WorkflowGateway
 from web.limits import BodyLimit
+from web.params import check_bounded
 from web.routes import ROUTERS
-from web.security import CsrfRefused, check_csrf, security_headers
+from web.security import FORM_LIMITS, CsrfRefused, check_csrf, security_headers
 from web.settings import WebSettings
 
 HERE = Path(__file__).resolve().parent
+BAD_TITLE = "Yêu cầu không hợp lệ"
+BAD_REQUEST = "Địa chỉ hoặc biểu mẫu có giá trị không hợp lệ. Hãy quay lại trang trước rồi thử lại."
+BAD_FORM = (
+    "Biểu mẫu gửi lên có nhiều tệp hoặc nhiều trường hơn trang này nhận. "
+    "Hãy tải lại trang rồi gửi lại."
+)
+BAD_METHOD = "Trang này không nhận yêu cầu kiểu này."
 
 
 def _templates() -> Jinja2Templates:
@@ -78,14 +88,17 @@ def create_app(
         redoc_url=None,
         openapi_url=None,
         dependencies=[Depends(csrf)],
+        form_limits=FORM_LIMITS,
     )
     app.state.hanchot = state
-    app.middleware("http")(security_headers(settings.secure_cookies))
+    # The last added runs first: the security headers wrap everything, the 413 included.
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes)
+    app.middleware("http")(security_headers(settings.secure_cookies))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)
     _errors(app)
+    check_bounded(app)
     return app
 
 
@@ -117,6 +130,23 @@ def _errors(app: FastAPI) -> None:
             title="Không tìm thấy",
             message="Trang hoặc mục này không có, hoặc nằm ngoài phạm vi của bạn.",
         )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        # A path that names no possible row is a page that does not exist.
+        if any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
+            return await not_found(request, exc)
+        return render(request, "error.html", 400, title=BAD_TITLE, message=BAD_REQUEST)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return await not_found(request, exc)
+        if exc.status_code == 405:
+            return render(request, "error.html", 405, title=BAD_TITLE, message=BAD_METHOD)
+        if exc.status_code == 400:  # a form over its limits (files, fields, part size)
+            return render(request, "error.html", 400, title=BAD_TITLE, message=BAD_FORM)
+        return render(request, "error.html", exc.status_code, title=BAD_TITLE, message=BAD_REQUEST)
 
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, _: Exception) -> HTMLResponse:

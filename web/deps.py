@@ -136,7 +136,9 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     state = app_state(request)
     user = getattr(request.state, "user", None)
     context.setdefault("user", user)
-    context["csrf_token"] = csrf_token(state.settings.secret, request.state.csrf_cookie)
+    context["csrf_token"] = csrf_token(
+        state.settings.secret, request.state.csrf_cookie, request.cookies.get(SESSION_COOKIE, "")
+    )
     context["csrf_field"] = CSRF_FIELD
     context["can"] = (lambda p: can(user, p)) if user is not None else (lambda p: False)
     context["request"] = request

@@ -3,7 +3,8 @@
 The submit page takes files, so a body may be large, but never larger than the upload
 limit plus room for the form's text fields. A declared Content-Length above the cap is
 refused before anything is read; a chunked body is counted as it streams in and cut off
-at the cap, so no request can make the server spool more than that to disk.
+at the cap, so no request can make the server spool more than that to disk. It sits
+inside `web.security`'s middleware, so the 413 page carries the same headers as any other.
 """
 
 from __future__ import annotations
@@ -57,9 +58,21 @@ class BodyLimit:
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
+        except BaseException as exc:
+            # Raised in a task group on its way out (anyio, BaseHTTPMiddleware), the limit
+            # arrives wrapped in an ExceptionGroup: look inside before calling it a crash.
+            if not _caused_by_limit(exc):
+                raise
             if not started:
                 await _refuse(send)
+
+
+def _caused_by_limit(exc: BaseException) -> bool:
+    if isinstance(exc, BodyTooLarge):
+        return True
+    if isinstance(exc, BaseExceptionGroup):
+        return any(_caused_by_limit(inner) for inner in exc.exceptions)
+    return False
 
 
 async def _refuse(send: Send) -> None:

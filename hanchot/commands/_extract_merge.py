@@ -268,6 +268,8 @@ def _write(text: str, target: Path, config: Path) -> Path | None:
     tmp = target.with_name(f".{target.name}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
+        if target.exists():  # the user's calendar, not hanchot's data: keep its mode
+            shutil.copymode(target, tmp)
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -132,10 +132,11 @@ def dev(
     from hanchot.settings import Settings
     from hanchot.worker import store_access
     from store import db, migrate
+    from store.private import private_dir
     from workflows.types import TASK_QUEUE
 
     data = data_dir or db.data_dir()
-    data.mkdir(parents=True, exist_ok=True)
+    private_dir(data, ours=True)
     os.environ.setdefault(db.DATA_DIR_ENV, str(data))
     url = os.environ.get(db.DATABASE_URL_ENV) or f"sqlite:///{data.resolve() / 'hanchot.db'}"
     settings = Settings.from_env()

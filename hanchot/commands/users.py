@@ -135,7 +135,7 @@ def password(
     email: Annotated[str, typer.Argument(help="Email đăng nhập")],
     generate: Annotated[bool, typer.Option("--generate", help="Sinh mật khẩu ngẫu nhiên")] = False,
 ) -> None:
-    """Đặt mật khẩu mới (và mở khóa nếu tài khoản bị khóa do đăng nhập sai)."""
+    """Đặt mật khẩu mới; mọi phiên đăng nhập của tài khoản kết thúc."""
     from store import db
     from web.accounts import set_password
     from web.passwords import WeakPassword

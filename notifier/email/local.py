@@ -12,6 +12,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 
 from notifier.settings import SmtpSettings
+from store.private import private_dir
 
 
 def free_port() -> int:
@@ -26,7 +27,7 @@ class LocalMailServer:
     def __init__(self, maildir: Path, port: int | None = None) -> None:
         self.maildir = maildir
         self.port = port or free_port()
-        maildir.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(maildir.parent)
         self._controller = Controller(Mailbox(maildir), hostname="127.0.0.1", port=self.port)
 
     def start(self) -> None:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from deadlines.model import Role
 from notifier import inbound, notices, tokens
 from notifier.delivery import Store
 from notifier.inbound import Engine
@@ -24,6 +23,7 @@ from notifier.mailbox.authresults import authenticate
 from notifier.mailbox.parse import Reply
 from notifier.mailbox.wording import left_summary
 from notifier.render import text
+from store.credentials import current_focal_points
 from store.enums import Channel, InboundChannel, InboundOutcome
 from store.evidence import EvidenceStore, StoredFile, TooLarge
 from store.models import (
@@ -110,12 +110,8 @@ def _target(session: Session, deadline_id: int) -> Target:
         sa.select(Calendar.key).where(Calendar.id == obligation.calendar_id)
     )
     focal = session.execute(
-        sa.select(Person.email, Person.id, Person.key)
-        .join(UnitContact, UnitContact.person_id == Person.id)
-        .where(
-            UnitContact.unit_id == unit.id,
-            UnitContact.role == Role.FOCAL_POINT,
-            Person.removed_at.is_(None),
+        current_focal_points(Person.email, Person.id, Person.key).where(
+            UnitContact.unit_id == unit.id
         )
     ).all()
     frozen = (cycle.snapshot or {}).get("cycle") or {}

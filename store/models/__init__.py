@@ -5,7 +5,7 @@ from store.models.calendar import Calendar, Obligation, Person, Supervisor, Unit
 from store.models.channels import LinkCode, PersonChannel, TelegramPending, TelegramQuestion
 from store.models.messages import AuditEntry, InboundMessage, OutboxMessage
 from store.models.tracking import Cycle, Evidence, ExtensionRequest, Submission, UnitDeadline
-from store.models.web import WebRole, WebSession, WebUser
+from store.models.web import LoginThrottle, WebRole, WebSession, WebUser
 
 __all__ = [
     "AuditEntry",
@@ -16,6 +16,7 @@ __all__ = [
     "ExtensionRequest",
     "InboundMessage",
     "LinkCode",
+    "LoginThrottle",
     "Obligation",
     "OutboxMessage",
     "Person",

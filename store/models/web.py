@@ -49,7 +49,9 @@ class WebUser(Base):
     scope_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
-    """Consecutive failed logins; reset by a success. Enough of them lock the account."""
+    """No longer counted: a lock per account is one anyone can trigger, so failures now
+    delay where they come from (`store.login_throttle`). Kept, with `locked_until`, so the
+    schema and older backups stay as they are."""
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -71,3 +73,17 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
     user: Mapped[WebUser] = relationship()
+
+
+class LoginThrottle(Base):
+    """Failed logins counted under one key: an address (the client's IP), an (account,
+    address) pair, or an account from any address; plus the addresses an account last
+    logged in from. `key` is the sha256 of what it counts, so the typed emails of a
+    guessing script are not kept. The delay is derived from `failures` and `last_at`
+    (`store.login_throttle`), so every dashboard process sharing the store sees it."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_at: Mapped[datetime] = mapped_column(index=True)

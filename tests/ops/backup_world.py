@@ -30,6 +30,7 @@ from store.models import (
     ExtensionRequest,
     InboundMessage,
     LinkCode,
+    LoginThrottle,
     OutboxMessage,
     Submission,
     TelegramPending,
@@ -171,6 +172,7 @@ def populate(url: str, data_dir: Path) -> None:
                     updated_at=AT,
                 )
             )
+            session.add(LoginThrottle(key="b" * 64, failures=6, last_at=AT))
             scope = web_users.find_unit(session, "huyen-thu/huyen")
             user = web_users.add_user(
                 session,

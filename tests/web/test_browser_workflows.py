@@ -202,7 +202,7 @@ async def test_submitting_through_the_link(
     assert evidence.file_name == "Báo cáo năm xã 1.pdf" and evidence.size == len(PDF)
     assert (engine.data_dir / evidence.storage_path).read_bytes() == PDF
 
-    other = make_token(engine.secret, engine.deadline("xa-2"))
+    other = make_token(engine.secret, engine.deadline("xa-2"), person="fp-2")
     await page.goto(f"/nop/{other}")
     await expect(page.locator("dl")).to_contain_text("UBND xã Số 2")  # its own deadline only
     await expect(page.locator("dl")).to_contain_text("Đang mở")

@@ -8,8 +8,9 @@ import hashlib
 import sqlalchemy as sa
 
 from store import db
+from store.base import utcnow
 from store.enums import InboundChannel, InboundOutcome
-from store.models import InboundMessage
+from store.models import InboundMessage, Person, Unit, UnitContact
 from store.submit_links import make_token, read_token, submit_url
 from tests.web.conftest import Site
 from tests.web.factory import PDF
@@ -62,7 +63,7 @@ def test_a_file_reaches_the_workflow_stored_by_its_hash(site: Site) -> None:
 
 def test_the_same_form_sent_twice_is_one_request(site: Site) -> None:
     wid = site.filled.deadlines[("bc-xa", "2025-H1", "xa-a2")]
-    token = make_token(site.settings.secret, wid)
+    token = make_token(site.settings.secret, wid, person="fp-xa-a2")
     first = _post(site, token, {"document_number": "15/BC-UBND"})
     second = _post(site, token, {"document_number": "15/BC-UBND"})
     assert first.status_code == second.status_code == 200
@@ -73,7 +74,11 @@ def test_the_same_form_sent_twice_is_one_request(site: Site) -> None:
 
 
 def test_nothing_to_submit_is_asked_again(site: Site) -> None:
-    token = make_token(site.settings.secret, site.filled.deadlines[("bc-xa", "2025-H1", "xa-a2")])
+    token = make_token(
+        site.settings.secret,
+        site.filled.deadlines[("bc-xa", "2025-H1", "xa-a2")],
+        person="fp-xa-a2",
+    )
     answer = _post(site, token, {"note": "quên tệp"})
     assert answer.status_code == 400 and "Hãy chọn tệp báo cáo hoặc ghi số văn bản." in answer.text
     assert "quên tệp" in answer.text  # what was typed is kept
@@ -82,7 +87,11 @@ def test_nothing_to_submit_is_asked_again(site: Site) -> None:
 
 def test_the_workflows_refusal_is_shown_and_kept(site: Site) -> None:
     site.gateway.refuse = "báo cáo đã được ghi nhận; muốn nộp lại thì mở lại trước"
-    token = make_token(site.settings.secret, site.filled.deadlines[("bc-xa", "2025-H1", "xa-a2")])
+    token = make_token(
+        site.settings.secret,
+        site.filled.deadlines[("bc-xa", "2025-H1", "xa-a2")],
+        person="fp-xa-a2",
+    )
     answer = _post(site, token, {"document_number": "9/BC"})
     assert answer.status_code == 409 and "muốn nộp lại thì mở lại trước" in answer.text
     [kept] = _inbound(site)
@@ -90,7 +99,11 @@ def test_the_workflows_refusal_is_shown_and_kept(site: Site) -> None:
 
 
 def test_a_settled_deadline_shows_no_form(site: Site) -> None:
-    token = make_token(site.settings.secret, site.filled.deadlines[("bc-xa", "2025-H1", "xa-a1")])
+    token = make_token(
+        site.settings.secret,
+        site.filled.deadlines[("bc-xa", "2025-H1", "xa-a1")],
+        person="fp-xa-a1",
+    )
     page = site.client().get(f"/nop/{token}").text
     assert "Báo cáo đã được ghi nhận" in page and '<form method="post" enctype' not in page
 
@@ -100,3 +113,57 @@ def test_links_for_emails_round_trip() -> None:
     assert url.startswith("https://hanchot.example/nop/")
     claim = read_token("s" * 32, url.rsplit("/", 1)[1])
     assert (claim.workflow_id, claim.person) == ("deadline/c/o/2025-H1/u", "p")
+
+
+# --- the current calendar decides (issue 12, item 6) ------------------------------------------
+
+
+def _change(site: Site, statement: sa.Executable) -> None:
+    engine = db.create_engine(site.settings.database_url)
+    try:
+        with db.session_factory(engine, writes=True)() as session, session.begin():
+            session.execute(statement)
+    finally:
+        engine.dispose()
+
+
+def _refused(site: Site, token: str) -> None:
+    page = site.client().get(f"/nop/{token}")
+    assert page.status_code == 403 and "không còn là cán bộ đầu mối" in page.text
+    assert "UBND xã A2" not in page.text  # nothing of the deadline is shown
+    client = site.client()
+    form = csrf(client, "/login")
+    answer = client.post(f"/nop/{token}", data={"csrf_token": form, "document_number": "1/BC"})
+    assert answer.status_code == 403 and site.gateway.calls == []
+    kept = _inbound(site)[-1]  # the coordinator sees the attempt, like a refused reply
+    assert kept.outcome is InboundOutcome.REFUSED and "cán bộ đầu mối" in (kept.reason or "")
+
+
+def _token(site: Site, person: str | None = "fp-xa-a2") -> str:
+    wid = site.filled.deadlines[("bc-xa", "2025-H1", "xa-a2")]
+    return make_token(site.settings.secret, wid, person=person)
+
+
+def test_a_link_of_a_person_removed_from_the_calendar_submits_nothing(site: Site) -> None:
+    token = _token(site)
+    assert site.client().get(f"/nop/{token}").status_code == 200
+    _change(site, sa.update(Person).where(Person.key == "fp-xa-a2").values(removed_at=utcnow()))
+    _refused(site, token)
+
+
+def test_a_link_of_a_person_no_longer_the_units_focal_point_submits_nothing(site: Site) -> None:
+    token = _token(site)
+    person = sa.select(Person.id).where(Person.key == "fp-xa-a2").scalar_subquery()
+    _change(site, sa.delete(UnitContact).where(UnitContact.person_id == person))
+    _refused(site, token)
+
+
+def test_a_link_to_a_unit_removed_from_the_calendar_submits_nothing(site: Site) -> None:
+    token = _token(site)
+    _change(site, sa.update(Unit).where(Unit.key == "xa-a2").values(removed_at=utcnow()))
+    _refused(site, token)
+
+
+def test_a_link_naming_nobody_or_another_units_person_submits_nothing(site: Site) -> None:
+    _refused(site, _token(site, None))
+    _refused(site, _token(site, "fp-xa-a1"))  # a focal point, of another unit

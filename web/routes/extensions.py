@@ -16,6 +16,7 @@ from store.web_users import SessionUser
 from web import gateway as gw
 from web.deps import DB, NotFound, State, UserScope, actor, render, require
 from web.formatting import due_day
+from web.params import Id
 from web.routes.common import export_or
 from web.tables import Table
 
@@ -76,7 +77,7 @@ async def decide(
     request: Request,
     state: State,
     scope: UserScope,
-    request_id: int,
+    request_id: Id,
     decision: Annotated[str, Form(pattern="^(approve|refuse)$")],
     new_last_day: Annotated[str, Form(max_length=10)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",

@@ -13,9 +13,11 @@ from fastapi.responses import Response
 
 from deadlines.expected import DeadlineStatus
 from store import dashboard
+from store.ids import parse_id
 from store.scopes import unit_tree
 from store.web_users import SessionUser
 from web.deps import DB, UserScope, render, require
+from web.params import PageNumber, PageSize, Year
 from web.routes.common import export_or, select
 from web.tables import Percent, Table, Value
 
@@ -28,27 +30,23 @@ STATUS_CHOICES = [(s.value, s.label_vi()) for s in DeadlineStatus] + [
 ]
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.strip().isdigit() else None
-
-
 @router.get("/matrix", response_model=None)
 def matrix_page(
     request: Request,
     session: DB,
     scope: UserScope,
     calendar: str | None = None,
-    year: int | None = None,
+    year: Year = None,
     kind: str | None = None,
     parent: str | None = None,
     status: str | None = None,
-    page: int = 1,
-    size: int = DEFAULT_PAGE_SIZE,
+    page: PageNumber = 1,
+    size: PageSize = DEFAULT_PAGE_SIZE,
     format: str | None = None,
     user: SessionUser = VIEW,
 ) -> Response:
     sel = select(session, scope, calendar, year)
-    parent_id = _int(parent)
+    parent_id = parse_id(parent)
     status = status if status in {v for v, _ in STATUS_CHOICES} else None
     if sel.calendar is None:
         return render(request, "matrix.html", sel=sel, m=None, filters={}, pages=1, page=1)

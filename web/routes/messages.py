@@ -12,6 +12,7 @@ from store import queues
 from store.web_users import SessionUser
 from web.deps import DB, NotFound, UserScope, render, require
 from web.formatting import CHANNEL_VI, OUTBOX_STATUS_VI
+from web.params import Id
 from web.routes.common import export_or
 from web.tables import Table
 
@@ -81,7 +82,7 @@ def outbox_message(
     request: Request,
     session: DB,
     scope: UserScope,
-    message_id: int,
+    message_id: Id,
     user: SessionUser = MESSAGES,
 ) -> Response:
     """One message's content (as data the notifier renders), for the row's details."""

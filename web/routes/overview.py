@@ -13,6 +13,7 @@ from store.scopes import unit_tree
 from store.web_users import SessionUser
 from web.chart import chart_of
 from web.deps import DB, NotFound, UserScope, render, require
+from web.params import Id, Year
 from web.routes.common import export_or, select
 from web.tables import Percent, Table, Value
 
@@ -49,7 +50,7 @@ def overview(
     session: DB,
     scope: UserScope,
     calendar: str | None = None,
-    year: int | None = None,
+    year: Year = None,
     format: str | None = None,
     user: SessionUser = VIEW,
 ) -> Response:
@@ -97,7 +98,7 @@ def cycle_page(
     request: Request,
     session: DB,
     scope: UserScope,
-    cycle_id: int,
+    cycle_id: Id,
     format: str | None = None,
     user: SessionUser = VIEW,
 ) -> Response:

@@ -19,6 +19,7 @@ from store.scopes import visible_calendars
 from store.web_users import SessionUser
 from web.deps import DB, UserScope, render, require
 from web.formatting import TZ
+from web.params import Year
 from web.routes.common import export_or
 from web.tables import Table
 
@@ -56,7 +57,7 @@ def plan_page(
     session: DB,
     scope: UserScope,
     calendar: str | None = None,
-    year: int | None = None,
+    year: Year = None,
     format: str | None = None,
     user: SessionUser = VIEW,
 ) -> Response:

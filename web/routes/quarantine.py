@@ -25,6 +25,7 @@ from store.scopes import Scope
 from store.web_users import SessionUser
 from web.deps import DB, NotFound, State, UserScope, actor, render, require
 from web.formatting import CHANNEL_VI
+from web.params import Id
 from web.routes.record import original_file
 from web.tables import FORMATS, Table, export_response
 
@@ -142,7 +143,7 @@ def download_original(
     state: State,
     session: DB,
     scope: UserScope,
-    message_id: int,
+    message_id: Id,
     user: SessionUser = MESSAGES,
 ) -> Response:
     """The raw message as received, if it lies under the data dir and the user may see
@@ -170,7 +171,7 @@ async def dismiss(
     request: Request,
     state: State,
     scope: UserScope,
-    message_id: int,
+    message_id: Id,
     reason: Reason = "",
     show: Annotated[str, Form(max_length=16)] = "open",
     before: Annotated[str, Form(max_length=64)] = "",

@@ -22,13 +22,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from store import quarantine, queues, unit_history
+from store.ids import parse_id
 from store.models import Unit
 from store.scopes import Scope
 from store.web_users import SessionUser
 from web import gateway as gw
 from web.deps import AppState, NotFound, State, UserScope, actor, require
 from web.formatting import TZ
+from web.params import Id
 from web.routes.units import UNAVAILABLE, unit_in_scope, unit_page_response
+from web.security import read_form
 from web.uploads import UploadRefused, accept
 
 router = APIRouter()
@@ -134,25 +137,24 @@ def _deadline(session: Session, unit_id: int, workflow_id: str) -> unit_history.
     return next((d for d in lines if d.workflow_id == workflow_id), None)
 
 
-def _int(value: object) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isascii() and text.isdigit() else None
-
-
-@router.post("/units/{unit_id}/submissions", response_model=None)
+@router.post(
+    "/units/{unit_id}/submissions",
+    response_model=None,
+    form_limits={"max_files": 10, "max_fields": 16},
+)
 async def record_submission(
     request: Request,
     state: State,
     scope: UserScope,
-    unit_id: int,
+    unit_id: Id,
     user: SessionUser = DECIDE,
 ) -> Response:
-    form = await request.form(max_files=10, max_fields=16)
+    form = await read_form(request)
     workflow_id = str(form.get("workflow_id") or "")[:255]
     document = str(form.get("document_number") or "").strip()[:DOC_MAX]
     received_text = str(form.get("received_on") or "")[:40]
     note = str(form.get("note") or "").strip()[:NOTE_MAX]
-    message_id = _int(form.get("message"))
+    message_id = parse_id(form.get("message"))
 
     def check() -> tuple[Unit, unit_history.DeadlineLine, quarantine.Quarantined | None]:
         with state.reader() as session:

@@ -19,6 +19,7 @@ from store.web_users import SessionUser
 from web import gateway as gw
 from web.deps import DB, AppState, NotFound, State, UserScope, actor, can, render, require
 from web.formatting import due_day
+from web.params import Id, IdQuery
 from web.routes.common import export_or
 from web.tables import Table
 
@@ -49,12 +50,12 @@ def unit_page(
     state: State,
     session: DB,
     scope: UserScope,
-    unit_id: int,
+    unit_id: Id,
     format: str | None = None,
     table: str | None = None,
     msg: str | None = None,
     record: str | None = None,
-    message: int | None = None,
+    message: IdQuery = None,
     user: SessionUser = VIEW,
 ) -> Response:
     from web.routes.record import form_for  # record builds on this module's helpers
@@ -163,7 +164,7 @@ def download_evidence(
     state: State,
     session: DB,
     scope: UserScope,
-    evidence_id: int,
+    evidence_id: Id,
     user: SessionUser = EVIDENCE,
 ) -> Response:
     found = unit_history.evidence_location(session, evidence_id)
@@ -228,7 +229,7 @@ async def excuse(
     request: Request,
     state: State,
     scope: UserScope,
-    unit_id: int,
+    unit_id: Id,
     workflow_id: WorkflowId,
     reason: Reason = "",
     user: SessionUser = DECIDE,
@@ -241,7 +242,7 @@ async def reopen(
     request: Request,
     state: State,
     scope: UserScope,
-    unit_id: int,
+    unit_id: Id,
     workflow_id: WorkflowId,
     reason: Reason = "",
     user: SessionUser = DECIDE,
