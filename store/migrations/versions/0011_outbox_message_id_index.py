@@ -3,7 +3,7 @@ matched through In-Reply-To/References to the Message-ID of the email we sent, l
 up in the outbox on every such reply.
 
 Revision ID: 0011
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-06 02:45:00.000000
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | Sequence[str] | None = "0005"
+down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
