@@ -102,6 +102,8 @@ def judge(reply: Reply, target: Target | None, authserv_id: str = "") -> Verdict
     quarantine = InboundOutcome.QUARANTINED
     if reply.automatic:
         return Verdict(quarantine, text("vi", "reason_auto_reply"), target, why="auto_reply")
+    if reply.from_error:  # From names nobody (`notifier.mailbox.sender`): never matched
+        return Verdict(quarantine, reply.from_error, target, why="bad_from")
     if reply.token is None:
         return Verdict(quarantine, text("vi", "reason_no_token"), why="no_token")
     if target is None:
