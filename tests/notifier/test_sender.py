@@ -9,8 +9,7 @@ from notifier.mailbox.apply import judge
 from notifier.mailbox.parse import parse
 from notifier.mailbox.sender import NoSender, Sender, read_from
 from tests.notifier.test_reply_auth import OURS
-from tests.notifier.test_reply_parse import TARGET
-from tests.notifier.test_reply_parse import TOKEN
+from tests.notifier.test_reply_parse import TARGET, TOKEN
 
 
 def as_received(from_line: bytes, authentication: bytes) -> bytes:
