@@ -11,7 +11,8 @@ The counts are upper bounds read from the raw bytes in linear time:
 - size: the whole message (`Limits.max_bytes`), and its header section;
 - depth: every `Content-Type: multipart/...` or `message/...` header opens one level at
   most, so their number bounds the nesting (and the parser's recursion);
-- parts: a part starts at a line `--<boundary>` of a boundary some Content-Type declares.
+- parts: a part inside a multipart starts at a line `--<boundary>` (not `--<boundary>--`,
+  the end) of a boundary some Content-Type declares.
 """
 
 from __future__ import annotations
@@ -79,8 +80,8 @@ def scan(raw: bytes, limits: Limits) -> Poison | None:
         return Poison("too_deep", (("limit", str(limits.max_containers)),))
     if boundaries:
         alternatives = b"|".join(re.escape(b) for b in sorted(boundaries, key=len, reverse=True))
-        starts = re.compile(rb"(?m)^--(?:" + alternatives + rb")")
+        starts = re.compile(rb"(?m)^--(?:" + alternatives + rb")(?!--)")  # not closing lines
         for parts, _ in enumerate(starts.finditer(raw), 1):
-            if parts > limits.max_parts + limits.max_containers:  # closing lines too
+            if parts > limits.max_parts:
                 return Poison("parts", (("limit", str(limits.max_parts)),))
     return None
