@@ -139,12 +139,13 @@ def _logout(client: imaplib.IMAP4) -> None:
 
 def fair_share(uids: list[bytes], limit: int) -> list[bytes]:
     """Which unread messages one poll takes, in order: all of them oldest first when they
-    fit in `limit`; else the newest half of `limit` first (a reply that just came is
-    never behind a backlog), then the oldest (a backlog drains, whatever keeps coming)."""
+    fit in `limit`; in a backlog, the newest half of `limit` newest first (a reply that
+    just came is never behind the backlog), then the oldest (the backlog drains,
+    whatever keeps coming)."""
     if len(uids) <= limit:
         return list(uids)
     newest = uids[len(uids) - limit // 2 :]
-    return newest + uids[: limit - len(newest)]
+    return list(reversed(newest)) + uids[: limit - len(newest)]
 
 
 class MailboxPoller:

@@ -40,7 +40,7 @@ def deep_comments(depth: int = 5000, sender: str = "x@attacker.example") -> byte
     value = b"(" * depth + b")" * depth
     return (
         b"From: " + sender.encode() + b"\r\nSubject: Re: comments\r\n"
-        b"Message-ID: " + value + b"<c@attacker.example>\r\n\r\nhi\r\n"
+        b"Message-ID: " + value + b"<c%d@attacker.example>\r\n\r\nhi\r\n" % next(_serial)
     )
 
 
@@ -55,3 +55,10 @@ def oversized(size: int, subject: str = "Re: big", sender: str = "x@attacker.exa
 def kinds() -> list[bytes]:
     """One of each kind, small enough to append by the hundred."""
     return [nested(), many_parts(), deep_comments()]
+
+
+def mixed(n: int) -> list[bytes]:
+    """`n` different poison mails, the kinds in turn."""
+    return [
+        kind() for _, kind in zip(range(n), itertools.cycle([nested, many_parts, deep_comments]))
+    ]
