@@ -18,6 +18,7 @@ from store.evidence import EvidenceStore
 from store.models import Evidence, InboundMessage
 from tests.fakes.imap import Imap, dovecot
 from tests.notifier import poison
+from tests.notifier.conftest import BACKENDS
 from tests.notifier.engine import running
 from tests.notifier.test_mailbox import tagged
 from tests.notifier.test_reply_parse import raw
@@ -83,6 +84,7 @@ class Broken(Engine):
     ],
     ids=["nested-1000", "5000-parts", "nested-comments", "over-the-fetch-limit"],
 )
+@pytest.mark.parametrize("world", BACKENDS, indirect=True)
 async def test_poison_is_set_aside_once_with_why_and_never_read_again(
     world: World, imap: Imap, parser: ParserProcess, message: bytes, why: str, said: str
 ) -> None:
@@ -151,6 +153,7 @@ async def test_a_backlog_of_poison_never_hides_a_new_reply(
     assert state.submission is not None and state.submission.channel == "email"
 
 
+@pytest.mark.parametrize("world", BACKENDS, indirect=True)
 async def test_a_message_id_taken_by_a_strangers_mail_does_not_hide_the_genuine_reply(
     world: World, imap: Imap, parser: ParserProcess
 ) -> None:
@@ -206,6 +209,7 @@ async def test_files_hanchot_does_not_take_are_refused_by_email_too_saying_which
         assert [e.file_name for e in session.query(Evidence).all()] == ["bao-cao.pdf"]
 
 
+@pytest.mark.parametrize("world", BACKENDS, indirect=True)
 async def test_quarantine_notices_are_few_and_quote_the_subject_without_taking_it(
     world: World, imap: Imap, parser: ParserProcess
 ) -> None:
