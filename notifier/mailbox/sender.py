@@ -52,8 +52,18 @@ class Sender:
 
 @dataclass(frozen=True, slots=True)
 class NoSender:
-    reason: str
-    """Vietnamese, for the coordinator: why this From names nobody."""
+    why: str
+    """`from_<why>` in the strings: none, many, long, unreadable, name."""
+    shown: str = ""
+    """The From as written (one line, shortened), or the number of From headers."""
+
+    @property
+    def reason(self) -> str:
+        """Vietnamese, for the coordinator: why this From names nobody (the templates are
+        loaded here, not at import: the parsing child never needs them)."""
+        from notifier.render import text
+
+        return text("vi", f"from_{self.why}", shown=self.shown)
 
 
 def _unfold(value: str) -> str:
@@ -72,18 +82,18 @@ def _display(name: str) -> str:
 def read_from(values: list[str]) -> Sender | NoSender:
     """The one sender of a message whose From header(s) are `values` (raw, in order)."""
     if not values:
-        return NoSender("thư không có địa chỉ người gửi (From)")
+        return NoSender("none")
     if len(values) > 1:
-        return NoSender(f"thư có {len(values)} tiêu đề người gửi (From)")
+        return NoSender("many", str(len(values)))
     value = _unfold(values[0])
     if len(value) > MAX_FROM_CHARS:
-        return NoSender("tiêu đề người gửi (From) quá dài")
+        return NoSender("long")
     shown = " ".join(value.split())[:120]
     match = _BARE.fullmatch(value) or _NAMED.fullmatch(value)
     if match is None:
-        return NoSender(f"không đọc được đúng một địa chỉ người gửi (From: {shown})")
+        return NoSender("unreadable", shown)
     name = match.groupdict().get("name") or ""
     if _UNSAFE_IN_NAME.search(_display(name)):
-        return NoSender(f"tên hiển thị của người gửi chứa địa chỉ khác (From: {shown})")
+        return NoSender("name", shown)
     domain = match.group("domain").lower()
     return Sender(f"{match.group('local').lower()}@{domain}", domain)
