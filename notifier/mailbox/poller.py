@@ -89,7 +89,7 @@ class Session:
         return out
 
     def fetch(self, uid: bytes, what: str = "BODY.PEEK[]") -> bytes | None:
-        _, parts = self.client.uid("FETCH", uid, f"({what})")
+        _, parts = self.client.uid("FETCH", uid.decode(), f"({what})")
         return next((p[1] for p in parts if isinstance(p, tuple)), None)
 
     def head(self, uid: bytes) -> bytes | None:
@@ -97,7 +97,7 @@ class Session:
         return self.fetch(uid, f"BODY.PEEK[HEADER]<0.{HEAD_BYTES}>")
 
     def mark_read(self, uid: bytes, *flags: str) -> None:
-        self.client.uid("STORE", uid, "+FLAGS", "(" + " ".join(("\\Seen", *flags)) + ")")
+        self.client.uid("STORE", uid.decode(), "+FLAGS", "(" + " ".join(("\\Seen", *flags)) + ")")
 
     def close(self) -> None:
         _logout(self.client)
@@ -199,7 +199,10 @@ class MailboxPoller:
 
     async def _one(self, session: Session, uid: bytes, size: int, result: PollResult) -> None:
         if size > self.limits.max_bytes:
-            raw = await asyncio.to_thread(session.head, uid) or b""
+            head = await asyncio.to_thread(session.head, uid)
+            if head is None:  # expunged meanwhile
+                return
+            raw = head
             parsed: Reply | Poison = described(raw, self.limits, too_large(size, self.limits))
         else:
             fetched = await asyncio.to_thread(session.fetch, uid)
