@@ -11,7 +11,7 @@ from notifier.inbound import Engine
 from notifier.mailbox.apply import ReplyHandler
 from notifier.mailbox.bounds import Limits
 from notifier.mailbox.isolate import ParserProcess
-from notifier.mailbox.poller import Mailbox, MailboxPoller
+from notifier.mailbox.poller import Mailbox, MailboxPoller, fair_share
 from notifier.settings import ImapSettings, Secret
 from store.enums import InboundOutcome
 from store.evidence import EvidenceStore
@@ -229,3 +229,19 @@ async def test_quarantine_notices_are_few_and_quote_the_subject_without_taking_i
     assert len({r.step for r in notices}) == 3
     quoted = notices[0].payload["reply_subject"]
     assert quoted.startswith("«") and quoted.endswith("…»") and len(quoted) <= 82
+
+
+@pytest.mark.parametrize(
+    ("unread", "limit", "taken"),
+    [
+        (5, 10, [1, 2, 3, 4, 5]),  # all fit: oldest first, as they came
+        (30, 10, [30, 29, 28, 27, 26, 1, 2, 3, 4, 5]),  # backlog: newest first, then oldest
+        (11, 10, [11, 10, 9, 8, 7, 1, 2, 3, 4, 5]),
+        (0, 10, []),
+    ],
+)
+def test_a_poll_takes_the_newest_half_first_and_then_the_oldest(
+    unread: int, limit: int, taken: list[int]
+) -> None:
+    uids = [str(n).encode() for n in range(1, unread + 1)]
+    assert fair_share(uids, limit) == [str(n).encode() for n in taken]
