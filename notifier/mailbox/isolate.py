@@ -120,7 +120,15 @@ class ParserProcess:
             numbers = (limits.max_bytes, limits.max_header_bytes, limits.max_containers)
             args = [str(n) for n in (*numbers, limits.max_parts, self.memory_bytes)]
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "notifier.mailbox.isolate", str(theirs.fileno()), *args],
+                # -P: the working directory is not searched for the parser's modules
+                [
+                    sys.executable,
+                    "-P",
+                    "-m",
+                    "notifier.mailbox.isolate",
+                    str(theirs.fileno()),
+                    *args,
+                ],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # a Ctrl-C to the notifier is the notifier's
