@@ -109,8 +109,11 @@ class ParserProcess:
         self._conn: Connection | None = None
         self.restarts = 0
         """Children replaced after a message killed or stalled one."""
+        self._closed = False
 
     def _start(self) -> Connection:
+        if self._closed:
+            raise OSError("the reply parser was stopped")
         if self._conn is not None and self._process is not None and self._process.poll() is None:
             return self._conn
         self._stop()
@@ -163,7 +166,10 @@ class ParserProcess:
                 except OSError:
                     self._replace()
                     continue
-                if not conn.poll(self.timeout):
+                answered = conn.poll(self.timeout)
+                if self._closed:  # stopped under us: the message is not to blame
+                    raise OSError("the reply parser was stopped")
+                if not answered:
                     log.warning("reply parsing overran %.0fs; parser replaced", self.timeout)
                     self._replace()
                     seconds = (("seconds", f"{self.timeout:.0f}"),)
@@ -171,6 +177,8 @@ class ParserProcess:
                 try:
                     result: Reply | Poison = conn.recv()
                 except (EOFError, OSError):
+                    if self._closed:
+                        raise OSError("the reply parser was stopped") from None
                     log.warning("reply parser died on a message; replaced")
                     self._replace()
                     return described(raw, self.limits, Poison("crashed"))
@@ -178,6 +186,12 @@ class ParserProcess:
             raise OSError("the reply parser cannot be started")
 
     def close(self) -> None:
+        """Stop the child, even in the middle of a message (which then stays unread: the
+        poll fails as for an outage, so the message is not taken for poison)."""
+        self._closed = True
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.kill()
         with self._lock:
             self._stop()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+import time
 
 from notifier.mailbox.bounds import Limits, Poison
 from notifier.mailbox.isolate import ParserProcess
@@ -60,3 +62,25 @@ def test_a_child_out_of_memory_costs_one_message_only() -> None:
         assert isinstance(parser.parse(raw()), Reply)
     finally:
         parser.close()
+
+
+def test_stopping_the_parser_mid_message_is_no_verdict_on_the_message() -> None:
+    """At shutdown the message being read stays unread (an outage), never poison."""
+    parser = ParserProcess(UNBOUNDED, timeout=60)
+    outcome: list[object] = []
+
+    def read() -> None:
+        try:
+            outcome.append(parser.parse(poison.many_parts(2_000_000)))
+        except OSError as exc:
+            outcome.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    while parser._process is None:
+        time.sleep(0.01)
+    time.sleep(0.3)
+    parser.close()
+    reader.join(30)
+    [result] = outcome
+    assert isinstance(result, OSError) and parser.restarts == 0
