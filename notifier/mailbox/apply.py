@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 
@@ -274,14 +274,15 @@ class ReplyHandler:
 
 def accepted_files(parts: tuple[Part, ...]) -> tuple[list[Part], list[str]]:
     """The attachments hanchot takes as a report (`store.file_types`, one list for every
-    channel), and why each other one was not (Vietnamese, naming the file)."""
+    channel), typed by what they hold rather than by what the sender declared, and why
+    each other one was not (Vietnamese, naming the file)."""
     kept: list[Part] = []
     refused: list[str] = []
     for part in parts:
         try:
-            kind_of(part.file_name, part.data[:16])
+            kind = kind_of(part.file_name, part.data[:16])
         except FileRefused as exc:
             refused.append(text("vi", "reason_file_refused", name=part.file_name, reason=exc))
         else:
-            kept.append(part)
+            kept.append(replace(part, content_type=kind))
     return kept, refused

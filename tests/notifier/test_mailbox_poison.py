@@ -191,7 +191,7 @@ async def test_files_hanchot_does_not_take_are_refused_by_email_too_saying_which
                 subject=tagged(world),
                 message_id="<mixed@x>",
                 attachments=[
-                    ("bao-cao.pdf", "application/pdf", pdf),
+                    ("bao-cao.pdf", "application/octet-stream", pdf),
                     ("gia-mao.pdf", "application/pdf", b"<html>not a pdf</html>"),
                 ],
             )
@@ -206,7 +206,8 @@ async def test_files_hanchot_does_not_take_are_refused_by_email_too_saying_which
     assert "tệp gia-mao.pdf: nội dung tệp không phải PDF" in (mixed.reason or "")
     assert state.submission is not None
     with world.store.read() as session:
-        assert [e.file_name for e in session.query(Evidence).all()] == ["bao-cao.pdf"]
+        [kept] = session.query(Evidence).all()
+    assert (kept.file_name, kept.content_type) == ("bao-cao.pdf", "application/pdf")
 
 
 @pytest.mark.parametrize("world", BACKENDS, indirect=True)
