@@ -5,6 +5,7 @@ delivered by the notifier's sweep."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,9 +13,17 @@ from sqlalchemy.orm import Session
 
 from deadlines.model import Role
 from store import outbox
-from store.models import AuditEntry, Calendar, Obligation, Person, UnitContact
+from store.base import utcnow
+from store.models import AuditEntry, Calendar, Obligation, OutboxMessage, Person, UnitContact
 
 NOTICE_PREFIX = "notice:"
+QUARANTINE_NOTICES = 3
+"""Quarantine notices per deadline per `QUARANTINE_WINDOW`: a stranger holding a token
+(a forwarded reminder) must not be able to mail the coordinators through hanchot at
+will. Replies beyond it are still on the quarantine page."""
+QUARANTINE_WINDOW = timedelta(hours=24)
+SUBJECT_CHARS = 80
+"""How much of a quarantined reply's subject (the sender's words) a notice quotes."""
 FACT_KEYS = (
     "calendar",
     "obligation",
@@ -112,9 +121,13 @@ def quarantined(
     reason: str,
     ref: str,
 ) -> list[str]:
-    """Tell the deadline's coordinators that a reply was kept aside, not applied."""
+    """Tell the deadline's coordinators that a reply was kept aside, not applied: at most
+    `QUARANTINE_NOTICES` a day per deadline, the sender's subject quoted, shortened, and
+    never as the notice's own subject (templates `quarantined.j2`)."""
     obligation = payload.get("obligation")
     recipients = coordinators(session, calendar_key, obligation) if obligation else []
+    if recipients and _recent_quarantine_notices(session, workflow_id) >= QUARANTINE_NOTICES:
+        return []
     if recipients:
         outbox.enqueue(
             session,
@@ -126,8 +139,28 @@ def quarantined(
                 "kind": "quarantined",
                 **facts(payload),
                 "sender": sender,
-                "reply_subject": subject,
+                "reply_subject": _quoted(subject),
                 "reason": reason,
             },
         )
     return recipients
+
+
+def _recent_quarantine_notices(session: Session, workflow_id: str) -> int:
+    return int(
+        session.scalar(
+            sa.select(sa.func.count(sa.distinct(OutboxMessage.step))).where(
+                OutboxMessage.workflow_id == workflow_id,
+                OutboxMessage.step.startswith(f"{NOTICE_PREFIX}quarantined:", autoescape=True),
+                OutboxMessage.created_at >= utcnow() - QUARANTINE_WINDOW,
+            )
+        )
+        or 0
+    )
+
+
+def _quoted(subject: str) -> str:
+    """The sender's subject as a quotation: one line, printable, at most SUBJECT_CHARS."""
+    line = " ".join("".join(c if c.isprintable() else " " for c in subject).split())
+    short = line if len(line) <= SUBJECT_CHARS else line[: SUBJECT_CHARS - 1] + "…"
+    return f"«{short}»"

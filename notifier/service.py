@@ -28,6 +28,8 @@ from notifier.email.local import LocalMailServer
 from notifier.email.transport import EmailChannel
 from notifier.inbound import Engine
 from notifier.mailbox.apply import ReplyHandler
+from notifier.mailbox.bounds import Limits
+from notifier.mailbox.isolate import ParserProcess
 from notifier.mailbox.poller import Mailbox, MailboxPoller
 from notifier.registry import Registry
 from notifier.settings import NotifierSettings
@@ -183,13 +185,17 @@ async def notifier_service(
             EvidenceStore(settings.data_dir, settings.evidence_max_bytes),
             settings.secret,
         )
-        poller = MailboxPoller(Mailbox(settings.imap), handler)
+        # a message may hold one file of evidence_max_bytes, base64-encoded (4/3), and text
+        limits = Limits(max_bytes=settings.evidence_max_bytes * 7 // 5 + 1024 * 1024)
+        poller = MailboxPoller(Mailbox(settings.imap), handler, ParserProcess(limits))
         poller.schedule(scheduler, settings.imap.poll_seconds)
     try:
         scheduler.start()
         yield Running(settings, registry, deliverer, scheduler, mail_server, poller)
     finally:
         scheduler.shutdown(wait=False)
+        if poller is not None:
+            poller.close()
         await registry.aclose()
         if mail_server is not None:
             mail_server.stop()

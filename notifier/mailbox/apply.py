@@ -9,9 +9,10 @@ are all there is, as before."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -19,13 +20,15 @@ from sqlalchemy.orm import Session
 from notifier import inbound, notices, tokens
 from notifier.delivery import Store
 from notifier.inbound import Engine
+from notifier.mailbox.aside import aside_ref, digest_of, keep_original, processed, where_kept
 from notifier.mailbox.authresults import authenticate
-from notifier.mailbox.parse import Reply
+from notifier.mailbox.parse import Part, Reply
 from notifier.mailbox.wording import left_summary
 from notifier.render import text
 from store.credentials import current_focal_points
 from store.enums import Channel, InboundChannel, InboundOutcome
 from store.evidence import EvidenceStore, StoredFile, TooLarge
+from store.file_types import FileRefused, kind_of
 from store.models import (
     Calendar,
     Cycle,
@@ -61,8 +64,8 @@ class Verdict:
     target: Target | None = None
     person: tuple[int, str] | None = None
     why: str = ""
-    """The reason's class for the metrics: auto_reply, no_token, unknown_token,
-    not_focal_point, unauthenticated, too_large, refused."""
+    """The reason's class for the metrics: auto_reply, bad_from, no_token, unknown_token,
+    not_focal_point, unauthenticated, too_large, file_refused, refused."""
 
 
 def find_target(store: Store, secret: str, token: str) -> Target | None:
@@ -143,6 +146,8 @@ def judge(reply: Reply, target: Target | None, authserv_id: str = "") -> Verdict
     quarantine = InboundOutcome.QUARANTINED
     if reply.automatic:
         return Verdict(quarantine, text("vi", "reason_auto_reply"), target, why="auto_reply")
+    if reply.from_error:  # From names nobody (`notifier.mailbox.sender`): never matched
+        return Verdict(quarantine, reply.from_error, target, why="bad_from")
     if reply.token is None and target is None:  # no token, and not in one of our threads
         return Verdict(quarantine, text("vi", "reason_no_token"), why="no_token")
     if target is None:
@@ -171,17 +176,24 @@ class ReplyHandler:
         message stays unread and is tried again at the next poll). `authserv_id` is the
         mailbox's (`ImapSettings.authserv_id`): the server that delivered into it is the
         one whose Authentication-Results are trusted; empty, none are asked for."""
-        if inbound.seen(self.store, InboundChannel.EMAIL, reply.ref):
+        digest = digest_of(raw)
+        if await asyncio.to_thread(processed, self.store, reply.ref, digest):
             return InboundOutcome.APPLIED  # processed before: only mark it read
-        target = locate(self.store, self.secret, reply)
+        target = await asyncio.to_thread(locate, self.store, self.secret, reply)
         verdict = judge(reply, target, authserv_id)
+        note = ""
         if verdict.outcome is InboundOutcome.APPLIED:
             assert verdict.target is not None and verdict.person is not None
+            kept, refused = accepted_files(reply.attachments)
+            note = "; ".join(filter(None, [left_summary(reply), *refused]))
             try:
-                stored = [
-                    self.evidence.put(p.data, p.file_name, p.content_type)
-                    for p in reply.attachments
-                ]
+                if refused and not kept:  # every file sent is one we do not take
+                    raise FileRefused(note)
+                stored = await asyncio.to_thread(self._store_files, kept)
+            except FileRefused:
+                verdict = Verdict(
+                    InboundOutcome.QUARANTINED, note, target, verdict.person, why="file_refused"
+                )
             except TooLarge:
                 verdict = Verdict(
                     InboundOutcome.QUARANTINED,
@@ -202,9 +214,9 @@ class ReplyHandler:
                         why="refused",
                     )
         if verdict.outcome is InboundOutcome.QUARANTINED:
-            self._quarantine(raw, reply, verdict)
+            await asyncio.to_thread(self._quarantine, raw, reply, verdict, digest)
         else:
-            self._record(reply, verdict, left_summary(reply))
+            await asyncio.to_thread(self._record, reply, verdict, note, digest)
         log.info(
             "reply %s from %s %s%s",
             reply.ref,
@@ -220,6 +232,9 @@ class ReplyHandler:
             },
         )
         return verdict.outcome
+
+    def _store_files(self, parts: list[Part]) -> list[StoredFile]:
+        return [self.evidence.put(p.data, p.file_name, p.content_type) for p in parts]
 
     async def _submit(
         self, reply: Reply, verdict: Verdict, stored: list[StoredFile]
@@ -244,25 +259,35 @@ class ReplyHandler:
             return None
 
     def _record(
-        self, reply: Reply, verdict: Verdict, reason: str, original: str | None = None
-    ) -> None:
-        inbound.record(
-            self.store,
-            channel=InboundChannel.EMAIL,
-            sender=reply.sender,
-            raw_ref=reply.ref,
-            outcome=verdict.outcome,
-            reason=reason or None,
-            person_id=verdict.person[0] if verdict.person else None,
-            deadline_id=verdict.target.deadline_id if verdict.target else None,
-            reason_class=verdict.why,
-            original_path=original,
-        )
+        self,
+        reply: Reply,
+        verdict: Verdict,
+        reason: str,
+        digest: str,
+        original: str | None = None,
+    ) -> str:
+        """Record under the Message-ID, or, when another message took it (`processed`
+        told them apart), under the Message-ID and this one's hash; the ref used."""
+        for ref in dict.fromkeys((reply.ref, aside_ref(reply.ref, digest))):
+            if inbound.record(
+                self.store,
+                channel=InboundChannel.EMAIL,
+                sender=reply.sender,
+                raw_ref=ref,
+                outcome=verdict.outcome,
+                reason=reason or None,
+                person_id=verdict.person[0] if verdict.person else None,
+                deadline_id=verdict.target.deadline_id if verdict.target else None,
+                reason_class=verdict.why,
+                original_path=original,
+            ):
+                return ref
+        return reply.ref
 
-    def _quarantine(self, raw: bytes, reply: Reply, verdict: Verdict) -> None:
-        original = self.evidence.put(raw, "reply.eml", "message/rfc822", kind="inbound")
-        reason = f"{verdict.reason} — bản gốc: {original.storage_path}"
-        self._record(reply, verdict, reason, original.storage_path)
+    def _quarantine(self, raw: bytes, reply: Reply, verdict: Verdict, digest: str) -> None:
+        original, whole = keep_original(self.evidence, raw)
+        reason = f"{verdict.reason} — {where_kept(original, whole)}"
+        ref = self._record(reply, verdict, reason, digest, original.storage_path)
         target = verdict.target
         if target is None or reply.automatic:  # listed for the coordinator; no message
             return
@@ -280,5 +305,21 @@ class ReplyHandler:
                 sender=reply.sender,
                 subject=reply.subject,
                 reason=verdict.reason,
-                ref=hashlib.sha256(reply.ref.encode()).hexdigest()[:16],
+                ref=hashlib.sha256(ref.encode()).hexdigest()[:16],
             )
+
+
+def accepted_files(parts: tuple[Part, ...]) -> tuple[list[Part], list[str]]:
+    """The attachments hanchot takes as a report (`store.file_types`, one list for every
+    channel), typed by what they hold rather than by what the sender declared, and why
+    each other one was not (Vietnamese, naming the file)."""
+    kept: list[Part] = []
+    refused: list[str] = []
+    for part in parts:
+        try:
+            kind = kind_of(part.file_name, part.data[:16])
+        except FileRefused as exc:
+            refused.append(text("vi", "reason_file_refused", name=part.file_name, reason=exc))
+        else:
+            kept.append(replace(part, content_type=kind))
+    return kept, refused

@@ -11,7 +11,8 @@ stands. The server in turn must remove incoming headers that bear its own id (RF
 
 A sender is authenticated when a trusted header says
 
-- `dmarc=pass` (and, when it names `header.from`, for the From domain itself), or
+- `dmarc=pass` naming the From domain itself as `header.from` (a verdict that names no
+  domain may be about another reading of From than ours, see `notifier.mailbox.sender`), or
 - `dkim=pass` for a signer (`header.d`, else the domain of `header.i`) aligned with the
   From domain, or
 - `spf=pass` for an `smtp.mailfrom` domain aligned with the From domain,
@@ -223,8 +224,10 @@ def _credit(result: Result, from_domain: str) -> tuple[bool, str]:
         return False, str(result)
     if result.method == "dmarc":
         header_from = result.get("header.from")
-        if header_from is None or normalise_domain(header_from) == normalise_domain(from_domain):
-            return True, str(result)
+        if header_from is None:
+            return False, f"{result} (không ghi header.from)"
+        if normalise_domain(header_from) == normalise_domain(from_domain):
+            return True, f"{result} (header.from={header_from})"
         return False, f"{result} (header.from={header_from}, không phải miền {from_domain})"
     if result.method == "dkim":
         signer = result.get("header.d") or result.get("header.i")

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
-from email.utils import parseaddr
 
 from notifier.mailbox.attachments import Left, Part, collect
 from notifier.mailbox.autoreply import why_automatic
 from notifier.mailbox.quotes import html_text, new_text
+from notifier.mailbox.sender import NoSender, read_from
 from notifier.tokens import find_token
 
 DOCUMENT_NUMBER = re.compile(
@@ -44,8 +44,10 @@ class Reply:
     attachments: tuple[Part, ...] = field(default_factory=tuple)
     automatic: bool = False
     from_domains: tuple[str, ...] = ()
-    """The domain of every address in the From header(s): exactly one for a message a
-    receiving server's DMARC check can speak for."""
+    """The domain of the From address, when From names exactly one sender
+    (`notifier.mailbox.sender`): the domain a DMARC check must speak for."""
+    from_error: str = ""
+    """Vietnamese: why From names nobody (then `sender` is empty and nothing matches)."""
     authentication: tuple[str, ...] = ()
     """The Authentication-Results values, top to bottom, as received: not RFC 2047-decoded
     (an encoded word must not spell the trusted authserv-id), folding kept."""
@@ -71,14 +73,6 @@ def _body(msg: EmailMessage) -> str:
     return str(text)
 
 
-def _from_domains(msg: EmailMessage) -> tuple[str, ...]:
-    try:
-        headers = msg.get_all("From") or []
-        return tuple(a.domain.lower() for h in headers for a in h.addresses)
-    except (AttributeError, IndexError, TypeError, ValueError):  # a From beyond parsing
-        return ()
-
-
 def _thread(msg: EmailMessage) -> tuple[str, ...]:
     """Message-IDs this message answers: In-Reply-To first, then References newest first."""
     ids: list[str] = []
@@ -88,11 +82,11 @@ def _thread(msg: EmailMessage) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))[:50]
 
 
-def _authentication(raw: bytes) -> tuple[str, ...]:
+def _raw_headers(raw: bytes, name: str) -> list[str]:
     """Raw header values: compat32 leaves encoded words and folding alone (the default
     policy would decode `=?us-ascii?q?mx=2Eexample?=` into `mx.example`)."""
     headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
-    return tuple(str(v) for v in headers.get_all("Authentication-Results") or [])
+    return [str(v) for v in headers.get_all(name) or []]
 
 
 def parse(raw: bytes) -> Reply:
@@ -101,23 +95,23 @@ def parse(raw: bytes) -> Reply:
     message_id = str(msg.get("Message-ID", "")).strip()
     ref = message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
     subject = " ".join(str(msg.get("Subject", "")).split())
-    sender = parseaddr(str(msg.get("Reply-To") or msg.get("From", "")))[1].lower()
-    from_address = parseaddr(str(msg.get("From", "")))[1].lower()
+    who = read_from(_raw_headers(raw, "From"))
     body = new_text(_body(msg))
     number = DOCUMENT_NUMBER.search(body)
     attachments, left = collect(msg)
     automatic = why_automatic(msg)
     return Reply(
         ref=ref,
-        sender=from_address or sender,
+        sender="" if isinstance(who, NoSender) else who.address,
         subject=subject,
         token=find_token(subject),
         document_number=number.group(1) if number else None,
         body=body,
         attachments=attachments,
         automatic=automatic is not None,
-        from_domains=_from_domains(msg),
-        authentication=_authentication(raw),
+        from_domains=() if isinstance(who, NoSender) else (who.domain,),
+        from_error=who.reason if isinstance(who, NoSender) else "",
+        authentication=tuple(_raw_headers(raw, "Authentication-Results")),
         left=left,
         thread=_thread(msg),
         automatic_why=automatic or "",
