@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -28,7 +28,7 @@ from notifier.render import text
 from store.credentials import current_focal_points
 from store.enums import Channel, InboundChannel, InboundOutcome
 from store.evidence import EvidenceStore, StoredFile, TooLarge
-from store.file_types import FileRefused, kind_of
+from store.file_types import FileRefused
 from store.models import (
     Calendar,
     Cycle,
@@ -184,8 +184,9 @@ class ReplyHandler:
         note = ""
         if verdict.outcome is InboundOutcome.APPLIED:
             assert verdict.target is not None and verdict.person is not None
-            kept, refused = accepted_files(reply.attachments)
-            note = "; ".join(filter(None, [left_summary(reply), *refused]))
+            kept = list(reply.attachments)  # typed by their bytes (`attachments.collect`)
+            refused = [i for i in reply.left if i.why == "file_type"]
+            note = left_summary(reply)
             try:
                 if refused and not kept:  # every file sent is one we do not take
                     raise FileRefused(note)
@@ -308,18 +309,3 @@ class ReplyHandler:
                 ref=hashlib.sha256(ref.encode()).hexdigest()[:16],
             )
 
-
-def accepted_files(parts: tuple[Part, ...]) -> tuple[list[Part], list[str]]:
-    """The attachments hanchot takes as a report (`store.file_types`, one list for every
-    channel), typed by what they hold rather than by what the sender declared, and why
-    each other one was not (Vietnamese, naming the file)."""
-    kept: list[Part] = []
-    refused: list[str] = []
-    for part in parts:
-        try:
-            kind = kind_of(part.file_name, part.data[:16])
-        except FileRefused as exc:
-            refused.append(text("vi", "reason_file_refused", name=part.file_name, reason=exc))
-        else:
-            kept.append(replace(part, content_type=kind))
-    return kept, refused

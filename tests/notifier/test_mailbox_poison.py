@@ -201,9 +201,9 @@ async def test_files_hanchot_does_not_take_are_refused_by_email_too_saying_which
     assert (result.quarantined, result.applied) == (1, 1)
     exe, mixed = records(world)
     assert exe.outcome is InboundOutcome.QUARANTINED
-    assert "tệp bao-cao.exe: không nhận tệp loại này" in (exe.reason or "")
+    assert "bao-cao.exe (không nhận tệp loại này" in (exe.reason or "")
     assert mixed.outcome is InboundOutcome.APPLIED
-    assert "tệp gia-mao.pdf: nội dung tệp không phải PDF" in (mixed.reason or "")
+    assert "gia-mao.pdf (nội dung tệp không phải PDF" in (mixed.reason or "")
     assert state.submission is not None
     with world.store.read() as session:
         [kept] = session.query(Evidence).all()
