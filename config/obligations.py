@@ -24,6 +24,7 @@ from config.values import (
     parse_time,
     parse_working_hours,
 )
+from deadlines.bounds import FIRST_YEAR, LAST_YEAR, check_year, shown
 from deadlines.model import (
     DataWindow,
     DueRule,
@@ -129,9 +130,9 @@ def open_before(node: Node | None, report: Report) -> int | None:
 
 
 def _year(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 2000 <= value <= 2100:
-        raise ValueError(f"'{value}' không phải năm (2000-2100)")
-    return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{shown(value)} không phải năm ({FIRST_YEAR}-{LAST_YEAR})")
+    return check_year(value)
 
 
 def _due_rules(node: Node | None, kind: PeriodKind | None, report: Report) -> list[DueRule] | None:
@@ -281,7 +282,7 @@ def _feeds(value: Any) -> str:
 def _data_window(node: Node | None, report: Report) -> DataWindow | None:
     if node is None:
         return None
-    if str(node.value).strip().lower() in ("nd09", "nđ09"):
+    if isinstance(node.value, str) and node.value.strip().lower() in ("nd09", "nđ09"):
         return DataWindow(nd09=True)
     pair = read(node, parse_range, report, "nd09, hoặc 15/12 - 14/06")
     return DataWindow(pair[0], pair[1]) if pair else None

@@ -1,20 +1,32 @@
 """YAML read with positions: every value knows its line, so every error can name it.
 
 ruamel.yaml (YAML 1.2) is used rather than PyYAML, which reads `NO` as false and `0123`
-as 83; duplicate keys are errors, not silently overwritten.
+as 83; duplicate keys are errors, not silently overwritten. Before anything is built, one
+pass over the parser's events bounds the file's size, nesting and aliases (`_shape`): a
+short file of aliases can expand to billions of values, and deep nesting would exhaust
+the composer's recursion.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, TypeVar
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    ScalarEvent,
+)
 
 from config.errors import ConfigIssue
+from deadlines import bounds
+from deadlines.bounds import shown
 
 T = TypeVar("T")
 
@@ -60,7 +72,8 @@ class Node:
             # The key's line: for a block value the value itself starts a line later,
             # but the person looks for the field's name.
             line = self.value.lc.key(key)[0] + 1
-        path = f"{self.path}.{key}" if self.path else key
+        name = key_text(key)
+        path = f"{self.path}.{name}" if self.path else name
         return Node(self.value[key], path, line)
 
     def items(self) -> Iterator[Node]:
@@ -76,14 +89,76 @@ class Node:
         for key in self.value if self.is_map else []:
             node = self.child(key)
             assert node is not None
-            yield str(key), node
+            yield key_text(key), node
+
+
+def key_text(key: Any, limit: int = 80) -> str:
+    """A mapping key as a field name: a table or list used as a key is not expanded."""
+    text = str(key) if isinstance(key, (str, int, float)) or key is None else type(key).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+SHAPE = {
+    "size": "tệp lịch quá lớn ({size} byte); tối đa {max} byte",
+    "depth": "lồng quá {max} cấp",
+    "recursive": "bí danh *{name} nằm trong chính giá trị nó trỏ tới",
+    "nodes": "tệp lịch có quá {max} giá trị",
+    "expanded": "bí danh *{name} làm tệp lịch quá lớn khi mở rộng (quá {max} giá trị)",
+}
+
+
+class _Refused(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        self.line, self.message = line, message
+
+
+def _shape(yaml: YAML, text: str) -> None:
+    """Refuse nesting deeper than YAML_MAX_DEPTH, a recursive alias, and aliases that expand
+    past YAML_MAX_NODES, from the parser's flat events (no recursion, nothing built)."""
+    sizes: dict[str, int] = {}
+    open_: list[tuple[str | None, int]] = []  # (anchor, expanded size counted when it opened)
+    total = 0
+    for event in yaml.parse(text):
+        line = event.start_mark.line + 1
+        if isinstance(event, AliasEvent):
+            name = str(event.anchor)
+            if any(anchor == name for anchor, _ in open_):
+                raise _Refused(line, SHAPE["recursive"].format(name=name))
+            total += sizes.get(name, 1)
+            if total > bounds.YAML_MAX_NODES:
+                raise _Refused(
+                    line, SHAPE["expanded"].format(name=name, max=_count(bounds.YAML_MAX_NODES))
+                )
+        elif isinstance(event, CollectionStartEvent):
+            total += 1
+            open_.append((event.anchor, total))
+            if len(open_) > bounds.YAML_MAX_DEPTH:
+                raise _Refused(line, SHAPE["depth"].format(max=bounds.YAML_MAX_DEPTH))
+        elif isinstance(event, CollectionEndEvent):
+            anchor, start = open_.pop()
+            if anchor is not None:
+                sizes[anchor] = total - start + 1
+        elif isinstance(event, ScalarEvent):
+            total += 1
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+        if total > bounds.YAML_MAX_NODES:  # a file of plain values only: the size bound
+            raise _Refused(line, SHAPE["nodes"].format(max=_count(bounds.YAML_MAX_NODES)))
 
 
 def parse_yaml(text: str, report: Report) -> Node | None:
+    size = len(text.encode("utf-8", "replace"))
+    if size > bounds.CALENDAR_MAX_BYTES:
+        report.issues.append(ConfigIssue(report.file, 1, "", too_big(size)))
+        return None
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
+        _shape(yaml, text)
         data = yaml.load(text)
+    except _Refused as exc:
+        report.issues.append(ConfigIssue(report.file, exc.line, "", exc.message))
+        return None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -103,6 +178,14 @@ def parse_yaml(text: str, report: Report) -> Node | None:
     return Node(data, "", 1)
 
 
+def too_big(size: int) -> str:
+    return SHAPE["size"].format(size=_count(size), max=_count(bounds.CALENDAR_MAX_BYTES))
+
+
+def _count(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
 def check_keys(node: Node, allowed: set[str], required: set[str], report: Report) -> bool:
     """Report unknown and missing keys; False if `node` is not a mapping at all."""
     if not node.is_map:
@@ -110,7 +193,7 @@ def check_keys(node: Node, allowed: set[str], required: set[str], report: Report
         return False
     for key, child in node.entries():
         if key not in allowed:
-            report.error(child, f"khóa '{key}' không được hỗ trợ", ", ".join(sorted(allowed)))
+            report.error(child, f"khóa {shown(key)} không được hỗ trợ", ", ".join(sorted(allowed)))
     for key in sorted(required - set(node.value)):
         report.error(node, f"thiếu khóa bắt buộc '{key}'")
     return True
@@ -126,16 +209,24 @@ def read(
         report.error(node, "không được để trống", hint)
         return None
     try:
+        if isinstance(parse, type) and issubclass(parse, Enum):  # its error repr()s the value
+            return parse(scalar(node.value))
         return parse(node.value)
     except ValueError as exc:
         report.error(node, str(exc), hint)
         return None
 
 
+def scalar(value: Any, limit: int = bounds.NAME_MAX) -> str:
+    """A scalar's text, for every value parser: an alias of a list or a table used where one
+    value belongs is refused here, before str() could expand it, and so is a giant value."""
+    if isinstance(value, (dict, list, set)):
+        raise ValueError("phải là một giá trị đơn, không phải bảng hay danh sách")
+    return bounds.check_text(str(value), limit)
+
+
 def text(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        raise ValueError("phải là một chuỗi, không phải bảng hay danh sách")
-    out = str(value).strip()
+    out = scalar(value).strip()
     if not out:
         raise ValueError("không được để trống")
     return out
