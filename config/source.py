@@ -102,6 +102,7 @@ SHAPE = {
     "size": "tệp lịch quá lớn ({size} byte); tối đa {max} byte",
     "depth": "lồng quá {max} cấp",
     "recursive": "bí danh *{name} nằm trong chính giá trị nó trỏ tới",
+    "anchor": "nhãn &{name} đã đặt ở dòng {line}; mỗi nhãn chỉ đặt một lần",
     "nodes": "tệp lịch có quá {max} giá trị",
     "expanded": "bí danh *{name} làm tệp lịch quá lớn khi mở rộng (quá {max} giá trị)",
 }
@@ -116,10 +117,16 @@ def _shape(yaml: YAML, text: str) -> None:
     """Refuse nesting deeper than YAML_MAX_DEPTH, a recursive alias, and aliases that expand
     past YAML_MAX_NODES, from the parser's flat events (no recursion, nothing built)."""
     sizes: dict[str, int] = {}
+    lines: dict[str, int] = {}  # where each anchor was set
     open_: list[tuple[str | None, int]] = []  # (anchor, expanded size counted when it opened)
     total = 0
     for event in yaml.parse(text):
         line = event.start_mark.line + 1
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None and not isinstance(event, AliasEvent):
+            if anchor in lines:  # ruamel would warn and silently use the second
+                raise _Refused(line, SHAPE["anchor"].format(name=anchor, line=lines[anchor]))
+            lines[anchor] = line
         if isinstance(event, AliasEvent):
             name = str(event.anchor)
             if any(anchor == name for anchor, _ in open_):
@@ -163,12 +170,14 @@ def parse_yaml(text: str, report: Report) -> Node | None:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "lỗi cú pháp"
-        if "duplicate key" in str(exc):
-            problem = f"khóa bị lặp: {problem}"
+        if "duplicate key" in str(exc):  # its problem repeats the whole value: name the key
+            problem = f"khóa bị lặp: {problem.split(' with value ', 1)[0]}"
+        problem = problem if len(problem) <= 200 else problem[:199] + "…"
         report.issues.append(ConfigIssue(report.file, line, "", f"lỗi cú pháp YAML: {problem}"))
         return None
     except YAMLError as exc:
-        report.issues.append(ConfigIssue(report.file, None, "", f"lỗi cú pháp YAML: {exc}"))
+        problem = str(exc) if len(str(exc)) <= 200 else str(exc)[:199] + "…"
+        report.issues.append(ConfigIssue(report.file, 1, "", f"lỗi cú pháp YAML: {problem}"))
         return None
     if not isinstance(data, dict):
         report.issues.append(

@@ -160,3 +160,14 @@ def test_anchors_and_merge_keys_of_a_normal_size_still_work() -> None:
     )
     cal = load_calendar_text(text, "thu.yaml")
     assert cal.unit("xa-a").parent == "huyen"
+
+
+def test_duplicate_key_names_the_key_not_its_whole_value() -> None:
+    (issue,) = refused(BASE.replace("units:\n", "units:\nunits:\n", 1))
+    assert issue.message == 'lỗi cú pháp YAML: khóa bị lặp: found duplicate key "units"'
+
+
+def test_anchor_set_twice_is_refused() -> None:
+    text = BASE.replace("parent: huyen, focal_point: lan", "parent: &p huyen, focal_point: &p lan")
+    (issue,) = refused(text)
+    assert "nhãn &p đã đặt ở dòng" in issue.message
