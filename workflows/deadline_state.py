@@ -4,9 +4,11 @@ snooze or an extension reshapes them. Deterministic, no Temporal calls, tested d
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from typing import Any
 
+from deadlines import bounds
 from deadlines.expected import DeadlineStatus
 from workflows.types import Step, Timeline, UnitDeadlineInput
 
@@ -23,6 +25,7 @@ REFUSALS = {
     "no_pending_extension": "không có đề nghị gia hạn nào đang chờ quyết định",
     "other_extension": "đề nghị đang chờ là {request}",
     "new_last_day": "hạn mới phải là một ngày (yyyy-mm-dd) sau {day}",
+    "replan": "không tính được hạn mới ({day}); đề nghị gia hạn vẫn chờ quyết định",
     "snooze_hours": "số giờ nhắc lại phải từ 1 đến {max}",
     "snooze_count": "chỉ được hoãn nhắc tối đa {max} lần cho mỗi hạn nộp",
     "no_reminder": "không còn lần nhắc nào để hoãn",
@@ -35,9 +38,31 @@ def refusal(key: str, **values: object) -> ValueError:
     return ValueError(REFUSALS[key].format(**values))
 
 
-SNOOZE_MAX_HOURS = 72
+SNOOZE_MAX_HOURS = bounds.SNOOZE_MAX_HOURS
 SNOOZE_MAX_COUNT = 3
-EXTENSION_MAX_DAYS = 90
+EXTENSION_MAX_DAYS = bounds.EXTENSION_MAX_DAYS
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def day_vi(iso: str) -> str:
+    """dd/mm/yyyy of an ISO day, or the text as given when it is not one."""
+    try:
+        return f"{date.fromisoformat(iso):%d/%m/%Y}"
+    except ValueError:
+        return iso[:40]
+
+
+def check_new_last_day(day: str, current_last_day: str) -> None:
+    """A coordinator's new last day (ISO): a real day after the current one, within the
+    bounds every entry point holds it to, so re-planning it can never overflow."""
+    try:
+        new = date.fromisoformat(day) if _ISO_DAY.fullmatch(day) else None
+    except ValueError:
+        new = None
+    current = date.fromisoformat(current_last_day)
+    if new is None:
+        raise refusal("new_last_day", day=f"{current:%d/%m/%Y}")
+    bounds.check_new_last_day(new, current)
 
 
 def derive_status(
