@@ -12,17 +12,23 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from temporalio import activity
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 import activities.contracts as act
 from activities.planning import PlanningActivities
 from deadlines import bounds
-from tests.workflows.support import Recorder, env_year, time_skipping, unit_input, worker
+from tests.workflows.support import (
+    Recorder,
+    Unplannable,
+    env_year,
+    time_skipping,
+    unit_input,
+    worker,
+)
 from tests.workflows.test_unit_deadline import start
 from workflows import deadline_state as ds
-from workflows.types import ExtensionDecision, ExtensionRequestInput, Timeline
+from workflows.types import ExtensionDecision, ExtensionRequestInput
 from workflows.unit_deadline import UnitDeadline
 
 GUARD = 60
@@ -97,18 +103,8 @@ async def test_extension_to_9999_is_refused_and_the_request_stays_decidable() ->
     assert state.extensions[0].new_last_day == granted
 
 
-class _Unplannable:
-    """The re-plan fails for good, as the real one does on a day past every bound."""
-
-    @activity.defn(name=act.REPLAN_DEADLINE)
-    async def replan(self, inp: act.ReplanInput) -> Timeline:
-        raise ApplicationError("cannot re-plan", type="ReplanImpossible", non_retryable=True)
-
-
 async def test_a_replan_that_fails_for_good_leaves_the_request_to_decide_again() -> None:
-    rec = Recorder()
-    planning = PlanningActivities()
-    activities = [rec.record, rec.notify, _Unplannable().replan, planning.next_working_slot]
+    activities = Unplannable().with_recorder(Recorder())
     async with time_skipping() as env, worker(env.client, activities) as queue:
         inp = unit_input(await env_year(env))
         handle = await start(env.client, queue, inp)
