@@ -26,6 +26,8 @@ EXTENSION_MAX_DAYS = 90
 EXTENSION_GRANT_MAX_DAYS = 366
 """The furthest past the current last day a coordinator may set a new last day."""
 SNOOZE_MAX_HOURS = 72
+LINK_MAX_HOURS = 720
+"""A Telegram linking code lives at most 30 days."""
 
 ID_MAX = 64
 CALENDAR_MAX_BYTES = 4_000_000
@@ -40,12 +42,15 @@ TEXT_MAX = 2000
 """Reasons and notes (the web forms' limit too)."""
 
 _ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+_PERIOD = re.compile(r"\d{4}(?:-[A-Za-z0-9]{1,3}){0,2}")
 _DAY = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
 
 ID_HINT = "chữ thường không dấu, số, '.', '-' hoặc '_', tối đa 64 ký tự, ví dụ phong-ldtbxh"
 
 MESSAGES = {
     "id": "mã {value} không hợp lệ",
+    "deadline": "mã hạn nộp {value} không hợp lệ; dạng lich/nghia-vu/ky/don-vi, ví dụ {example}",
+    "ref": "{value} không hợp lệ; dạng ma hoặc lich/ma",
     "day_form": "ngày {value} không hợp lệ, cần dạng dd/mm/yyyy",
     "day_none": "không có ngày {value} trong lịch",
     "day_range": "ngày {day} nằm ngoài khoảng {first} – {last}",
@@ -77,6 +82,34 @@ def check_id(value: object) -> str:
     if text is None or not _ID.fullmatch(text):
         raise _msg("id", value=shown(value))
     return text
+
+
+def check_deadline_id(value: str) -> str:
+    """`[deadline/]calendar/obligation/period/unit` as typed on the command line: the
+    workflow id it names, every part checked like the calendar's own ids."""
+    parts = value.removeprefix("deadline/").split("/")
+    ok = len(parts) == 4 and bool(_PERIOD.fullmatch(parts[2]))
+    try:
+        if ok:
+            [check_id(p) for p in (parts[0], parts[1], parts[3])]
+    except ValueError:
+        ok = False
+    if not ok:
+        example = "bimson-2017/bao-cao-6-thang/2025-H1/p-ba-dinh"
+        raise _msg("deadline", value=shown(value, 80), example=example)
+    return "deadline/" + "/".join(parts)
+
+
+def check_ref(value: str) -> str:
+    """`id` or `calendar/id`: a unit or a person named on the command line."""
+    parts = value.split("/")
+    try:
+        if len(parts) > 2:
+            raise ValueError
+        [check_id(p) for p in parts]
+    except ValueError:
+        raise _msg("ref", value=shown(value)) from None
+    return value
 
 
 def check_text(value: str, limit: int = NAME_MAX) -> str:
