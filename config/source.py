@@ -217,10 +217,11 @@ def read(
     if node.value is None:
         report.error(node, "không được để trống", hint)
         return None
+    value = node.value
     try:
         if isinstance(parse, type) and issubclass(parse, Enum):  # its error repr()s the value
-            return parse(scalar(node.value))
-        return parse(node.value)
+            value = scalar(value)
+        return parse(value)
     except ValueError as exc:
         report.error(node, str(exc), hint)
         return None
