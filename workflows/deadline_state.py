@@ -4,6 +4,7 @@ snooze or an extension reshapes them. Deterministic, no Temporal calls, tested d
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date, datetime
 from typing import Any
@@ -25,6 +26,8 @@ REFUSALS = {
     "no_pending_extension": "không có đề nghị gia hạn nào đang chờ quyết định",
     "other_extension": "đề nghị đang chờ là {request}",
     "new_last_day": "hạn mới phải là một ngày (yyyy-mm-dd) sau {day}",
+    "too_long": "{field} dài quá {max} ký tự",
+    "instant": "thời điểm {field} nằm ngoài khoảng {first} – {last}",
     "replan": "không tính được hạn mới ({day}); đề nghị gia hạn vẫn chờ quyết định",
     "snooze_hours": "số giờ nhắc lại phải từ 1 đến {max}",
     "snooze_count": "chỉ được hoãn nhắc tối đa {max} lần cho mỗi hạn nộp",
@@ -42,6 +45,25 @@ SNOOZE_MAX_HOURS = bounds.SNOOZE_MAX_HOURS
 SNOOZE_MAX_COUNT = 3
 EXTENSION_MAX_DAYS = bounds.EXTENSION_MAX_DAYS
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+_KEYS = ("request_id", "by", "extension_request_id", "channel")
+"""Fields that name rather than say: an id's length, not a paragraph's."""
+
+
+def check_request(req: Any) -> None:
+    """Every text and instant of an update within deadlines.bounds, whichever client sent
+    it: the validators are the last entry point before history."""
+    first, last = bounds.EARLIEST_DATE, bounds.LATEST_DATE
+    for f in dataclasses.fields(req):
+        value = getattr(req, f.name)
+        limit = bounds.ID_MAX * 4 if f.name in _KEYS else bounds.TEXT_MAX
+        if isinstance(value, str) and len(value) > limit:
+            raise refusal("too_long", field=f.name, max=limit)
+        if isinstance(value, datetime) and not first <= value.date() <= last:
+            raise refusal(
+                "instant", field=f.name, first=f"{first:%d/%m/%Y}", last=f"{last:%d/%m/%Y}"
+            )
 
 
 def day_vi(iso: str) -> str:

@@ -146,6 +146,7 @@ class UnitDeadline(DeadlineCore):
 
     @submit.validator
     def _check_submit(self, req: SubmitRequest) -> None:
+        ds.check_request(req)
         if self._seen(req.request_id):
             return
         self._require_open()
@@ -173,6 +174,7 @@ class UnitDeadline(DeadlineCore):
 
     @request_extension.validator
     def _check_request_extension(self, req: ExtensionRequestInput) -> None:
+        ds.check_request(req)
         if self._seen(req.request_id):
             return
         self._require_open()
@@ -241,6 +243,7 @@ class UnitDeadline(DeadlineCore):
 
     @decide_extension.validator
     def _check_decide_extension(self, req: ExtensionDecision) -> None:
+        ds.check_request(req)
         if self._seen(req.request_id):
             return
         self._require_open()
@@ -263,6 +266,7 @@ class UnitDeadline(DeadlineCore):
 
     @acknowledge.validator
     def _check_acknowledge(self, req: ActorRequest) -> None:
+        ds.check_request(req)
         if not self._seen(req.request_id):
             self._require_open()
 
@@ -291,6 +295,7 @@ class UnitDeadline(DeadlineCore):
 
     @snooze.validator
     def _check_snooze(self, req: SnoozeRequest) -> None:
+        ds.check_request(req)
         if self._seen(req.request_id):
             return
         self._require_open()
@@ -317,6 +322,7 @@ class UnitDeadline(DeadlineCore):
 
     @excuse.validator
     def _check_excuse(self, req: ActorRequest) -> None:
+        ds.check_request(req)
         if self._seen(req.request_id):
             return
         self._require_open()
@@ -340,6 +346,7 @@ class UnitDeadline(DeadlineCore):
 
     @reopen.validator
     def _check_reopen(self, req: ActorRequest) -> None:
+        ds.check_request(req)
         if self._seen(req.request_id):
             return
         self._require_open()
@@ -356,6 +363,7 @@ class UnitDeadline(DeadlineCore):
 
     @close.validator
     def _check_close(self, req: CloseRequest) -> None:
+        ds.check_request(req)
         if not self._seen(req.request_id):
             self._require_open()
 

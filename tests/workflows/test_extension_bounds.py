@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
@@ -28,7 +28,12 @@ from tests.workflows.support import (
 )
 from tests.workflows.test_unit_deadline import start
 from workflows import deadline_state as ds
-from workflows.types import ExtensionDecision, ExtensionRequestInput
+from workflows.types import (
+    ActorRequest,
+    ExtensionDecision,
+    ExtensionRequestInput,
+    SubmitRequest,
+)
 from workflows.unit_deadline import UnitDeadline
 
 GUARD = 60
@@ -125,3 +130,33 @@ async def test_a_replan_that_fails_for_good_leaves_the_request_to_decide_again()
         await handle.terminate()
     assert state.extensions[0].status == "refused"
     assert state.due_at == inp.cycle.timeline.legal_end_at
+
+
+@pytest.mark.parametrize(
+    ("request_", "fragment"),
+    [
+        (SubmitRequest("s1", "fp-a", submitted_at=datetime(1, 1, 1, tzinfo=UTC)), "submitted_at"),
+        (SubmitRequest("s1", "fp-a", note="x" * 5000), "note dài quá 2000"),
+        (SubmitRequest("s" * 1000, "fp-a"), "request_id dài quá"),
+        (ExtensionRequestInput("r1", "fp-a", 5, "x" * 5000), "reason dài quá 2000"),
+        (ExtensionDecision("d1", "c", approve=False, note="x" * 5000), "note dài quá 2000"),
+        (ActorRequest("a1", "c", "x" * 5000), "reason dài quá 2000"),
+    ],
+)
+def test_every_update_is_bounded_by_its_validator(request_: object, fragment: str) -> None:
+    with pytest.raises(ValueError, match=fragment):
+        ds.check_request(request_)
+
+
+async def test_a_submission_dated_in_year_1_is_refused_by_the_workflow() -> None:
+    async with time_skipping() as env, worker(env.client, Recorder().all()) as queue:
+        handle = await start(env.client, queue, unit_input(await env_year(env)))
+        long_ago = datetime(1, 1, 1, 8, tzinfo=UTC)
+        with pytest.raises(WorkflowUpdateFailedError) as info:
+            await handle.execute_update(
+                UnitDeadline.submit, SubmitRequest("s1", "fp-a", submitted_at=long_ago)
+            )
+        assert "submitted_at nằm ngoài khoảng 01/01/1900" in str(info.value.cause)
+        state = await handle.query(UnitDeadline.state)
+        await handle.terminate()
+    assert state.submission is None
