@@ -27,7 +27,7 @@ REFUSALS = {
     "other_extension": "đề nghị đang chờ là {request}",
     "new_last_day": "hạn mới phải là một ngày (yyyy-mm-dd) sau {day}",
     "too_long": "{field} dài quá {max} ký tự",
-    "instant": "thời điểm {field} nằm ngoài khoảng {first} – {last}",
+    "instant": "{field} nằm ngoài khoảng {first} – {last}",
     "replan": "không tính được hạn mới ({day}); đề nghị gia hạn vẫn chờ quyết định",
     "snooze_hours": "số giờ nhắc lại phải từ 1 đến {max}",
     "snooze_count": "chỉ được hoãn nhắc tối đa {max} lần cho mỗi hạn nộp",
@@ -49,6 +49,17 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 _KEYS = ("request_id", "by", "extension_request_id", "channel")
 """Fields that name rather than say: an id's length, not a paragraph's."""
+FIELDS_VI = {
+    "request_id": "mã yêu cầu",
+    "extension_request_id": "mã đề nghị gia hạn",
+    "by": "người thực hiện",
+    "channel": "kênh",
+    "document_number": "số văn bản",
+    "note": "ghi chú",
+    "reason": "lý do",
+    "submitted_at": "nộp lúc",
+    "new_last_day": "hạn mới",
+}
 
 
 def check_request(req: Any) -> None:
@@ -59,10 +70,13 @@ def check_request(req: Any) -> None:
         value = getattr(req, f.name)
         limit = bounds.ID_MAX * 4 if f.name in _KEYS else bounds.TEXT_MAX
         if isinstance(value, str) and len(value) > limit:
-            raise refusal("too_long", field=f.name, max=limit)
+            raise refusal("too_long", field=FIELDS_VI.get(f.name, f.name), max=limit)
         if isinstance(value, datetime) and not first <= value.date() <= last:
             raise refusal(
-                "instant", field=f.name, first=f"{first:%d/%m/%Y}", last=f"{last:%d/%m/%Y}"
+                "instant",
+                field=FIELDS_VI.get(f.name, f.name),
+                first=f"{first:%d/%m/%Y}",
+                last=f"{last:%d/%m/%Y}",
             )
 
 

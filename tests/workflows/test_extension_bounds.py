@@ -135,12 +135,15 @@ async def test_a_replan_that_fails_for_good_leaves_the_request_to_decide_again()
 @pytest.mark.parametrize(
     ("request_", "fragment"),
     [
-        (SubmitRequest("s1", "fp-a", submitted_at=datetime(1, 1, 1, tzinfo=UTC)), "submitted_at"),
-        (SubmitRequest("s1", "fp-a", note="x" * 5000), "note dài quá 2000"),
-        (SubmitRequest("s" * 1000, "fp-a"), "request_id dài quá"),
-        (ExtensionRequestInput("r1", "fp-a", 5, "x" * 5000), "reason dài quá 2000"),
-        (ExtensionDecision("d1", "c", approve=False, note="x" * 5000), "note dài quá 2000"),
-        (ActorRequest("a1", "c", "x" * 5000), "reason dài quá 2000"),
+        (
+            SubmitRequest("s1", "fp-a", submitted_at=datetime(1, 1, 1, tzinfo=UTC)),
+            "nộp lúc nằm ngoài",
+        ),
+        (SubmitRequest("s1", "fp-a", note="x" * 5000), "ghi chú dài quá 2000"),
+        (SubmitRequest("s" * 1000, "fp-a"), "mã yêu cầu dài quá"),
+        (ExtensionRequestInput("r1", "fp-a", 5, "x" * 5000), "lý do dài quá 2000"),
+        (ExtensionDecision("d1", "c", approve=False, note="x" * 5000), "ghi chú dài quá 2000"),
+        (ActorRequest("a1", "c", "x" * 5000), "lý do dài quá 2000"),
     ],
 )
 def test_every_update_is_bounded_by_its_validator(request_: object, fragment: str) -> None:
@@ -156,7 +159,7 @@ async def test_a_submission_dated_in_year_1_is_refused_by_the_workflow() -> None
             await handle.execute_update(
                 UnitDeadline.submit, SubmitRequest("s1", "fp-a", submitted_at=long_ago)
             )
-        assert "submitted_at nằm ngoài khoảng 01/01/1900" in str(info.value.cause)
+        assert "nộp lúc nằm ngoài khoảng 01/01/1900" in str(info.value.cause)
         state = await handle.query(UnitDeadline.state)
         await handle.terminate()
     assert state.submission is None
