@@ -1,10 +1,10 @@
 """YAML read with positions: every value knows its line, so every error can name it.
 
 ruamel.yaml (YAML 1.2) is used rather than PyYAML, which reads `NO` as false and `0123`
-as 83; duplicate keys are errors, not silently overwritten. Before anything is built, one
-pass over the parser's events bounds the file's size, nesting and aliases (`_shape`): a
-short file of aliases can expand to billions of values, and deep nesting would exhaust
-the composer's recursion.
+as 83; duplicate keys are errors, not silently overwritten. Every parser event is seen by
+`_Shape` before the composer acts on it, bounding the file's nesting and aliases: a short
+file of aliases can expand to billions of values, and deep nesting would exhaust the
+composer's recursion.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
@@ -23,6 +24,7 @@ from ruamel.yaml.events import (
     CollectionStartEvent,
     ScalarEvent,
 )
+from ruamel.yaml.parser import RoundTripParser
 
 from config.errors import ConfigIssue
 from deadlines import bounds
@@ -113,44 +115,69 @@ class _Refused(Exception):
         self.line, self.message = line, message
 
 
-def _shape(yaml: YAML, text: str) -> None:
-    """Refuse nesting deeper than YAML_MAX_DEPTH, a recursive alias, and aliases that expand
-    past YAML_MAX_NODES, from the parser's flat events (no recursion, nothing built)."""
-    sizes: dict[str, int] = {}
-    lines: dict[str, int] = {}  # where each anchor was set
-    open_: list[tuple[str | None, int]] = []  # (anchor, expanded size counted when it opened)
-    total = 0
-    for event in yaml.parse(text):
+class _Shape:
+    """Refuses nesting deeper than YAML_MAX_DEPTH, an anchor set twice, a recursive alias,
+    and aliases that expand past YAML_MAX_NODES, one parser event at a time: before the
+    composer recurses or anything is built."""
+
+    def __init__(self) -> None:
+        self.sizes: dict[str, int] = {}  # expanded values under each anchor
+        self.lines: dict[str, int] = {}  # where each anchor was set
+        self.open: list[tuple[str | None, int]] = []  # (anchor, count when it opened)
+        self.total = 0
+
+    def see(self, event: Any) -> None:
         line = event.start_mark.line + 1
         anchor = getattr(event, "anchor", None)
-        if anchor is not None and not isinstance(event, AliasEvent):
-            if anchor in lines:  # ruamel would warn and silently use the second
-                raise _Refused(line, SHAPE["anchor"].format(name=anchor, line=lines[anchor]))
-            lines[anchor] = line
         if isinstance(event, AliasEvent):
-            name = str(event.anchor)
-            if any(anchor == name for anchor, _ in open_):
+            name = str(anchor)
+            if any(name == a for a, _ in self.open):
                 raise _Refused(line, SHAPE["recursive"].format(name=name))
-            total += sizes.get(name, 1)
-            if total > bounds.YAML_MAX_NODES:
-                raise _Refused(
-                    line, SHAPE["expanded"].format(name=name, max=_count(bounds.YAML_MAX_NODES))
-                )
-        elif isinstance(event, CollectionStartEvent):
-            total += 1
-            open_.append((event.anchor, total))
-            if len(open_) > bounds.YAML_MAX_DEPTH:
+            self._grow(self.sizes.get(name, 1), line, name)
+            return
+        if anchor is not None:
+            if anchor in self.lines:  # ruamel would warn and silently use the second
+                raise _Refused(line, SHAPE["anchor"].format(name=anchor, line=self.lines[anchor]))
+            self.lines[anchor] = line
+        if isinstance(event, CollectionStartEvent):
+            self._grow(1, line, None)
+            self.open.append((anchor, self.total))
+            if len(self.open) > bounds.YAML_MAX_DEPTH:
                 raise _Refused(line, SHAPE["depth"].format(max=bounds.YAML_MAX_DEPTH))
         elif isinstance(event, CollectionEndEvent):
-            anchor, start = open_.pop()
-            if anchor is not None:
-                sizes[anchor] = total - start + 1
+            opened, start = self.open.pop()
+            if opened is not None:
+                self.sizes[opened] = self.total - start + 1
         elif isinstance(event, ScalarEvent):
-            total += 1
-            if event.anchor is not None:
-                sizes[event.anchor] = 1
-        if total > bounds.YAML_MAX_NODES:  # a file of plain values only: the size bound
-            raise _Refused(line, SHAPE["nodes"].format(max=_count(bounds.YAML_MAX_NODES)))
+            self._grow(1, line, None)
+            if anchor is not None:
+                self.sizes[anchor] = 1
+
+    def _grow(self, size: int, line: int, alias: str | None) -> None:
+        self.total += size
+        if self.total > bounds.YAML_MAX_NODES:
+            limit = _count(bounds.YAML_MAX_NODES)
+            if alias is None:  # plain values only: the file's own size bound
+                raise _Refused(line, SHAPE["nodes"].format(max=limit))
+            raise _Refused(line, SHAPE["expanded"].format(name=alias, max=limit))
+
+
+class _Composer(Composer):
+    """Quiet about an anchor set twice: `_Shape` refuses it as an error with its line."""
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.warn_double_anchors = False
+
+
+class _BoundedParser(RoundTripParser):
+    """ruamel's own parser, every event it hands the composer seen by `_Shape` first."""
+
+    def get_event(self) -> Any:
+        event = super().get_event()
+        shape = self.__dict__.setdefault("_shape", _Shape())
+        shape.see(event)
+        return event
 
 
 def parse_yaml(text: str, report: Report) -> Node | None:
@@ -160,8 +187,8 @@ def parse_yaml(text: str, report: Report) -> Node | None:
         return None
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
+    yaml.Parser, yaml.Composer = _BoundedParser, _Composer
     try:
-        _shape(yaml, text)
         data = yaml.load(text)
     except _Refused as exc:
         report.issues.append(ConfigIssue(report.file, exc.line, "", exc.message))

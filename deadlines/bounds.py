@@ -30,8 +30,9 @@ LINK_MAX_HOURS = 720
 """A Telegram linking code lives at most 30 days."""
 
 ID_MAX = 64
-CALENDAR_MAX_BYTES = 4_000_000
-"""A calendar file: a whole country's communes, people and obligations fit in a tenth."""
+CALENDAR_MAX_BYTES = 2_000_000
+"""A calendar file: every commune of the country with its focal point is about 700 kB;
+ruamel reads some 150 kB a second here, so this bound is also check's worst case (~15 s)."""
 YAML_MAX_DEPTH = 20
 """Nesting of a calendar: its deepest field (obligations, one, submitters, kinds) is 5."""
 YAML_MAX_NODES = 500_000
