@@ -9,6 +9,7 @@ composer's recursion.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -73,7 +74,8 @@ class Node:
         if isinstance(self.value, CommentedMap):
             # The key's line: for a block value the value itself starts a line later,
             # but the person looks for the field's name.
-            line = self.value.lc.key(key)[0] + 1
+            with contextlib.suppress(KeyError):  # a key merged in by `<<:` has no line here
+                line = self.value.lc.key(key)[0] + 1
         name = key_text(key)
         path = f"{self.path}.{name}" if self.path else name
         return Node(self.value[key], path, line)

@@ -171,3 +171,12 @@ def test_anchor_set_twice_is_refused() -> None:
     text = BASE.replace("parent: huyen, focal_point: lan", "parent: &p huyen, focal_point: &p lan")
     (issue,) = refused(text)
     assert "nhãn &p đã đặt ở dòng" in issue.message
+
+
+def test_merge_keys_are_read_with_a_line() -> None:
+    person = "  - {id: lan, name: Nguyễn Thị Lan, email: lan@thu.example}"
+    text = BASE.replace(person, "  - &p" + person[3:] + "\n  - {<<: *p, id: lan2}", 1)
+    cal = load_calendar_text(text, "thu.yaml")
+    assert [p.name for p in cal.people if p.id == "lan2"] == ["Nguyễn Thị Lan"]
+    issues = refused(text.replace("{<<: *p, id: lan2}", "{<<: *p, id: lan2, name: [x]}"))
+    assert [e.field for e in issues] == ["people[1].name"]
