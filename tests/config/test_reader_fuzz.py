@@ -18,6 +18,7 @@ from config.errors import CalendarError
 from config.loader import load_calendar_text
 from deadlines import bounds
 from deadlines.plan import year_plan
+from tests.config.test_loader_errors import BASE
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "config" / "examples").glob("*.yaml"))
 TEXTS = [p.read_text(encoding="utf-8") for p in EXAMPLES]
@@ -185,4 +186,42 @@ def test_random_documents_are_a_calendar_or_file_line_errors(text: str) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.text(max_size=200))
 def test_any_text_is_a_calendar_or_file_line_errors(text: str) -> None:
+    check(text)
+
+
+@st.composite
+def extreme(draw: st.DrawFn) -> str:
+    """A valid calendar whose day counts and dates sit anywhere within deadlines.bounds,
+    the edges included: whatever check accepts, plan must lay out."""
+    most = bounds.MAX_SPAN_DAYS
+    offsets = sorted(draw(st.lists(st.integers(-most, 0), min_size=1, max_size=4, unique=True)))
+    afters = sorted(draw(st.lists(st.integers(1, most * 24), min_size=1, max_size=3, unique=True)))
+    day = draw(st.dates(bounds.EARLIEST_DATE, bounds.LATEST_DATE))
+    due = draw(st.sampled_from(["before 01/01", "by 31/12", "before 15/06", "by 29/12"]))
+    one_off = draw(st.dates(bounds.EARLIEST_DATE, bounds.LATEST_DATE))
+    return (
+        BASE.replace(
+            "reminders: [-7d, -1d, 0d]", f"reminders: [{', '.join(f'{o}d' for o in offsets)}]"
+        )
+        .replace(
+            "defaults:\n",
+            "defaults:\n  escalation: ["
+            + ", ".join(f"{{after: {a}h, to: head}}" for a in afters)
+            + f"]\n  open_before: {draw(st.integers(1, most))}d\n",
+        )
+        .replace("opened: 01/01/2020", f"opened: {day:%d/%m/%Y}")
+        .replace("due: before 15/12", f"due: {due}")
+        .replace(
+            "days_off:\n",
+            "  - {id: dot-xuat, name: Đột xuất, period: one_off, "
+            f"due: 'by {one_off:%d/%m/%Y}', submitters: {{kinds: [commune]}}, "
+            "receiver: phong-ld}\n"
+            "days_off:\n",
+        )
+    )
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(extreme())
+def test_values_at_the_bounds_plan_for_every_year(text: str) -> None:
     check(text)
