@@ -46,3 +46,28 @@ def test_out_of_bounds_arguments_are_one_line_and_exit_2(
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert fragment in result.output, result.output
     assert result.output.startswith("lỗi: ") and result.output.count("\n") == 1, result.output
+
+
+@pytest.mark.parametrize(
+    ("tail", "fragment"),
+    [
+        (
+            "".join(f"_b{i}: &b{i} [{', '.join([f'*b{i - 1}'] * 10)}]\n" for i in range(1, 10)),
+            "bí danh *b4 làm tệp lịch quá lớn",
+        ),
+        ("_deep: " + "[" * 1000 + "]" * 1000 + "\n", "lồng quá 20 cấp"),
+    ],
+)
+def test_check_refuses_an_alias_bomb_and_deep_nesting_in_one_line(
+    tail: str, fragment: str, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        BIMSON.read_text(encoding="utf-8") + "_b0: &b0 [x, x, x, x, x, x, x, x, x, x]\n" + tail,
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["check", str(bad)], env={"COLUMNS": "300"})
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("lỗi ")]
+    assert len(lines) == 1 and lines[0].startswith(f"lỗi {bad}:") and fragment in lines[0]
+    assert "Traceback" not in result.output
