@@ -134,12 +134,13 @@ class _Shape:
         if isinstance(event, AliasEvent):
             name = str(anchor)
             if any(name == a for a, _ in self.open):
-                raise _Refused(line, SHAPE["recursive"].format(name=name))
-            self._grow(self.sizes.get(name, 1), line, name)
+                raise _Refused(line, SHAPE["recursive"].format(name=name[:40]))
+            self._grow(self.sizes.get(name, 1), line, name[:40])
             return
         if anchor is not None:
             if anchor in self.lines:  # ruamel would warn and silently use the second
-                raise _Refused(line, SHAPE["anchor"].format(name=anchor, line=self.lines[anchor]))
+                first = self.lines[anchor]
+                raise _Refused(line, SHAPE["anchor"].format(name=str(anchor)[:40], line=first))
             self.lines[anchor] = line
         if isinstance(event, CollectionStartEvent):
             self._grow(1, line, None)
