@@ -30,6 +30,10 @@ LINK_MAX_HOURS = 720
 """A Telegram linking code lives at most 30 days."""
 
 ID_MAX = 64
+REQUEST_ID_MAX = 64
+"""A request id: the outbox step it becomes ("extension-decision:<id>") fits 128."""
+ACTOR_MAX = 255
+"""Who acted ("web:<email>", "cli:<user>", a person id): the audit's actor column."""
 CALENDAR_MAX_BYTES = 2_000_000
 """A calendar file: every commune of the country with its focal point is about 700 kB;
 ruamel reads some 150 kB a second here, so this bound is also check's worst case (~15 s)."""

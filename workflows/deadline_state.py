@@ -47,7 +47,12 @@ EXTENSION_MAX_DAYS = bounds.EXTENSION_MAX_DAYS
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-_KEYS = ("request_id", "by", "extension_request_id", "channel")
+_LIMITS = {
+    "request_id": bounds.REQUEST_ID_MAX,
+    "extension_request_id": bounds.REQUEST_ID_MAX,
+    "by": bounds.ACTOR_MAX,
+    "channel": bounds.ID_MAX,
+}
 """Fields that name rather than say: an id's length, not a paragraph's."""
 FIELDS_VI = {
     "request_id": "mã yêu cầu",
@@ -68,7 +73,7 @@ def check_request(req: Any) -> None:
     first, last = bounds.EARLIEST_DATE, bounds.LATEST_DATE
     for f in dataclasses.fields(req):
         value = getattr(req, f.name)
-        limit = bounds.ID_MAX * 4 if f.name in _KEYS else bounds.TEXT_MAX
+        limit = _LIMITS.get(f.name, bounds.TEXT_MAX)
         if isinstance(value, str) and len(value) > limit:
             raise refusal("too_long", field=FIELDS_VI.get(f.name, f.name), max=limit)
         if isinstance(value, datetime) and not first <= value.date() <= last:

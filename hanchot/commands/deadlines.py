@@ -231,7 +231,7 @@ def _rpc_detail(exc: Any) -> str:
 
 def _actor(by: str | None) -> str:
     return bounded(
-        lambda v: bounds.check_text(v, bounds.ID_MAX * 4), by or f"cli:{getpass.getuser()}"
+        lambda v: bounds.check_text(v, bounds.ACTOR_MAX), by or f"cli:{getpass.getuser()}"
     )
 
 
@@ -241,7 +241,7 @@ def _text(value: str) -> str:
 
 def _rid(request_id: str | None) -> str:
     rid = request_id or f"cli-{uuid.uuid4().hex}"
-    return bounded(lambda v: bounds.check_text(v, bounds.ID_MAX * 4), rid)
+    return bounded(lambda v: bounds.check_text(v, bounds.REQUEST_ID_MAX), rid)
 
 
 def submit(

@@ -29,7 +29,7 @@ runner = CliRunner()
         (["extend", "a/b/c", "--days", "5", "--reason", "chờ"], "mã hạn nộp"),
         (["submit", DEADLINE, "--note", "x" * 3000], "dài 3.000 ký tự"),
         (["excuse", DEADLINE, "--reason", "x" * 3000], "dài 3.000 ký tự"),
-        (["submit", DEADLINE, "--request-id", "r" * 1000], "dài 1.000 ký tự"),
+        (["submit", DEADLINE, "--request-id", "r" * 100], "dài 100 ký tự, quá giới hạn 64"),
         (["status", "p-ba-dinh\n"], "mã 'p-ba-dinh\\n' không hợp lệ"),
         (["simulate", str(BIMSON), "--year", "99999"], "năm 99999 nằm ngoài khoảng 2000-2100"),
         (["link", "bimson-2017/a/b"], "dạng ma hoặc lich/ma"),
