@@ -23,6 +23,7 @@ from ruamel.yaml.events import (
     AliasEvent,
     CollectionEndEvent,
     CollectionStartEvent,
+    MappingStartEvent,
     ScalarEvent,
 )
 from ruamel.yaml.parser import RoundTripParser
@@ -107,6 +108,7 @@ SHAPE = {
     "depth": "lồng quá {max} cấp",
     "recursive": "bí danh *{name} nằm trong chính giá trị nó trỏ tới",
     "anchor": "nhãn &{name} đã đặt ở dòng {line}; mỗi nhãn chỉ đặt một lần",
+    "key": "khóa phải là một giá trị đơn, không phải bảng, danh sách hay bí danh",
     "nodes": "tệp lịch có quá {max} giá trị",
     "expanded": "bí danh *{name} làm tệp lịch quá lớn khi mở rộng (quá {max} giá trị)",
 }
@@ -126,11 +128,14 @@ class _Shape:
         self.sizes: dict[str, int] = {}  # expanded values under each anchor
         self.lines: dict[str, int] = {}  # where each anchor was set
         self.open: list[tuple[str | None, int]] = []  # (anchor, count when it opened)
+        self.children: list[int] = []  # per open mapping, nodes so far; -1 for a list
         self.total = 0
 
     def see(self, event: Any) -> None:
         line = event.start_mark.line + 1
         anchor = getattr(event, "anchor", None)
+        if isinstance(event, (AliasEvent, CollectionStartEvent, ScalarEvent)):
+            self._child(event, line)
         if isinstance(event, AliasEvent):
             name = str(anchor)
             if any(name == a for a, _ in self.open):
@@ -145,16 +150,27 @@ class _Shape:
         if isinstance(event, CollectionStartEvent):
             self._grow(1, line, None)
             self.open.append((anchor, self.total))
+            self.children.append(0 if isinstance(event, MappingStartEvent) else -1)
             if len(self.open) > bounds.YAML_MAX_DEPTH:
                 raise _Refused(line, SHAPE["depth"].format(max=bounds.YAML_MAX_DEPTH))
         elif isinstance(event, CollectionEndEvent):
             opened, start = self.open.pop()
+            self.children.pop()
             if opened is not None:
                 self.sizes[opened] = self.total - start + 1
         elif isinstance(event, ScalarEvent):
             self._grow(1, line, None)
             if anchor is not None:
                 self.sizes[anchor] = 1
+
+    def _child(self, event: Any, line: int) -> None:
+        """A mapping's key must be a plain value: a table or list as a key (which no
+        calendar needs) can even break ruamel's constructor with a TypeError."""
+        if not self.children or self.children[-1] < 0:
+            return
+        if self.children[-1] % 2 == 0 and not isinstance(event, ScalarEvent):
+            raise _Refused(line, SHAPE["key"])
+        self.children[-1] += 1
 
     def _grow(self, size: int, line: int, alias: str | None) -> None:
         self.total += size

@@ -180,3 +180,18 @@ def test_merge_keys_are_read_with_a_line() -> None:
     assert [p.name for p in cal.people if p.id == "lan2"] == ["Nguyễn Thị Lan"]
     issues = refused(text.replace("{<<: *p, id: lan2}", "{<<: *p, id: lan2, name: [x]}"))
     assert [e.field for e in issues] == ["people[1].name"]
+
+
+def test_an_unknown_key_is_named_shortly() -> None:
+    (issue,) = refused(BASE + "k" * 1000 + ": 1\n")
+    assert "không được hỗ trợ" in issue.message
+
+
+@pytest.mark.parametrize(
+    "key", ["? [*p]\n: 1\n", "? [{x: 1}]\n: 1\n", "? {x: 1}\n: 1\n", "*p : 1\n"]
+)
+def test_a_table_list_or_alias_as_a_key_is_refused(key: str) -> None:
+    text = BASE.replace("  - {id: lan,", "  - &p {id: lan,", 1) + key
+    (issue,) = refused(text)
+    assert "khóa phải là một giá trị đơn" in issue.message
+    assert issue.line == len(BASE.splitlines()) + 1

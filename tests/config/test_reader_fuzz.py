@@ -63,6 +63,8 @@ NASTY = [
     "!!binary aGVsbG8=",
     "!custom x",
     "? [a, b]\n  : c",
+    "? [{x: 1}]\n  : c",
+    "{? [*m]\n  : c}",
     "|\n  nhiều\n  dòng",
     "@minh_thu",
     "Asia/Ho_Chi_Minh",
