@@ -13,7 +13,7 @@ from datetime import time
 from typing import Any
 
 from config.checks import Context, id_list
-from config.source import Node, Report, check_keys, read, text
+from config.source import Node, Report, check_keys, long_text, read, text
 from config.values import (
     ID_HINT,
     check_id,
@@ -236,7 +236,7 @@ def obligation(node: Node, defaults: Any, ctx: Context) -> Obligation | None:
         report.error(
             node.child("until_year"), f"năm kết thúc {until_year} trước năm bắt đầu {from_year}"
         )
-    source = read(node.child("source"), text, report)
+    source = read(node.child("source"), long_text, report)
     offsets = rem if rem is not None else defaults.reminders
     overrides = [node.child(k) for k in ("reminders", "reminder_time", "working_hours")]
     if any(n is not None for n in overrides):  # defaults were checked where they are written

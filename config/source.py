@@ -281,8 +281,13 @@ def scalar(value: Any, limit: int = bounds.NAME_MAX) -> str:
     return bounds.check_text(str(value), limit)
 
 
-def text(value: Any) -> str:
-    out = scalar(value).strip()
+def text(value: Any, limit: int = bounds.NAME_MAX) -> str:
+    out = scalar(value, limit).strip()
     if not out:
         raise ValueError("không được để trống")
     return out
+
+
+def long_text(value: Any) -> str:
+    """A sentence quoted from a document (`source:`): a paragraph, not a name."""
+    return text(value, bounds.TEXT_MAX)

@@ -195,3 +195,14 @@ def test_a_table_list_or_alias_as_a_key_is_refused(key: str) -> None:
     (issue,) = refused(text)
     assert "khóa phải là một giá trị đơn" in issue.message
     assert issue.line == len(BASE.splitlines()) + 1
+
+
+def test_a_source_sentence_may_be_a_paragraph_but_not_a_book() -> None:
+    obligation = "    receiver: phong-ld\n    feeds: bc-6-thang\n"
+    paragraph = "Các sở, ban, ngành báo cáo kết quả thực hiện " * 30  # about 1.350 characters
+    cal = load_calendar_text(
+        BASE.replace(obligation, obligation + f"    source: {paragraph}\n"), "t"
+    )
+    assert cal.obligation("bc-nam").source == paragraph.strip()
+    issues = refused(BASE.replace(obligation, obligation + f"    source: {paragraph * 2}\n"))
+    assert [e.field for e in issues] == ["obligations[1].source"]
