@@ -64,7 +64,7 @@ def load_calendar(path: Path | str) -> Calendar:
         with path.open("rb") as stream:  # bounded: a 50 GB file is refused, not read
             raw = stream.read(bounds.CALENDAR_MAX_BYTES + 1)
         if len(raw) > bounds.CALENDAR_MAX_BYTES:
-            size = path.stat().st_size
+            size = max(path.stat().st_size, len(raw))  # a device or pipe has no size
             raise CalendarError([ConfigIssue(str(path), 1, "", too_big(size))])
         content = raw.decode("utf-8")
     except FileNotFoundError:
