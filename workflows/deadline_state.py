@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from deadlines import bounds
@@ -91,6 +91,12 @@ def day_vi(iso: str) -> str:
         return f"{date.fromisoformat(iso):%d/%m/%Y}"
     except ValueError:
         return iso[:40]
+
+
+def check_days_granted(days: int, current_last_day: str) -> None:
+    """Approving the days asked: the last day they lead to within bounds as well."""
+    current = date.fromisoformat(current_last_day)
+    bounds.check_new_last_day(current + timedelta(days=days), current)
 
 
 def check_new_last_day(day: str, current_last_day: str) -> None:

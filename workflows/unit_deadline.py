@@ -254,6 +254,8 @@ class UnitDeadline(DeadlineCore):
             raise ds.refusal("other_extension", request=pending.request_id)
         if req.approve and req.new_last_day is not None:
             ds.check_new_last_day(req.new_last_day, self._timeline.last_day)
+        elif req.approve:
+            ds.check_days_granted(pending.days, self._timeline.last_day)
 
     @workflow.update
     async def acknowledge(self, req: ActorRequest) -> UpdateResult:

@@ -56,6 +56,12 @@ def test_new_last_day_is_bounded_by_the_validator(day: str, fragment: str) -> No
         ds.check_new_last_day(day, "2025-06-14")
 
 
+def test_days_granted_past_the_last_bound_are_refused_by_the_validator() -> None:
+    ds.check_days_granted(90, "2100-10-01")
+    with pytest.raises(ValueError, match="quá xa"):
+        ds.check_days_granted(90, "2100-12-20")
+
+
 def test_new_last_day_within_bounds_is_accepted() -> None:
     last = date(2025, 6, 14)
     furthest = last + timedelta(days=bounds.EXTENSION_GRANT_MAX_DAYS)
