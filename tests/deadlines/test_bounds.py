@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deadlines import bounds
 
@@ -107,3 +109,27 @@ def test_refs() -> None:
     for bad in ("a/b/c", "unit\n", "", "cal/"):
         with pytest.raises(ValueError, match="lich/ma"):
             bounds.check_ref(bad)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30) | st.from_regex(r"\d{1,3}/\d{1,3}/\d{1,5}", fullmatch=True))
+def test_any_typed_day_is_a_day_within_bounds_or_a_value_error(text: str) -> None:
+    try:
+        day = bounds.parse_day(text)
+    except ValueError as exc:
+        assert str(exc) and "\n" not in str(exc)
+    else:
+        assert bounds.EARLIEST_DATE <= day <= bounds.LATEST_DATE
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=120))
+def test_any_typed_id_or_deadline_is_itself_or_a_value_error(text: str) -> None:
+    for check in (bounds.check_id, bounds.check_ref, bounds.check_deadline_id):
+        try:
+            out = check(text)
+        except ValueError as exc:
+            assert str(exc) and "\n" not in str(exc) and len(str(exc)) < 300
+        else:
+            assert out.removeprefix("deadline/") == text.removeprefix("deadline/")
+            assert out.isascii() and out.isprintable() and " " not in out
