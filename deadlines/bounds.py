@@ -42,9 +42,9 @@ YAML_MAX_DEPTH = 20
 YAML_MAX_NODES = 500_000
 """Values of a calendar once its aliases are expanded."""
 NAME_MAX = 500
-"""Names, sources and other one-line texts of a calendar."""
+"""Names and the other one-line texts of a calendar."""
 TEXT_MAX = 2000
-"""Reasons and notes (the web forms' limit too)."""
+"""Reasons, notes and a calendar's source sentences (the web forms' limit too)."""
 
 _ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 _PERIOD = re.compile(r"\d{4}(?:-[A-Za-z0-9]{1,3}){0,2}")
