@@ -8,6 +8,10 @@ addresses) would land in workflow history. This interceptor logs the full error 
 worker's log and sends Temporal only the error class and the database's own first line.
 The activity stays retryable: store activities are idempotent by design (unique keys,
 compare-and-set), and a locked or briefly unreachable database is the usual cause.
+
+An OverflowError or RecursionError is the opposite: pure computation on the activity's
+own input (a date past year 9999, a structure too deep), which fails the same way on every
+attempt. It leaves as non-retryable, so it is handled once instead of retried for ever.
 """
 
 from __future__ import annotations
@@ -38,6 +42,10 @@ def summary(exc: SQLAlchemyError) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
+CANNOT_SUCCEED = (OverflowError, RecursionError)
+"""Errors that the same input raises again on every attempt."""
+
+
 class _TrimStoreErrors(ActivityInboundInterceptor):
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
         try:
@@ -45,6 +53,12 @@ class _TrimStoreErrors(ActivityInboundInterceptor):
         except SQLAlchemyError as exc:
             activity.logger.warning("store error, activity will be retried", exc_info=True)
             raise ApplicationError(summary(exc), type=type(exc).__name__) from None
+        except CANNOT_SUCCEED as exc:
+            activity.logger.error("activity cannot succeed with its input", exc_info=True)
+            detail = str(exc)[:MAX_MESSAGE]
+            raise ApplicationError(
+                f"{type(exc).__name__}: {detail}", type=type(exc).__name__, non_retryable=True
+            ) from None
 
 
 class StoreErrors(Interceptor):

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from config import checks
 from config.errors import CalendarError, ConfigIssue
 from config.obligations import escalation, obligation, open_before, reminders, reminders_in_hours
-from config.source import Node, Report, check_keys, parse_yaml, read, text
+from config.source import Node, Report, check_keys, parse_yaml, read, text, too_big
 from config.values import (
     ID_HINT,
     check_email,
@@ -26,6 +26,7 @@ from config.values import (
     parse_time,
     parse_working_hours,
 )
+from deadlines import bounds
 from deadlines.model import (
     Calendar,
     DayOff,
@@ -61,7 +62,12 @@ _LANGS = {"vi", "en"}
 def load_calendar(path: Path | str) -> Calendar:
     path = Path(path)
     try:
-        content = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:  # bounded: a 50 GB file is refused, not read
+            raw = stream.read(bounds.CALENDAR_MAX_BYTES + 1)
+        if len(raw) > bounds.CALENDAR_MAX_BYTES:
+            size = max(path.stat().st_size, len(raw))  # a device or pipe has no size
+            raise CalendarError([ConfigIssue(str(path), 1, "", too_big(size))])
+        content = raw.decode("utf-8")
     except FileNotFoundError:
         raise CalendarError([ConfigIssue(str(path), None, "", "không tìm thấy tệp")]) from None
     except UnicodeDecodeError as exc:

@@ -13,7 +13,7 @@ from datetime import time
 from typing import Any
 
 from config.checks import Context, id_list
-from config.source import Node, Report, check_keys, read, text
+from config.source import Node, Report, check_keys, long_text, read, text
 from config.values import (
     ID_HINT,
     check_id,
@@ -25,6 +25,7 @@ from config.values import (
     parse_time,
     parse_working_hours,
 )
+from deadlines.bounds import FIRST_YEAR, LAST_YEAR, check_year, shown
 from deadlines.model import (
     DataWindow,
     DueRule,
@@ -131,9 +132,9 @@ def open_before(node: Node | None, report: Report) -> int | None:
 
 
 def _year(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 2000 <= value <= 2100:
-        raise ValueError(f"'{value}' không phải năm (2000-2100)")
-    return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{shown(value)} không phải năm ({FIRST_YEAR}-{LAST_YEAR})")
+    return check_year(value)
 
 
 def _due_rules(node: Node | None, kind: PeriodKind | None, report: Report) -> list[DueRule] | None:
@@ -237,7 +238,7 @@ def obligation(node: Node, defaults: Any, ctx: Context) -> Obligation | None:
         report.error(
             node.child("until_year"), f"năm kết thúc {until_year} trước năm bắt đầu {from_year}"
         )
-    source = read(node.child("source"), text, report)
+    source = read(node.child("source"), long_text, report)
     offsets = rem if rem is not None else defaults.reminders
     overrides = [node.child(k) for k in ("reminders", "reminder_time", "working_hours")]
     if any(n is not None for n in overrides):  # defaults were checked where they are written
@@ -320,7 +321,7 @@ def _feeds(value: Any) -> str:
 def _data_window(node: Node | None, report: Report) -> DataWindow | None:
     if node is None:
         return None
-    if str(node.value).strip().lower() in ("nd09", "nđ09"):
+    if isinstance(node.value, str) and node.value.strip().lower() in ("nd09", "nđ09"):
         return DataWindow(nd09=True)
     pair = read(node, parse_range, report, "nd09, hoặc 15/12 - 14/06")
     return DataWindow(pair[0], pair[1]) if pair else None

@@ -1,28 +1,31 @@
 """Parsers for the scalar values a calendar holds: dates, due rules, offsets, durations.
 
 Each raises ValueError with a Vietnamese message a coordinator can act on; the loader
-attaches the file, line and field.
+attaches the file, line and field. Every value is a bounded scalar (`source.scalar`) and
+every date, day count and id is held to `deadlines.bounds`, so what passes `check` plans.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
+from config.source import scalar
+from deadlines import bounds
+from deadlines.bounds import ID_HINT, shown
 from deadlines.model import DayMonth, DueRule, ReminderOffset, WorkingHours
 from deadlines.periods import last_day_of_month
 
-_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
-_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
-_DAY_MONTH = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{1,2})\s*$")
-_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
-_OFFSET = re.compile(r"^\s*([+-]?\d+)\s*([dw])\s*(?:@\s*(\d{1,2}:\d{2}))?\s*$")
-_DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
-_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-_EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
-_TELEGRAM = re.compile(r"^@?[A-Za-z][A-Za-z0-9_]{4,31}$")
+_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*\Z")
+_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*\Z")
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{1,2})\s*\Z")
+_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*\Z")
+_OFFSET = re.compile(r"^\s*([+-]?\d{1,6})\s*([dw])\s*(?:@\s*(\d{1,2}:\d{2}))?\s*\Z")
+_DURATION = re.compile(r"^\s*(\d{1,6})\s*([hdw])\s*\Z")
+_EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+\Z")
+_TELEGRAM = re.compile(r"^@?[A-Za-z][A-Za-z0-9_]{4,31}\Z")
 
-ID_HINT = "chữ thường không dấu, số, '.', '-' hoặc '_', tối đa 64 ký tự, ví dụ phong-ldtbxh"
+__all__ = ["ID_HINT"]  # re-exported: the loader's hint for every id
 
 _BEFORE = ("before", "trước ngày", "trước")
 _BY = ("by", "chậm nhất ngày", "chậm nhất là ngày", "chậm nhất", "không quá ngày", "đến hết ngày")
@@ -32,51 +35,55 @@ _NEXT_MONTH = ("next month", "tháng sau")
 
 def _check_day(day: int, month: int, year: int | None, text: str) -> None:
     if not 1 <= month <= 12:
-        raise ValueError(f"'{text}': không có tháng {month}")
+        raise ValueError(f"{shown(text)}: không có tháng {month}")
     limit = last_day_of_month(year if year is not None else 2001, month)
     if year is None and month == 2 and day == 29:
-        raise ValueError(f"'{text}': ngày 29/02 không có trong mọi năm; dùng 28/02 hoặc 01/03")
+        raise ValueError(f"{shown(text)}: ngày 29/02 không có trong mọi năm; dùng 28/02 hoặc 01/03")
     if not 1 <= day <= limit:
         when = f"tháng {month}/{year}" if year is not None else f"tháng {month}"
-        raise ValueError(f"'{text}' không phải ngày hợp lệ: {when} có {limit} ngày")
+        raise ValueError(f"{shown(text)} không phải ngày hợp lệ: {when} có {limit} ngày")
 
 
 def parse_date(value: object) -> date:
-    """dd/mm/yyyy (as Vietnamese documents write dates), or an ISO date."""
+    """dd/mm/yyyy (as Vietnamese documents write dates), or an ISO date, within bounds."""
+    if isinstance(value, datetime):  # YAML's timestamp: the day is what was meant
+        return bounds.check_date(value.date())
     if isinstance(value, date):
-        return value
-    text = str(value)
+        return bounds.check_date(value)
+    text = scalar(value)
     if m := _DATE.match(text):
         d, mo, y = (int(g) for g in m.groups())
     elif m := _ISO.match(text):
         y, mo, d = (int(g) for g in m.groups())
     else:
-        raise ValueError(f"'{text}' không phải ngày dạng dd/mm/yyyy")
+        raise ValueError(f"{shown(text)} không phải ngày dạng dd/mm/yyyy")
     _check_day(d, mo, y, text)
-    return date(y, mo, d)
+    return bounds.check_date(date(y, mo, d))
 
 
 def parse_day_month(text: str) -> DayMonth:
     m = _DAY_MONTH.match(text)
     if not m:
-        raise ValueError(f"'{text}' không phải ngày dạng dd/mm")
+        raise ValueError(f"{shown(text)} không phải ngày dạng dd/mm")
     d, mo = int(m.group(1)), int(m.group(2))
     _check_day(d, mo, None, text)
     return DayMonth(d, mo)
 
 
 def parse_time(value: object) -> time:
-    text = str(value)
+    text = scalar(value)
     m = _TIME.match(text)
     if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-        raise ValueError(f"'{text}' không phải giờ dạng HH:MM (ví dụ 08:00)")
+        raise ValueError(f"{shown(text)} không phải giờ dạng HH:MM (ví dụ 08:00)")
     return time(int(m.group(1)), int(m.group(2)))
 
 
 def parse_working_hours(value: object) -> WorkingHours:
-    parts = str(value).split("-")
+    parts = scalar(value).split("-")
     if len(parts) != 2:
-        raise ValueError(f"'{value}' không phải khung giờ dạng HH:MM-HH:MM (ví dụ 07:30-17:00)")
+        raise ValueError(
+            f"{shown(value)} không phải khung giờ dạng HH:MM-HH:MM (ví dụ 07:30-17:00)"
+        )
     start, end = parse_time(parts[0]), parse_time(parts[1])
     if start >= end:
         raise ValueError(f"'{value}': giờ bắt đầu phải trước giờ kết thúc")
@@ -101,7 +108,7 @@ def parse_due(value: object, slot: str = "") -> DueRule:
     """A due rule as written: "before 15/06", "by 15/06", "trước ngày 15/6",
     "before 15/01 next year", "before 25/02/2017", "before day 20", "before day 5 next month".
     """
-    raw = " ".join(str(value).split())
+    raw = " ".join(scalar(value).split())
     text = raw.lower()
     body = _strip_prefix(text, _BEFORE)
     inclusive = False
@@ -110,7 +117,7 @@ def parse_due(value: object, slot: str = "") -> DueRule:
         inclusive = True
     if not body:
         raise ValueError(
-            f"'{raw}' không phải hạn nộp; viết 'before 15/06' (trước ngày) hoặc 'by 15/06' "
+            f"{shown(raw)} không phải hạn nộp; viết 'before 15/06' (trước ngày) hoặc 'by 15/06' "
             "(chậm nhất ngày)"
         )
     if _DATE.match(body):
@@ -124,59 +131,59 @@ def parse_due(value: object, slot: str = "") -> DueRule:
     if day_text.isdigit() and not next_year:
         day = int(day_text)
         if not 1 <= day <= 31:
-            raise ValueError(f"'{raw}': không có ngày {day} trong tháng")
+            raise ValueError(f"{shown(raw)}: không có ngày {day} trong tháng")
         return DueRule(raw, inclusive, slot, day_of_month=day, month_offset=int(next_month))
     raise ValueError(
-        f"không hiểu hạn nộp '{raw}'; ví dụ: 'before 15/06', 'by 15/01 next year', "
+        f"không hiểu hạn nộp {shown(raw)}; ví dụ: 'before 15/06', 'by 15/01 next year', "
         "'before 25/02/2017', 'before day 20', 'before day 5 next month'"
     )
 
 
 def parse_offset(value: object) -> ReminderOffset:
-    text = str(value)
+    text = scalar(value)
     m = _OFFSET.match(text)
     if not m:
-        raise ValueError(f"'{text}' không phải mốc nhắc; ví dụ: -7d, -2w, 0d, -1d@14:00")
+        raise ValueError(f"{shown(text)} không phải mốc nhắc; ví dụ: -7d, -2w, 0d, -1d@14:00")
     amount = int(m.group(1)) * (7 if m.group(2) == "w" else 1)
     at = parse_time(m.group(3)) if m.group(3) else None
     if amount > 0:
-        raise ValueError(f"mốc nhắc '{text}' nằm sau hạn nộp; nhắc sau hạn thuộc về escalation")
+        raise ValueError(
+            f"mốc nhắc {shown(text)} nằm sau hạn nộp; nhắc sau hạn thuộc về escalation"
+        )
+    bounds.check_span(timedelta(days=amount), "mốc nhắc", text)
     return ReminderOffset(amount, at)
 
 
 def parse_duration(value: object) -> timedelta:
-    text = str(value)
+    text = scalar(value)
     m = _DURATION.match(text)
     if not m:
-        raise ValueError(f"'{text}' không phải khoảng thời gian; ví dụ: 12h, 1d, 2w")
+        raise ValueError(f"{shown(text)} không phải khoảng thời gian; ví dụ: 12h, 1d, 2w")
     amount = int(m.group(1))
     unit = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
-    return amount * unit[m.group(2)]
+    return bounds.check_span(amount * unit[m.group(2)], "khoảng thời gian", text)
 
 
 def parse_range(value: object) -> tuple[DayMonth, DayMonth]:
-    parts = str(value).split("-")
+    parts = scalar(value).split("-")
     if len(parts) != 2:
-        raise ValueError(f"'{value}' không phải khoảng ngày dạng dd/mm - dd/mm")
+        raise ValueError(f"{shown(value)} không phải khoảng ngày dạng dd/mm - dd/mm")
     return parse_day_month(parts[0].strip()), parse_day_month(parts[1].strip())
 
 
 def check_id(value: object) -> str:
-    text = str(value)
-    if not _ID.match(text):
-        raise ValueError(f"mã '{text}' không hợp lệ")
-    return text
+    return bounds.check_id(scalar(value))
 
 
 def check_email(value: object) -> str:
-    text = str(value).strip()
+    text = scalar(value, 320).strip()
     if not _EMAIL.match(text):
-        raise ValueError(f"'{text}' không phải địa chỉ email")
+        raise ValueError(f"{shown(text)} không phải địa chỉ email")
     return text
 
 
 def check_telegram(value: object) -> str:
-    text = str(value).strip()
+    text = scalar(value).strip()
     if not _TELEGRAM.match(text):
-        raise ValueError(f"'{text}' không phải tên Telegram (5-32 ký tự chữ, số, '_')")
+        raise ValueError(f"{shown(text)} không phải tên Telegram (5-32 ký tự chữ, số, '_')")
     return text if text.startswith("@") else "@" + text

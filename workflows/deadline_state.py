@@ -4,9 +4,12 @@ snooze or an extension reshapes them. Deterministic, no Temporal calls, tested d
 
 from __future__ import annotations
 
-from datetime import datetime
+import dataclasses
+import re
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from deadlines import bounds
 from deadlines.expected import DeadlineStatus
 from workflows.types import Step, Timeline, UnitDeadlineInput
 
@@ -23,6 +26,9 @@ REFUSALS = {
     "no_pending_extension": "không có đề nghị gia hạn nào đang chờ quyết định",
     "other_extension": "đề nghị đang chờ là {request}",
     "new_last_day": "hạn mới phải là một ngày (yyyy-mm-dd) sau {day}",
+    "too_long": "{field} dài quá {max} ký tự",
+    "instant": "{field} nằm ngoài khoảng {first} – {last}",
+    "replan": "không tính được hạn mới ({day}); đề nghị gia hạn vẫn chờ quyết định",
     "snooze_hours": "số giờ nhắc lại phải từ 1 đến {max}",
     "snooze_count": "chỉ được hoãn nhắc tối đa {max} lần cho mỗi hạn nộp",
     "no_reminder": "không còn lần nhắc nào để hoãn",
@@ -35,9 +41,75 @@ def refusal(key: str, **values: object) -> ValueError:
     return ValueError(REFUSALS[key].format(**values))
 
 
-SNOOZE_MAX_HOURS = 72
+SNOOZE_MAX_HOURS = bounds.SNOOZE_MAX_HOURS
 SNOOZE_MAX_COUNT = 3
-EXTENSION_MAX_DAYS = 90
+EXTENSION_MAX_DAYS = bounds.EXTENSION_MAX_DAYS
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+_LIMITS = {
+    "request_id": bounds.REQUEST_ID_MAX,
+    "extension_request_id": bounds.REQUEST_ID_MAX,
+    "by": bounds.ACTOR_MAX,
+    "channel": bounds.ID_MAX,
+}
+"""Fields that name rather than say: an id's length, not a paragraph's."""
+FIELDS_VI = {
+    "request_id": "mã yêu cầu",
+    "extension_request_id": "mã đề nghị gia hạn",
+    "by": "người thực hiện",
+    "channel": "kênh",
+    "document_number": "số văn bản",
+    "note": "ghi chú",
+    "reason": "lý do",
+    "submitted_at": "nộp lúc",
+    "new_last_day": "hạn mới",
+}
+
+
+def check_request(req: Any) -> None:
+    """Every text and instant of an update within deadlines.bounds, whichever client sent
+    it: the validators are the last entry point before history."""
+    first, last = bounds.EARLIEST_DATE, bounds.LATEST_DATE
+    for f in dataclasses.fields(req):
+        value = getattr(req, f.name)
+        limit = _LIMITS.get(f.name, bounds.TEXT_MAX)
+        if isinstance(value, str) and len(value) > limit:
+            raise refusal("too_long", field=FIELDS_VI.get(f.name, f.name), max=limit)
+        if isinstance(value, datetime) and not first <= value.date() <= last:
+            raise refusal(
+                "instant",
+                field=FIELDS_VI.get(f.name, f.name),
+                first=f"{first:%d/%m/%Y}",
+                last=f"{last:%d/%m/%Y}",
+            )
+
+
+def day_vi(iso: str) -> str:
+    """dd/mm/yyyy of an ISO day, or the text as given when it is not one."""
+    try:
+        return f"{date.fromisoformat(iso):%d/%m/%Y}"
+    except ValueError:
+        return iso[:40]
+
+
+def check_days_granted(days: int, current_last_day: str) -> None:
+    """Approving the days asked: the last day they lead to within bounds as well."""
+    current = date.fromisoformat(current_last_day)
+    bounds.check_new_last_day(current + timedelta(days=days), current)
+
+
+def check_new_last_day(day: str, current_last_day: str) -> None:
+    """A coordinator's new last day (ISO): a real day after the current one, within the
+    bounds every entry point holds it to, so re-planning it can never overflow."""
+    try:
+        new = date.fromisoformat(day) if _ISO_DAY.fullmatch(day) else None
+    except ValueError:
+        new = None
+    current = date.fromisoformat(current_last_day)
+    if new is None:
+        raise refusal("new_last_day", day=f"{current:%d/%m/%Y}")
+    bounds.check_new_last_day(new, current)
 
 
 def derive_status(

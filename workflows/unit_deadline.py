@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows.deadline_core import STORE_CALL, DeadlineCore
 
@@ -35,6 +36,10 @@ with workflow.unsafe.imports_passed_through():
         UnitDeadlineInput,
         UpdateResult,
     )
+
+
+REPLAN_REFUSED = "replan-refused-reopens-request"
+"""Patch: a re-plan that fails for good puts the extension request back to "requested"."""
 
 
 @workflow.defn(name="UnitDeadline")
@@ -141,6 +146,7 @@ class UnitDeadline(DeadlineCore):
 
     @submit.validator
     def _check_submit(self, req: SubmitRequest) -> None:
+        ds.check_request(req)
         if self._seen(req.request_id):
             return
         self._require_open()
@@ -168,6 +174,7 @@ class UnitDeadline(DeadlineCore):
 
     @request_extension.validator
     def _check_request_extension(self, req: ExtensionRequestInput) -> None:
+        ds.check_request(req)
         if self._seen(req.request_id):
             return
         self._require_open()
@@ -188,20 +195,7 @@ class UnitDeadline(DeadlineCore):
         assert record is not None  # the validator saw it, and "deciding" blocks any other
         record.status = "deciding"
         if req.approve:
-            new = await workflow.execute_activity(
-                act.REPLAN_DEADLINE,
-                act.ReplanInput(
-                    rules=self._inp.cycle.rules,
-                    period_id=self._inp.cycle.period_id,
-                    obligation_id=self._inp.cycle.obligation_id,
-                    new_last_day=req.new_last_day,
-                    current_last_day=self._timeline.last_day,
-                    days=record.days,
-                    generation=self._timeline.generation + 1,
-                ),
-                result_type=Timeline,
-                **STORE_CALL,
-            )
+            new = await self._replan(record, req.new_last_day)
             self._timeline = new
             self._pending = ds.adopt_extension(new, workflow.now())
             record.new_last_day, record.new_due_at = new.last_day, new.legal_end_at
@@ -221,8 +215,35 @@ class UnitDeadline(DeadlineCore):
         )
         return result
 
+    async def _replan(self, record: ExtensionRecord, new_last_day: str | None) -> Timeline:
+        try:
+            return await workflow.execute_activity(
+                act.REPLAN_DEADLINE,
+                act.ReplanInput(
+                    rules=self._inp.cycle.rules,
+                    period_id=self._inp.cycle.period_id,
+                    obligation_id=self._inp.cycle.obligation_id,
+                    new_last_day=new_last_day,
+                    current_last_day=self._timeline.last_day,
+                    days=record.days,
+                    generation=self._timeline.generation + 1,
+                ),
+                result_type=Timeline,
+                **STORE_CALL,
+            )
+        except ActivityError:
+            if not workflow.patched(REPLAN_REFUSED):
+                raise
+            # A date no timeline can hold: the request stays open to another decision
+            # (it stayed "deciding" for ever, refusing every later decision).
+            record.status = "requested"
+            day = ds.day_vi(new_last_day) if new_last_day else f"+{record.days} ngày"
+            message = ds.REFUSALS["replan"].format(day=day)
+            raise ApplicationError(message, non_retryable=True) from None
+
     @decide_extension.validator
     def _check_decide_extension(self, req: ExtensionDecision) -> None:
+        ds.check_request(req)
         if self._seen(req.request_id):
             return
         self._require_open()
@@ -231,9 +252,10 @@ class UnitDeadline(DeadlineCore):
             raise ds.refusal("no_pending_extension")
         if req.extension_request_id not in (None, pending.request_id):
             raise ds.refusal("other_extension", request=pending.request_id)
-        day = req.new_last_day
-        if req.approve and day is not None and (len(day) != 10 or day <= self._timeline.last_day):
-            raise ds.refusal("new_last_day", day=self._timeline.last_day)
+        if req.approve and req.new_last_day is not None:
+            ds.check_new_last_day(req.new_last_day, self._timeline.last_day)
+        elif req.approve:
+            ds.check_days_granted(pending.days, self._timeline.last_day)
 
     @workflow.update
     async def acknowledge(self, req: ActorRequest) -> UpdateResult:
@@ -246,6 +268,7 @@ class UnitDeadline(DeadlineCore):
 
     @acknowledge.validator
     def _check_acknowledge(self, req: ActorRequest) -> None:
+        ds.check_request(req)
         if not self._seen(req.request_id):
             self._require_open()
 
@@ -274,6 +297,7 @@ class UnitDeadline(DeadlineCore):
 
     @snooze.validator
     def _check_snooze(self, req: SnoozeRequest) -> None:
+        ds.check_request(req)
         if self._seen(req.request_id):
             return
         self._require_open()
@@ -300,6 +324,7 @@ class UnitDeadline(DeadlineCore):
 
     @excuse.validator
     def _check_excuse(self, req: ActorRequest) -> None:
+        ds.check_request(req)
         if self._seen(req.request_id):
             return
         self._require_open()
@@ -323,6 +348,7 @@ class UnitDeadline(DeadlineCore):
 
     @reopen.validator
     def _check_reopen(self, req: ActorRequest) -> None:
+        ds.check_request(req)
         if self._seen(req.request_id):
             return
         self._require_open()
@@ -339,6 +365,7 @@ class UnitDeadline(DeadlineCore):
 
     @close.validator
     def _check_close(self, req: CloseRequest) -> None:
+        ds.check_request(req)
         if not self._seen(req.request_id):
             self._require_open()
 

@@ -19,6 +19,7 @@ from rich.text import Text
 from config.errors import CalendarError
 from config.loader import load_calendar, load_calendars
 from config.warnings import calendar_warnings
+from deadlines import bounds
 from deadlines.model import PARENT, Calendar
 from deadlines.plan import PlanEntry, due_vi, reading_vi, shift_reason, year_plan
 from deadlines.vi import fmt_date, fmt_day, fmt_instant, fmt_span
@@ -78,8 +79,8 @@ def plan(
     if unit is not None and unit not in cal.units_by_id:
         err.print(f"lỗi: đơn vị '{unit}' không có trong lịch {cal.id}")
         raise typer.Exit(2)
-    if not 2000 <= year <= 2100:
-        err.print(f"lỗi: năm {year} nằm ngoài khoảng 2000-2100")
+    if not bounds.FIRST_YEAR <= year <= bounds.LAST_YEAR:
+        err.print(f"lỗi: năm {year} nằm ngoài khoảng {bounds.FIRST_YEAR}-{bounds.LAST_YEAR}")
         raise typer.Exit(2)
     entries = year_plan(cal, year, unit)
     if not entries:

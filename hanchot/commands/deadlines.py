@@ -10,14 +10,20 @@ from __future__ import annotations
 import asyncio
 import getpass
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from deadlines import bounds
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 STATUS_VI = {
@@ -42,7 +48,6 @@ MSG = {
     " và bị xóa sau thời gian lưu); xem `hanchot status ĐƠN_VỊ`",
     "completed": "hạn nộp này đã kết thúc (kỳ báo cáo đã đóng), không nhận thay đổi nữa",
     "unavailable": "Temporal tạm thời không trả lời; thử lại sau",
-    "err_date": "lỗi: ngày '{value}' không hợp lệ, cần dạng dd/mm/yyyy",
     "need_decision": "lỗi: cần --days và --reason để xin gia hạn, hoặc --approve / --refuse",
 }
 Request = Annotated[
@@ -70,7 +75,16 @@ def _end_of_day(instant: datetime) -> str:
 
 def workflow_id(deadline: str) -> str:
     """`deadline/cal/obl/period/unit`, given with or without its `deadline/` prefix."""
-    return deadline if deadline.startswith("deadline/") else f"deadline/{deadline}"
+    return bounded(bounds.check_deadline_id, deadline)
+
+
+def bounded(check: Callable[[T], R], value: T) -> R:
+    """A value typed on the command line, held to deadlines.bounds: refused in one line."""
+    try:
+        return check(value)
+    except ValueError as exc:
+        _err(f"lỗi: {exc}")
+        raise typer.Exit(2) from None
 
 
 def cycles(
@@ -110,6 +124,7 @@ def status(
     from hanchot.worker import store_access
     from store.models import Calendar, Unit, UnitDeadline
 
+    bounded(bounds.check_id, unit)
     store = store_access()
     with store.read() as session:
         query = (
@@ -215,11 +230,18 @@ def _rpc_detail(exc: Any) -> str:
 
 
 def _actor(by: str | None) -> str:
-    return by or f"cli:{getpass.getuser()}"
+    return bounded(
+        lambda v: bounds.check_text(v, bounds.ACTOR_MAX), by or f"cli:{getpass.getuser()}"
+    )
+
+
+def _text(value: str) -> str:
+    return bounded(lambda v: bounds.check_text(v, bounds.TEXT_MAX), value)
 
 
 def _rid(request_id: str | None) -> str:
-    return request_id or f"cli-{uuid.uuid4().hex}"
+    rid = request_id or f"cli-{uuid.uuid4().hex}"
+    return bounded(lambda v: bounds.check_text(v, bounds.REQUEST_ID_MAX), rid)
 
 
 def submit(
@@ -232,6 +254,7 @@ def submit(
     """Ghi nhận đơn vị đã nộp báo cáo (thay cho đơn vị)."""
     from workflows.types import SubmitRequest
 
+    note, document = (_text(v) if v is not None else None for v in (note, document))
     req = SubmitRequest(_rid(request_id), _actor(by), "cli", document, note)
     _send("Đã ghi nhận nộp báo cáo", deadline, "submit", req)
 
@@ -254,11 +277,7 @@ def extend(
     if approve or refuse:
         new_last_day = None
         if until is not None:
-            try:
-                new_last_day = datetime.strptime(until, "%d/%m/%Y").date().isoformat()
-            except ValueError:
-                _err(MSG["err_date"].format(value=until))
-                raise typer.Exit(2) from None
+            new_last_day = bounded(bounds.parse_day, until).isoformat()
         decision = ExtensionDecision(
             _rid(request_id), _actor(by), approve and not refuse, new_last_day=new_last_day
         )
@@ -268,7 +287,8 @@ def extend(
     if days is None or not reason:
         _err(MSG["need_decision"])
         raise typer.Exit(2)
-    req = ExtensionRequestInput(_rid(request_id), _actor(by), days, reason)
+    bounded(lambda d: bounds.check_count(d, 1, bounds.EXTENSION_MAX_DAYS, "--days"), days)
+    req = ExtensionRequestInput(_rid(request_id), _actor(by), days, _text(reason))
     _send("Đã gửi đề nghị gia hạn", deadline, "request_extension", req)
 
 
@@ -281,7 +301,9 @@ def excuse(
     """Miễn nộp báo cáo cho đơn vị trong kỳ này."""
     from workflows.types import ActorRequest
 
-    _send("Đã miễn nộp", deadline, "excuse", ActorRequest(_rid(request_id), _actor(by), reason))
+    _send(
+        "Đã miễn nộp", deadline, "excuse", ActorRequest(_rid(request_id), _actor(by), _text(reason))
+    )
 
 
 def reopen(
@@ -293,7 +315,9 @@ def reopen(
     """Mở lại hạn nộp đã nộp hoặc đã miễn (ví dụ: báo cáo gửi sai mẫu)."""
     from workflows.types import ActorRequest
 
-    _send("Đã mở lại", deadline, "reopen", ActorRequest(_rid(request_id), _actor(by), reason))
+    _send(
+        "Đã mở lại", deadline, "reopen", ActorRequest(_rid(request_id), _actor(by), _text(reason))
+    )
 
 
 def register(app: typer.Typer) -> None:

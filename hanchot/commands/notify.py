@@ -102,11 +102,15 @@ def link(
     """Cấp mã liên kết Telegram dùng một lần cho một người và gửi email liên kết t.me."""
     import getpass
 
+    from deadlines import bounds
     from hanchot.commands._observe import setup_logging
+    from hanchot.commands.deadlines import bounded
     from hanchot.settings import Settings
     from hanchot.worker import store_access
     from notifier.linking import LinkError, issue_link
 
+    bounded(bounds.check_ref, person)
+    bounded(lambda h: bounds.check_count(h, 1, bounds.LINK_MAX_HOURS, "--hours"), hours)
     settings = _settings()
     setup_logging(Settings.from_env(), settings.secrets(), level="warning")
     store = store_access()

@@ -81,13 +81,16 @@ def simulate(
     đôn đốc và bản tổng hợp mỗi nghĩa vụ, mỗi người sẽ nhận, và vào lúc nào."""
     from config.errors import CalendarError
     from config.loader import load_calendar
+    from deadlines import bounds
     from hanchot.commands.calendar import fail_config
+    from hanchot.commands.deadlines import bounded
     from hanchot.simulate import SimOptions
     from hanchot.simulate import simulate as run
 
     if not (0 <= late_rate <= 1 and 0 <= missing_rate <= 1 and late_rate + missing_rate <= 1):
         Console(stderr=True).print(Text(MSG["err_rate"], style="red"))
         raise typer.Exit(2)
+    bounded(bounds.check_year, year)
     try:
         calendar = load_calendar(config)
     except CalendarError as exc:

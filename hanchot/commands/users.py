@@ -80,6 +80,11 @@ def add(
     if not scope and not all_units:
         _err(MSG["no_scope"])
         raise typer.Exit(2)
+    if scope:
+        from deadlines import bounds
+        from hanchot.commands.deadlines import bounded
+
+        bounded(bounds.check_ref, scope)
     password = _password(generate)
     engine = db.create_engine()
     try:

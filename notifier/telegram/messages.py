@@ -14,6 +14,7 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
+from deadlines import bounds
 from notifier.render import text
 from notifier.telegram.common import TZ, BotBase, Who
 from notifier.telegram.keyboard import Action, encode
@@ -23,7 +24,9 @@ from store.evidence import StoredFile, TooLarge
 from store.models import TelegramQuestion
 from workflows.types import ExtensionRequestInput
 
-EXTENSION_RE = re.compile(r"^\s*(\d{1,3})\s*(?:ngày|ngay|days?)?\s*[:,.\-–]?\s*(.+)$", re.S | re.I)
+EXTENSION_RE = re.compile(
+    r"^\s*(\d{1,9})(?!\d)\s*(?:ngày|ngay|days?)?\s*[:,.\-–]?\s*(.+)$", re.S | re.I
+)
 
 
 class MessageHandlers(BotBase):
@@ -78,6 +81,11 @@ class MessageHandlers(BotBase):
                 await self._say(update, text(who.lang, "not_yours"))
                 return
             days, reason = int(match.group(1)), match.group(2).strip()
+            if not 1 <= days <= bounds.EXTENSION_MAX_DAYS:  # the question stays open
+                await self._say(
+                    update, text(who.lang, "bad_extension_days", max=bounds.EXTENSION_MAX_DAYS)
+                )
+                return
             req = ExtensionRequestInput(question.request_id, owed.actor, days, reason)
             result = await self._act(update, who, owed, "request_extension", req)
             if result is not None:

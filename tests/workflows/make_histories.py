@@ -13,18 +13,20 @@ on the time-skipping server, with the store activities recorded instead of writt
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
 from temporalio import activity
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from activities import contracts as act
 from tests.workflows.support import (
     Recorder,
+    Unplannable,
     run_timeout,
     sleep_until,
     time_skipping,
@@ -102,6 +104,33 @@ async def unit_missing(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
     await handle.execute_update(
         UnitDeadline.decide_extension, ExtensionDecision("d1", "coord", approve=False)
     )
+    await handle.result()
+    return handle
+
+
+async def unit_replan_refused(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
+    """An approval whose re-plan fails for good (patched: the request is decidable again),
+    then a refusal and the close. Recorded with the re-plan activity failing (Unplannable)."""
+    inp = unit_input(YEAR, unit="unit-b")
+    handle = await env.client.start_workflow(
+        UnitDeadline.run,
+        inp,
+        id=inp.cycle.deadline_id(inp.unit_id),
+        task_queue=queue,
+        execution_timeout=run_timeout(2000),
+    )
+    await sleep_until(env, inp.cycle.timeline.steps[0].at + timedelta(hours=1))
+    await handle.execute_update(
+        UnitDeadline.request_extension, ExtensionRequestInput("r1", "fp-b", 10, "Chờ số liệu")
+    )
+    with contextlib.suppress(WorkflowUpdateFailedError):
+        await handle.execute_update(
+            UnitDeadline.decide_extension, ExtensionDecision("d1", "coord", approve=True)
+        )
+    await handle.execute_update(
+        UnitDeadline.decide_extension, ExtensionDecision("d2", "coord", approve=False)
+    )
+    await handle.execute_update(UnitDeadline.close, CloseRequest("c1", "coord"))
     await handle.result()
     return handle
 
@@ -239,6 +268,7 @@ SCENARIOS: dict[str, Scenario] = {
     "unit_deadline_extension": unit_extension,
     "unit_deadline_missing": unit_missing,
     "unit_deadline_reopen": unit_reopen,
+    "unit_deadline_replan_refused": unit_replan_refused,
     "cycle_closed_early": cycle_closed_early,
     "calendar_sync": calendar_sync,
     "simulated_unit": simulated_unit,
@@ -252,7 +282,10 @@ async def main(names: list[str]) -> None:
         if names and name not in names:
             continue
         async with time_skipping() as env:
-            activities = [*Recorder().all(), *CycleStubs().all()]
+            recorder = [*Recorder().all()]
+            if name == "unit_deadline_replan_refused":
+                recorder = Unplannable().with_recorder(Recorder())
+            activities = [*recorder, *CycleStubs().all()]
             async with worker(env.client, activities) as queue:
                 handle = await scenario(env, queue)
                 history = await handle.fetch_history()

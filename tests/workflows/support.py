@@ -15,6 +15,7 @@ from pathlib import Path
 
 from temporalio import activity
 from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -36,7 +37,7 @@ from workflows.calendar_sync import CalendarSync
 from workflows.cycle import Cycle
 from workflows.digest import Digest
 from workflows.simulated_unit import SimulatedUnit
-from workflows.types import UnitDeadlineInput
+from workflows.types import Timeline, UnitDeadlineInput
 from workflows.unit_deadline import UnitDeadline
 
 WORKFLOWS = [UnitDeadline, Cycle, CalendarSync, SimulatedUnit, Digest]
@@ -126,6 +127,18 @@ class Recorder:
 
     def steps(self) -> list[str]:
         return [n.step for n in self.notes]
+
+
+class Unplannable:
+    """The re-plan fails for good, as the real one does on a day past every bound."""
+
+    @activity.defn(name=act.REPLAN_DEADLINE)
+    async def replan(self, inp: act.ReplanInput) -> Timeline:
+        raise ApplicationError("cannot re-plan", type="ReplanImpossible", non_retryable=True)
+
+    def with_recorder(self, rec: Recorder) -> list[object]:
+        """The recorder's activities with this re-plan instead of the real one."""
+        return [rec.record, rec.notify, self.replan, PlanningActivities().next_working_slot]
 
 
 @asynccontextmanager

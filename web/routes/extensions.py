@@ -4,13 +4,13 @@ approves (the days asked, or up to a date he sets) or refuses, through the workf
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from deadlines import bounds
 from store import queues
 from store.web_users import SessionUser
 from web import gateway as gw
@@ -25,7 +25,7 @@ QUEUE = Depends(require("extensions"))
 DECIDE = Depends(require("decide"))
 MESSAGES = {"approved": "Đã đồng ý gia hạn.", "refused": "Đã từ chối gia hạn."}
 UNAVAILABLE = "Không liên lạc được với bộ máy xử lý (Temporal). Chưa có gì thay đổi; hãy thử lại."
-BAD_DATE = "Hạn mới phải viết dạng dd/mm/yyyy."
+BAD_DATE = "Hạn mới (dd/mm/yyyy): {detail}."
 
 
 @router.get("/extensions", response_model=None)
@@ -96,9 +96,9 @@ async def decide(
     error = None
     if approve and new_last_day.strip():
         try:
-            day = datetime.strptime(new_last_day.strip(), "%d/%m/%Y").date()
-        except ValueError:
-            error = BAD_DATE
+            day = bounds.parse_day(new_last_day)
+        except ValueError as exc:
+            error = BAD_DATE.format(detail=exc)
     if error is None:
         rid = (
             "web-ext-" + hashlib.sha256(f"{row.workflow_id}\x00{row.id}".encode()).hexdigest()[:24]

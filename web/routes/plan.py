@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from deadlines import bounds
 from deadlines.plan import PlanEntry, due_vi, reading_vi, shift_reason, year_plan
 from deadlines.vi import fmt_date, fmt_day, fmt_instant, fmt_span
 from store.calendar_model import calendar_model
@@ -64,7 +65,7 @@ def plan_page(
     calendars = visible_calendars(session, scope)
     chosen = next((c for c in calendars if c.key == calendar), calendars[0] if calendars else None)
     this = datetime.now(TZ).year
-    year = year if year is not None and 1990 <= year <= 2100 else this
+    year = year if year is not None and bounds.FIRST_YEAR <= year <= bounds.LAST_YEAR else this
     entries: list[tuple[PlanEntry, dict[str, str], str]] = []
     if chosen is not None:
         model = calendar_model(session, chosen.key)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from deadlines import bounds
 from store import quarantine, queues, unit_history
 from store.ids import parse_id
 from store.models import Unit
@@ -77,6 +78,10 @@ def parse_received(text: str, today: date) -> date:
         day = date(year, month, day_)
     except ValueError as exc:
         raise FormRefused(f"không có ngày {text.strip()} trong lịch") from exc
+    try:
+        bounds.check_date(day)
+    except ValueError as exc:
+        raise FormRefused(f"ngày nhận: {exc}") from exc
     if day > today:
         raise FormRefused(f"ngày nhận {day:%d/%m/%Y} còn ở tương lai; hôm nay là {today:%d/%m/%Y}")
     return day
