@@ -21,14 +21,13 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from activities import contracts as act
-from activities.calendars import CalendarFiles
+from activities.calendars import PublishedCalendars
 from activities.snapshot import DEFAULT_CLOSE_AFTER, freeze, timeline_of
 from activities.store_access import StoreAccess
 from deadlines.model import Calendar
 from deadlines.periods import periods_in_year
 from deadlines.timeline import CyclePlan, plan_cycle
 from store import deadlines_repo
-from store.calendars import save_calendar
 from workflows.types import CloseRequest, CycleInput, CycleRef, UnitDeadlineInput
 
 START_CONCURRENCY = 32
@@ -49,12 +48,25 @@ def find_plan(calendar: Calendar, ref: CycleRef) -> CyclePlan:
     raise LookupError(f"{ref.workflow_id}: no such period in calendar {calendar.id}")
 
 
+def due_refs(calendar: Calendar, now: datetime, close_after: timedelta) -> list[CycleRef]:
+    """Every cycle of `calendar` open at `now` (opened, not yet closed), by the usual rules."""
+    due: list[CycleRef] = []
+    for year in (now.year - 1, now.year, now.year + 1):
+        for obligation in calendar.obligations:
+            for period, rule in periods_in_year(obligation, year):
+                plan = plan_cycle(calendar, obligation, period, rule)
+                closes = timeline_of(plan, close_after).closes_at
+                if plan.opens_at <= now < closes:
+                    due.append(CycleRef(calendar.id, obligation.id, period.id))
+    return due
+
+
 class CycleActivities:
     def __init__(
         self,
         store: StoreAccess,
         client: Client,
-        calendars: CalendarFiles,
+        calendars: PublishedCalendars,
         close_after: timedelta = DEFAULT_CLOSE_AFTER,
     ) -> None:
         self._store = store
@@ -70,12 +82,11 @@ class CycleActivities:
         return await asyncio.to_thread(self._freeze, inp.ref, inp.at)
 
     def _freeze(self, ref: CycleRef, at: datetime) -> act.CycleFacts:
-        calendar, path = self._calendars.load(ref.calendar_id)
+        calendar = self._calendars.load(ref.calendar_id)
         frozen = freeze(calendar, find_plan(calendar, ref), self._close_after)
         units = [{k: v for k, v in u.items() if k != "cycle"} for u in to_data(frozen.units)]
         snapshot = {"cycle": to_data(frozen.snapshot), "units": units}
         with self._store.write() as session:
-            save_calendar(session, calendar, path, actor="engine")
             stored = deadlines_repo.freeze_cycle(
                 session,
                 ref.calendar_id,
@@ -164,16 +175,8 @@ class CycleActivities:
 
     def _due(self, now: datetime, only: list[str]) -> list[CycleRef]:
         due: list[CycleRef] = []
-        for calendar, path in self._calendars.load_all(only or None):
-            with self._store.write() as session:
-                save_calendar(session, calendar, path, actor="calendar-sync")
-            for year in (now.year - 1, now.year, now.year + 1):
-                for obligation in calendar.obligations:
-                    for period, rule in periods_in_year(obligation, year):
-                        plan = plan_cycle(calendar, obligation, period, rule)
-                        closes = timeline_of(plan, self._close_after).closes_at
-                        if plan.opens_at <= now < closes:
-                            due.append(CycleRef(calendar.id, obligation.id, period.id))
+        for calendar in self._calendars.load_all(only or None):
+            due += due_refs(calendar, now, self._close_after)
         with self._store.read() as session:
             known = deadlines_repo.known_cycles(session, [r.workflow_id for r in due])
         return [r for r in due if r.workflow_id not in known]

@@ -113,6 +113,13 @@ def reopen_pending(pending: list[Step], now: datetime) -> tuple[list[Step], list
     return order_steps(kept), skipped
 
 
+def revised_pending(timeline: Timeline, done: list[str], now: datetime) -> list[Step]:
+    """The steps still to come after a revision re-planned the timeline: none already done
+    (by key) is done again, and reminders whose time has passed are skipped."""
+    kept = [s for s in timeline.steps if s.key not in done]
+    return reopen_pending(kept, now)[0]
+
+
 def notification_payload(
     inp: UnitDeadlineInput, timeline: Timeline, kind: str, step: str, details: dict[str, Any]
 ) -> dict[str, Any]:

@@ -204,6 +204,24 @@ class CloseRequest:
     by: str
 
 
+@dataclass
+class RevisionUpdate:
+    """A published calendar revision applied to a deadline in flight (`revise` update).
+
+    `contacts`: who answers for the unit now; `cycle`: the cycle re-planned from the
+    revision (timeline and rules); `withdraw`: the unit no longer owes this report (closed,
+    removed, no longer selected), said in Vietnamese. Each part is optional; steps already
+    done are never done again. `request_id` is `revision:<calendar>:<number>`.
+    """
+
+    request_id: str
+    by: str
+    revision: int
+    contacts: Contacts | None = None
+    cycle: CycleSnapshot | None = None
+    withdraw: str | None = None
+
+
 # --- state ---------------------------------------------------------------------------------
 
 
@@ -307,6 +325,14 @@ class CycleProgress:
 class SyncInput:
     calendar_ids: list[str] = field(default_factory=list)
     """Empty means every calendar the worker knows."""
+
+
+@dataclass
+class RevisionRun:
+    """Input of CalendarRevision: one published revision of one calendar."""
+
+    calendar_id: str
+    number: int
 
 
 @dataclass

@@ -43,7 +43,11 @@ MSG = {
     "working_load": "Đang lưu lịch",
     "created": "Đã nạp lịch {id} lần đầu: {people} người, {units} đơn vị, "
     "{obligations} nghĩa vụ báo cáo, {supervisors} người giám sát.",
-    "unchanged": "Đã nạp lịch {id}: không có thay đổi.",
+    "unchanged": "Đã nạp lịch {id}: không có thay đổi, không tạo phiên bản mới.",
+    "revision": "Đã công bố phiên bản {n}; hệ thống đang chạy sẽ áp dụng trong vài giây.",
+    "revision_dry": "Sẽ là phiên bản {n}.",
+    "err_conflict": "lỗi: lịch {id} vừa được người khác công bố (phiên bản {latest}) trong lúc"
+    " nạp; không có gì được lưu. Hãy chạy lại lệnh.",
     "changed": "Đã nạp lịch {id}: {n} thay đổi.",
     "created_dry": "Chạy thử, không lưu: lịch {id} sẽ được nạp lần đầu với {people} người, "
     "{units} đơn vị, {obligations} nghĩa vụ báo cáo, {supervisors} người giám sát.",
@@ -220,19 +224,21 @@ def load(
     Nạp lại một lịch không đổi thì không có gì thay đổi.
     Các tệp được lưu cùng lúc: một tệp có lỗi thì không tệp nào được lưu.
     """
+    from activities.publishing import publish_document, read_files
     from config.errors import CalendarError
-    from config.loader import load_calendars
     from hanchot.commands.calendar import fail_config
 
     try:
-        calendars = load_calendars(configs)
+        calendars = read_files(configs)
     except CalendarError as exc:
         raise fail_config(exc) from None
 
     url, shown = _resolve(database_url)
+    previews = []
     with _database_errors(url):
+        from activities.preview import preview
         from store import db, migrate
-        from store.calendars import save_calendar
+        from store.revisions import RevisionConflict
 
         rev, head = migrate.current(url), migrate.head()
         if rev != head:
@@ -245,9 +251,24 @@ def load(
             writer = db.session_factory(engine, writes=True)
             with writer() as session, _progress() as progress:
                 task = progress.add_task(MSG["working_load"], total=len(calendars))
-                for path, calendar in zip(configs, calendars, strict=True):
-                    source = str(path.resolve())
-                    results.append(save_calendar(session, calendar, source, actor=_actor()))
+                for calendar, document, path in calendars:
+                    if dry_run:
+                        previews.append(preview(session, calendar))
+                    try:
+                        published = publish_document(
+                            session,
+                            document,
+                            source="yaml",
+                            author=_actor(),
+                            source_ref=str(path.resolve()),
+                            calendar=calendar,
+                        )
+                    except RevisionConflict as exc:
+                        session.rollback()
+                        text = MSG["err_conflict"].format(id=exc.calendar, latest=exc.latest)
+                        _err().print(Text(text, style="red"))
+                        raise typer.Exit(1) from None
+                    results.append(published)
                     progress.advance(task)
                 if dry_run:
                     session.rollback()
@@ -257,8 +278,13 @@ def load(
             engine.dispose()
 
     out = _out()
-    for changeset in results:
-        _print_changeset(out, changeset, dry_run)
+    for published in results:
+        _print_changeset(out, published.changes, dry_run, published.number)
+    if dry_run:
+        from hanchot.commands.revisions import print_preview
+
+        for found in previews:
+            print_preview(out, found)
 
 
 def _progress() -> Progress:
@@ -280,7 +306,9 @@ def _actor() -> str:
         return "cli"
 
 
-def _print_changeset(out: Console, changeset: ChangeSet, dry_run: bool) -> None:
+def _print_changeset(
+    out: Console, changeset: ChangeSet, dry_run: bool, number: int | None = None
+) -> None:
     from store.changes import Action, Entity
 
     suffix = "_dry" if dry_run else ""
@@ -293,13 +321,13 @@ def _print_changeset(out: Console, changeset: ChangeSet, dry_run: bool) -> None:
             obligations=counts[Entity.OBLIGATION],
             supervisors=counts[Entity.SUPERVISOR],
         )
-        out.print(Text(text))
+        out.print(Text(text + _numbered(number, dry_run)))
         return
     if not changeset:
         out.print(Text(MSG["unchanged" + suffix].format(id=changeset.calendar)))
         return
     text = MSG["changed" + suffix].format(id=changeset.calendar, n=len(changeset.changes))
-    out.print(Text(text))
+    out.print(Text(text + _numbered(number, dry_run)))
     table = Table(show_lines=True)
     for header in HEADERS:
         table.add_column(header, overflow="fold")  # never cut a name short
@@ -313,6 +341,12 @@ def _print_changeset(out: Console, changeset: ChangeSet, dry_run: bool) -> None:
             Text(_details(change)),
         )
     out.print(table)
+
+
+def _numbered(number: int | None, dry_run: bool) -> str:
+    if number is None:
+        return ""
+    return " " + MSG["revision_dry" if dry_run else "revision"].format(n=number)
 
 
 def _details(change: Change) -> str:

@@ -192,7 +192,7 @@ async def test_links_in_messages_follow_the_dashboard_when_port_8000_is_taken(
     url = f"sqlite:///{tmp_path / 'hanchot.db'}"
     migrate.upgrade(url)
     try:
-        async with dev_stack(tmp_path, [], "dev-links", url, lambda _store: None) as stack:
+        async with dev_stack(tmp_path, "dev-links", url, lambda _store: None) as stack:
             assert not stack.dashboard_url.endswith(":8000"), stack.dashboard_url
             assert stack.links_url == stack.dashboard_url
     finally:
