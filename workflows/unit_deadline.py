@@ -365,6 +365,7 @@ class UnitDeadline(DeadlineCore):
             details["pending"] = [s.key for s in self._pending]
         if req.withdraw and not self._settled():
             self._excused = True
+            self._pending = []
             self._close = CloseRequest(req.request_id, req.by)
             details["withdrawn"] = req.withdraw
         self._status = self._derive()

@@ -141,9 +141,10 @@ def test_history_and_diff(migrated_url: str, tmp_path: Path) -> None:
     assert "UBND xã Hà Lan" in diff.output and "bỏ khỏi cấu hình" in diff.output
     old = run("calendar", "export", "bimson-2017", "-r", "1", "--database-url", migrated_url)
     assert "x-ha-lan" in old.output
-    assert "x-ha-lan" not in run(
-        "calendar", "export", "bimson-2017", "--database-url", migrated_url
-    ).output
+    assert (
+        "x-ha-lan"
+        not in run("calendar", "export", "bimson-2017", "--database-url", migrated_url).output
+    )
     missing = run("calendar", "export", "bimson-2017", "-r", "9", "--database-url", migrated_url)
     assert missing.exit_code == 1
     assert one_line(missing) == "lỗi: lịch bimson-2017 không có phiên bản 9."
