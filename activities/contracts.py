@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from workflows.types import (
+from boundary.types import (
     CycleRef,
     DigestRunInput,
     DigestTarget,

@@ -14,21 +14,21 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import activity
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.converter import AdvancedJSONEncoder, value_to_type
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
 
 from activities import contracts as act
 from activities.calendars import PublishedCalendars
 from activities.snapshot import DEFAULT_CLOSE_AFTER, freeze, timeline_of
 from activities.store_access import StoreAccess
+from boundary.client import EngineClient, UpdateRefused
+from boundary.types import CloseRequest, CycleInput, CycleRef, UnitDeadlineInput
 from deadlines.model import Calendar
 from deadlines.periods import periods_in_year
 from deadlines.timeline import CyclePlan, plan_cycle
 from store import deadlines_repo
-from workflows.types import CloseRequest, CycleInput, CycleRef, UnitDeadlineInput
 
 START_CONCURRENCY = 32
 T = TypeVar("T")
@@ -147,13 +147,13 @@ class CycleActivities:
         units = await asyncio.to_thread(self._batch, inp.cycle_workflow_id, inp.offset, inp.limit)
         result = act.UnitBatchResult()
         request = CloseRequest(f"close:{inp.cycle_workflow_id}", inp.by)
+        engine = EngineClient(self._client)
 
         async def close(unit: UnitDeadlineInput) -> None:
-            handle = self._client.get_workflow_handle(unit.cycle.deadline_id(unit.unit_id))
             try:
-                await handle.execute_update("close", request)
+                await engine.close(unit.cycle.deadline_id(unit.unit_id), request)
                 result.started += 1
-            except (WorkflowUpdateFailedError, RPCError):
+            except UpdateRefused:
                 result.existing += 1  # already finished (or closed by its own timer)
 
         await _bounded(units, close)

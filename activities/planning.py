@@ -12,7 +12,7 @@ from temporalio import activity
 
 from activities import contracts as act
 from activities.snapshot import replan, working_slot
-from workflows.types import Timeline
+from boundary.types import Timeline
 
 
 class PlanningActivities:

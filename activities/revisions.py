@@ -19,17 +19,24 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 from temporalio import activity
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.converter import value_to_type
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
 
 from activities import contracts as act
 from activities.calendars import published
 from activities.cycles import _bounded, due_refs, find_plan, to_data
 from activities.snapshot import DEFAULT_CLOSE_AFTER, freeze
 from activities.store_access import StoreAccess
+from boundary.client import EngineClient, UpdateRefused
+from boundary.types import (
+    Contacts,
+    CycleRef,
+    CycleSnapshot,
+    RevisionUpdate,
+    UnitDeadlineInput,
+)
 from deadlines.expected import DeadlineStatus
 from deadlines.model import Calendar
 from deadlines.vi import fmt_date
@@ -37,13 +44,6 @@ from store import deadlines_repo, revisions
 from store.base import utcnow
 from store.enums import CycleStatus
 from store.models import AuditEntry, Cycle
-from workflows.types import (
-    Contacts,
-    CycleRef,
-    CycleSnapshot,
-    RevisionUpdate,
-    UnitDeadlineInput,
-)
 
 REASONS = {
     "closed": "đơn vị giải thể từ {day} theo lịch sửa đổi (phiên bản {n})",
@@ -200,6 +200,7 @@ class RevisionActivities:
     ) -> None:
         self._store = store
         self._client = client
+        self._engine = EngineClient(client)
         self._close_after = close_after
 
     @activity.defn(name=act.APPLY_REVISION)
@@ -236,11 +237,10 @@ class RevisionActivities:
                     cycle=change.moved[1] if change.moved else None,
                     withdraw=change.withdraw,
                 )
-                handle = self._client.get_workflow_handle(change.deadline_id)
                 try:
-                    await handle.execute_update("revise", update)
+                    await self._engine.revise(change.deadline_id, update)
                     result.revised += 1
-                except (WorkflowUpdateFailedError, RPCError):
+                except UpdateRefused:
                     result.finished += 1  # finished meanwhile: nothing left to change
 
             await _bounded(cycle.units, one)

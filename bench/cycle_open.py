@@ -26,13 +26,13 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from boundary.types import SyncInput  # noqa: E402
 from hanchot.worker import build_worker  # noqa: E402
 from store.models import UnitDeadline  # noqa: E402
 from tests.integration.test_dev_server import big_calendar  # noqa: E402
 from tests.workflows.support import dev_server, sqlite_store  # noqa: E402
 from workflows.calendar_sync import CalendarSync  # noqa: E402
 from workflows.cycle import Cycle  # noqa: E402
-from workflows.types import SyncInput  # noqa: E402
 
 
 async def run(units: int, batch: int) -> None:

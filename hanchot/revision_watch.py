@@ -20,9 +20,9 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from activities.store_access import StoreAccess
+from boundary.types import RevisionRun
 from store import revisions
 from workflows.calendar_revision import workflow_id
-from workflows.types import RevisionRun
 
 log = logging.getLogger(__name__)
 

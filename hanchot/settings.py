@@ -23,7 +23,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workflows.types import TASK_QUEUE
+from boundary.types import TASK_QUEUE
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,7 @@ def latest_all(session: Session, only: Sequence[str] = ()) -> list[tuple[str, Ca
     )
     if only:
         query = query.where(Calendar.key.in_(list(only)))
-    return [(key, rev) for key, rev in session.execute(query).tuples()]
+    return [(key, rev) for key, rev in session.execute(query)]
 
 
 def unapplied(session: Session) -> list[tuple[str, int]]:

@@ -18,7 +18,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     import activities.contracts as act
-    from workflows.types import CycleRef, RevisionRun, SyncResult
+    from boundary.types import CycleRef, RevisionRun, SyncResult
 
 _OPTS = {
     "start_to_close_timeout": timedelta(minutes=30),

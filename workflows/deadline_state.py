@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from boundary.types import Step, Timeline, UnitDeadlineInput
 from deadlines.expected import DeadlineStatus
-from workflows.types import Step, Timeline, UnitDeadlineInput
 
 REFUSALS = {
     "request_id": "thiếu mã yêu cầu (request_id)",

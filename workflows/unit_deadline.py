@@ -21,7 +21,7 @@ from workflows.deadline_core import STORE_CALL, DeadlineCore
 with workflow.unsafe.imports_passed_through():
     import activities.contracts as act
     import workflows.deadline_state as ds
-    from workflows.types import (
+    from boundary.types import (
         ActorRequest,
         CloseRequest,
         DeadlineState,

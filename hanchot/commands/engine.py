@@ -146,12 +146,12 @@ def dev(
     except CalendarError as exc:
         raise fail_config(exc) from None
 
+    from boundary.types import TASK_QUEUE
     from hanchot.commands._observe import serve_metrics, setup_logging, temporal_runtime
     from hanchot.commands.notify import _settings
     from hanchot.settings import Settings
     from hanchot.worker import store_access
     from store import db, migrate
-    from workflows.types import TASK_QUEUE
 
     data = data_dir or db.data_dir()
     data.mkdir(parents=True, exist_ok=True)

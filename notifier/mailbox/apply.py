@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from boundary.types import EvidenceRef, SubmitRequest
 from deadlines.model import Role
 from notifier import inbound, notices, tokens
 from notifier.delivery import Store
@@ -25,7 +26,6 @@ from notifier.render import text
 from store.enums import InboundChannel, InboundOutcome
 from store.evidence import EvidenceStore, StoredFile, TooLarge
 from store.models import Calendar, Cycle, Obligation, Person, Unit, UnitContact, UnitDeadline
-from workflows.types import EvidenceRef, SubmitRequest
 
 log = logging.getLogger(__name__)
 
