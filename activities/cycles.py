@@ -8,15 +8,13 @@ finished is counted as existing and never started twice.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
-from temporalio.converter import AdvancedJSONEncoder, value_to_type
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities import contracts as act
@@ -28,15 +26,10 @@ from boundary.types import CloseRequest, CycleInput, CycleRef, UnitDeadlineInput
 from deadlines.model import Calendar
 from deadlines.periods import periods_in_year
 from deadlines.timeline import CyclePlan, plan_cycle
-from store import deadlines_repo
+from store import cycle_snapshots, deadlines_repo
 
 START_CONCURRENCY = 32
 T = TypeVar("T")
-
-
-def to_data(value: Any) -> Any:
-    """A dataclass as plain JSON data (datetimes as ISO strings), for the store."""
-    return json.loads(json.dumps(value, cls=AdvancedJSONEncoder))
 
 
 def find_plan(calendar: Calendar, ref: CycleRef) -> CyclePlan:
@@ -84,8 +77,7 @@ class CycleActivities:
     def _freeze(self, ref: CycleRef, at: datetime) -> act.CycleFacts:
         calendar = self._calendars.load(ref.calendar_id)
         frozen = freeze(calendar, find_plan(calendar, ref), self._close_after)
-        units = [{k: v for k, v in u.items() if k != "cycle"} for u in to_data(frozen.units)]
-        snapshot = {"cycle": to_data(frozen.snapshot), "units": units}
+        snapshot = cycle_snapshots.encode(frozen.snapshot, frozen.units)
         with self._store.write() as session:
             stored = deadlines_repo.freeze_cycle(
                 session,
@@ -96,7 +88,7 @@ class CycleActivities:
                 snapshot,
                 at,
             )
-        units = self._decode_units(stored)
+        units = cycle_snapshots.decode(stored).units
         cycle = units[0].cycle if units else frozen.snapshot
         return act.CycleFacts(
             expected=len(units),
@@ -105,19 +97,11 @@ class CycleActivities:
             legal_end_at=cycle.timeline.legal_end_at,
         )
 
-    def _decode_units(self, snapshot: dict[str, Any]) -> list[UnitDeadlineInput]:
-        cycle = snapshot["cycle"]
-        return [
-            value_to_type(UnitDeadlineInput, {**unit, "cycle": cycle}) for unit in snapshot["units"]
-        ]
-
     def _batch(self, cycle_workflow_id: str, offset: int, limit: int) -> list[UnitDeadlineInput]:
         units = self._units.get(cycle_workflow_id)
         if units is None:
             with self._store.read() as session:
-                units = self._decode_units(
-                    deadlines_repo.cycle_snapshot(session, cycle_workflow_id)
-                )
+                units = cycle_snapshots.read(session, cycle_workflow_id).units
             self._units = {cycle_workflow_id: units}  # one cycle at a time is enough
         return units[offset : offset + limit]
 

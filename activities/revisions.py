@@ -21,12 +21,11 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
-from temporalio.converter import value_to_type
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities import contracts as act
 from activities.calendars import published
-from activities.cycles import _bounded, due_refs, find_plan, to_data
+from activities.cycles import _bounded, due_refs, find_plan
 from activities.snapshot import DEFAULT_CLOSE_AFTER, freeze
 from activities.store_access import StoreAccess
 from boundary.client import EngineClient, UpdateRefused
@@ -40,7 +39,7 @@ from boundary.types import (
 from deadlines.expected import DeadlineStatus
 from deadlines.model import Calendar
 from deadlines.vi import fmt_date
-from store import deadlines_repo, revisions
+from store import cycle_snapshots, deadlines_repo, revisions
 from store.base import utcnow
 from store.enums import CycleStatus
 from store.models import AuditEntry, Cycle
@@ -87,16 +86,6 @@ class RevisionPlan:
     cycles: list[CycleChanges] = field(default_factory=list)
 
 
-def _decode(snapshot: dict[str, Any]) -> list[UnitDeadlineInput]:
-    cycle = snapshot["cycle"]
-    return [value_to_type(UnitDeadlineInput, {**u, "cycle": cycle}) for u in snapshot["units"]]
-
-
-def _encode(cycle: CycleSnapshot, units: list[UnitDeadlineInput]) -> dict[str, Any]:
-    stripped = [{k: v for k, v in u.items() if k != "cycle"} for u in to_data(units)]
-    return {"cycle": to_data(cycle), "units": stripped}
-
-
 def _moved(old: CycleSnapshot, new: CycleSnapshot) -> bool:
     def steps(s: CycleSnapshot) -> list[tuple[str, datetime, str | None]]:
         return [(x.key, x.at, x.to) for x in s.timeline.steps]
@@ -139,8 +128,8 @@ def plan_revision(
             label = find_plan(calendar, ref).period.label_vi()
             plan.opening.append((ref, obligation.name, label))
     for row in cycles:
-        old_units = _decode(row.snapshot)
-        old_cycle = value_to_type(CycleSnapshot, row.snapshot["cycle"])
+        frozen_before = cycle_snapshots.decode(row.snapshot)
+        old_units, old_cycle = frozen_before.units, frozen_before.cycle
         statuses = deadlines_repo.deadline_statuses(session, row.workflow_id)
         changes = CycleChanges(row.workflow_id, old_cycle.obligation_name, old_cycle.period_label)
         ref = CycleRef(old_cycle.calendar_id, old_cycle.obligation_id, old_cycle.period_id)
@@ -189,7 +178,7 @@ def plan_revision(
                     kept.append(unit)
         if changes.units:
             cycle = frozen.snapshot if frozen else old_cycle
-            changes.snapshot = _encode(cycle, kept)
+            changes.snapshot = cycle_snapshots.encode(cycle, kept)
             plan.cycles.append(changes)
     return plan
 

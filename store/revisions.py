@@ -232,8 +232,13 @@ def diff_calendars(old: dm.Calendar, new: dm.Calendar) -> list[Change]:
     return out
 
 
+_ENTITIES = {"people", "units", "obligations", "supervisors", "source"}
+
+
 def _header(calendar: dm.Calendar) -> dict[str, JSON]:
-    state = to_json(calendar)
-    for key in ("people", "units", "obligations", "supervisors", "source"):
-        state.pop(key, None)
-    return state
+    """Every field of the calendar but its entities (compared one by one) and its source."""
+    return {
+        f.name: to_json(getattr(calendar, f.name))
+        for f in dataclasses.fields(calendar)
+        if f.name not in _ENTITIES
+    }

@@ -35,9 +35,9 @@ def dates() -> tuple[date, date]:
     return due, moved
 
 
-def changed_calendar(path: Path, due: date, moved: date) -> Path:
-    """Revision 2: a new commune, xa-0000's focal point replaced, xa-0001 closed today,
-    the due date moved."""
+def changed_calendar(path: Path, due: date, moved: date, units: int = 3) -> Path:
+    """Revision 2 of big_calendar(path, units, due): a new commune (the `units`th),
+    xa-0000's focal point replaced, xa-0001 closed today, the due date moved."""
     text = path.read_text(encoding="utf-8")
     today = datetime.now(UTC).date()
     text = text.replace(f"due: by {due:%d/%m}", f"due: by {moved:%d/%m}")
@@ -49,12 +49,12 @@ def changed_calendar(path: Path, due: date, moved: date) -> Path:
     text = text.replace(
         "people:\n",
         "people:\n  - {id: fp-moi, name: Cán bộ mới, email: moi@xa.example}\n"
-        "  - {id: fp-0003, name: Cán bộ xã 3, email: fp3@xa.example}\n",
+        f"  - {{id: fp-{units:04d}, name: Cán bộ xã mới, email: moi{units}@xa.example}}\n",
     )
     text = text.replace(
         "obligations:\n",
-        "  - {id: xa-0003, name: UBND xã Số 3, kind: commune, parent: tinh, "
-        "focal_point: fp-0003}\nobligations:\n",
+        f"  - {{id: xa-{units:04d}, name: UBND xã Số {units}, kind: commune, parent: tinh, "
+        f"focal_point: fp-{units:04d}}}\nobligations:\n",
     )
     out = path.with_name("lon-v2.yaml")
     out.write_text(text, encoding="utf-8")
