@@ -77,7 +77,7 @@ class EscalationRuleData:
 @dataclass
 class Rules:
     """The parts of the calendar needed to re-plan a deadline (extension, snooze), frozen
-    with the cycle so that a later edit of the config cannot change a cycle in flight."""
+    with the cycle; a published calendar revision replaces them through `revise`."""
 
     timezone: str
     working_start: str
