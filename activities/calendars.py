@@ -20,20 +20,22 @@ from store import revisions
 from store.calendar_model import calendar_keys, calendar_model
 from store.models import CalendarRevision
 
-_CACHE: dict[tuple[str, int], Calendar] = {}
+_CACHE: dict[tuple[str, int, str], Calendar] = {}
+"""By (calendar, number, content hash): the same number in another database (a restored
+backup, a test) is another revision."""
 _LOCK = threading.Lock()
 
 
 def revision_calendar(key: str, revision: CalendarRevision) -> Calendar:
     """The calendar a stored revision describes (validated once per process)."""
     with _LOCK:
-        found = _CACHE.get((key, revision.number))
+        found = _CACHE.get((key, revision.number, revision.content_hash))
     if found is None:
         found = calendar_of(revision.document, f"{key}@{revision.number}")
         with _LOCK:
             if len(_CACHE) > 64:
                 _CACHE.clear()
-            _CACHE[(key, revision.number)] = found
+            _CACHE[(key, revision.number, revision.content_hash)] = found
     return found
 
 
