@@ -66,6 +66,7 @@ class UnitChange:
     """(before, after) when the people reached by this deadline change."""
     moved: tuple[CycleSnapshot, CycleSnapshot] | None = None
     """(before, after) when the legal end or the reminder/escalation steps change."""
+    renamed: bool = False
 
 
 @dataclass
@@ -165,8 +166,9 @@ def plan_revision(
                 change.contacts = (unit.contacts, new.contacts)
             if _moved(unit.cycle, new.cycle):
                 change.moved = (unit.cycle, new.cycle)
+            change.renamed = new.unit_name != unit.unit_name
             kept.append(new)
-            if (change.contacts or change.moved) and in_flight(deadline_id):
+            if (change.contacts or change.moved or change.renamed) and in_flight(deadline_id):
                 changes.units.append(change)
         if frozen is not None:
             for unit in frozen.units:
@@ -225,6 +227,7 @@ class RevisionActivities:
                     contacts=change.contacts[1] if change.contacts else None,
                     cycle=change.moved[1] if change.moved else None,
                     withdraw=change.withdraw,
+                    unit_name=change.unit_name if change.renamed else None,
                 )
                 try:
                     await self._engine.revise(change.deadline_id, update)

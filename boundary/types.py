@@ -220,6 +220,8 @@ class RevisionUpdate:
     contacts: Contacts | None = None
     cycle: CycleSnapshot | None = None
     withdraw: str | None = None
+    unit_name: str | None = None
+    """The unit's name as the revision writes it, when it changed (messages use it)."""
 
 
 # --- state ---------------------------------------------------------------------------------

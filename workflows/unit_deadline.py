@@ -354,6 +354,9 @@ class UnitDeadline(DeadlineCore):
         if req.contacts is not None and req.contacts != self._inp.contacts:
             details["contacts"] = dataclasses.asdict(req.contacts)
             self._inp = dataclasses.replace(self._inp, contacts=req.contacts)
+        if req.unit_name and req.unit_name != self._inp.unit_name:
+            details["unit_name"] = req.unit_name
+            self._inp = dataclasses.replace(self._inp, unit_name=req.unit_name)
         if req.cycle is not None and self._timeline.generation == 0:
             # An approved extension re-planned this deadline on its own terms: kept.
             old = self._timeline

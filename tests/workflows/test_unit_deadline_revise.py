@@ -40,7 +40,9 @@ async def test_a_new_focal_point_gets_the_next_reminder_and_nothing_is_sent_twic
         first = inp.cycle.timeline.steps[0]
         await sleep_until(env, first.at + timedelta(hours=1))
         contacts = replace(inp.contacts, focal_points=["fp-c"])
-        update = RevisionUpdate("revision:test-cal:2", "revision:test-cal:2", 2, contacts)
+        update = RevisionUpdate(
+            "revision:test-cal:2", "revision:test-cal:2", 2, contacts, unit_name="Sở Y tế mới"
+        )
         await handle.execute_update(UnitDeadline.revise, update)
         again = await handle.execute_update(UnitDeadline.revise, update)
         await handle.result()
@@ -50,6 +52,8 @@ async def test_a_new_focal_point_gets_the_next_reminder_and_nothing_is_sent_twic
     assert by_step[first.key] == ["fp-a"]
     later = [s.key for s in inp.cycle.timeline.steps if s.kind == "remind" and s.at > first.at]
     assert later and all(by_step[k] == ["fp-c"] for k in later)
+    names = {n.step: n.payload["unit_name"] for n in rec.notes}
+    assert names[first.key] == "Sở Y tế" and all(names[k] == "Sở Y tế mới" for k in later)
     steps = [n.step for n in rec.notes]
     assert len(steps) == len(set(steps)), "no step is sent twice"
     [revised] = rec.kinds("revised")
