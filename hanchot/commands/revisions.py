@@ -28,6 +28,8 @@ MSG = {
     "no_revisions": "Lịch {id} chưa có phiên bản nào được công bố (nạp bằng hanchot load).",
     "exported": "Đã ghi phiên bản {n} của lịch {id} vào {path}.",
     "history_title": "Các phiên bản của lịch {id}",
+    "not_applied": "chưa — worker có đang chạy không?",
+    "superseded": "—",
     "diff_none": "Phiên bản {n} và {m} của lịch {id} giống nhau.",
     "diff_title": "Lịch {id}: từ phiên bản {n} đến {m}, {k} thay đổi.",
     "preview_none": "Hệ thống đang chạy sẽ không phải làm gì thêm.",
@@ -40,7 +42,7 @@ MSG = {
     "person": "  {person}: {why}",
     "people": "Người có tin nhắn tiếp theo thay đổi:",
 }
-HISTORY = ("Phiên bản", "Thời điểm", "Người công bố", "Nguồn", "Thay đổi")
+HISTORY = ("Phiên bản", "Thời điểm", "Người công bố", "Nguồn", "Thay đổi", "Hệ thống đã áp dụng")
 SOURCE = {"yaml": "tệp YAML", "dashboard": "bảng điều khiển", "import": "khôi phục"}
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -112,7 +114,7 @@ def history(
         try:
             with db.session_factory(engine)() as session:
                 rows = [
-                    (r.number, r.published_at, r.author, r.source, len(r.summary))
+                    (r.number, r.published_at, r.author, r.source, len(r.summary), r.applied_at)
                     for r in revisions.history(session, calendar_id)
                 ]
         finally:
@@ -122,9 +124,19 @@ def history(
         out.print(Text(MSG["no_revisions"].format(id=calendar_id)))
         return
     table = Table(*HISTORY, title=MSG["history_title"].format(id=calendar_id))
-    for number, at, author, source, changes in rows:
+    latest = rows[-1][0]
+    for number, at, author, source, changes, applied in rows:
+        if applied is not None:
+            shown = fmt_instant(applied, TZ)
+        else:  # only the latest revision is applied: an earlier one was overtaken by it
+            shown = MSG["not_applied"] if number == latest else MSG["superseded"]
         table.add_row(
-            str(number), fmt_instant(at, TZ), Text(author), SOURCE.get(source, source), str(changes)
+            str(number),
+            fmt_instant(at, TZ),
+            Text(author),
+            SOURCE.get(source, source),
+            str(changes),
+            shown,
         )
     out.print(table)
 

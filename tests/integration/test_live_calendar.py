@@ -154,6 +154,7 @@ def test_a_changed_calendar_takes_effect_while_dev_runs(tmp_path: Path) -> None:
             engine.dispose()
         code, listing = hanchot(cli_env, "calendar", "history", "lon")
         assert code == 0 and listing.count("tệp YAML") == 2
+        assert "chưa" not in listing, "both revisions applied by the running engine"
     finally:
         code = dev.interrupt()
     assert code == 0, "".join(dev.output)

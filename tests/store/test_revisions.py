@@ -135,6 +135,7 @@ def test_history_and_diff(migrated_url: str, tmp_path: Path) -> None:
     assert listed.exit_code == 0
     rows = [line for line in listed.output.splitlines() if "tệp YAML" in line]
     assert len(rows) == 2 and "cli:" in rows[0]
+    assert "chưa — worker có đang chạy không?" in rows[1], "no engine ran: not applied"
     diff = run("calendar", "diff", "bimson-2017", "1", "2", "--database-url", migrated_url)
     assert diff.exit_code == 0
     assert diff.output.splitlines()[0] == "Lịch bimson-2017: từ phiên bản 1 đến 2, 2 thay đổi."
