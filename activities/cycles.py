@@ -66,7 +66,6 @@ class CycleActivities:
         self._client = client
         self._calendars = calendars
         self._close_after = close_after
-        self._units: dict[str, list[UnitDeadlineInput]] = {}
 
     # --- Cycle -----------------------------------------------------------------------------
 
@@ -98,12 +97,10 @@ class CycleActivities:
         )
 
     def _batch(self, cycle_workflow_id: str, offset: int, limit: int) -> list[UnitDeadlineInput]:
-        units = self._units.get(cycle_workflow_id)
-        if units is None:
-            with self._store.read() as session:
-                units = cycle_snapshots.read(session, cycle_workflow_id).units
-            self._units = {cycle_workflow_id: units}  # one cycle at a time is enough
-        return units[offset : offset + limit]
+        # Read afresh for every batch: a published revision may have rewritten the
+        # snapshot (units added, contacts changed) since the cycle opened.
+        with self._store.read() as session:
+            return cycle_snapshots.read(session, cycle_workflow_id).batch(offset, limit)
 
     @activity.defn(name=act.OPEN_UNIT_BATCH)
     async def open_unit_batch(self, inp: act.UnitBatchInput) -> act.UnitBatchResult:

@@ -180,7 +180,7 @@ def plan_revision(
                     kept.append(unit)
         if changes.units:
             cycle = frozen.snapshot if frozen else old_cycle
-            changes.snapshot = cycle_snapshots.encode(cycle, kept)
+            changes.snapshot = cycle_snapshots.encode(cycle, kept, frozen_before.frozen_units)
             plan.cycles.append(changes)
     return plan
 

@@ -26,10 +26,23 @@ from store.serialize import to_json
 class FrozenCycle:
     cycle: CycleSnapshot
     units: list[UnitDeadlineInput]
+    frozen_units: int
+    """How many units the cycle opened with (the Cycle workflow's `expected`): units a
+    revision added later come after them."""
+
+    def batch(self, offset: int, limit: int) -> list[UnitDeadlineInput]:
+        """The Cycle workflow's batch at `offset`; its last batch (the one reaching
+        `frozen_units`) also takes the units added since, which the workflow, counting
+        only what it opened, would never ask for."""
+        end = offset + limit
+        return self.units[offset:] if end >= self.frozen_units else self.units[offset:end]
 
 
-def encode(cycle: CycleSnapshot, units: list[UnitDeadlineInput]) -> dict[str, Any]:
+def encode(
+    cycle: CycleSnapshot, units: list[UnitDeadlineInput], frozen_units: int | None = None
+) -> dict[str, Any]:
     return {
+        "frozen_units": len(units) if frozen_units is None else frozen_units,
         "cycle": to_json(cycle),
         "units": [
             {"unit_id": u.unit_id, "unit_name": u.unit_name, "contacts": to_json(u.contacts)}
@@ -50,7 +63,7 @@ def decode(data: dict[str, Any]) -> FrozenCycle:
         )
         for u in data["units"]
     ]
-    return FrozenCycle(cycle, units)
+    return FrozenCycle(cycle, units, int(data.get("frozen_units", len(units))))
 
 
 def read(session: Session, workflow_id: str) -> FrozenCycle:

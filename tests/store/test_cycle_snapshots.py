@@ -33,3 +33,4 @@ def test_a_snapshot_written_before_the_read_model_decodes_the_same() -> None:
     decoded = cycle_snapshots.decode(old)
     expected = [value_to_type(UnitDeadlineInput, {**u, "cycle": old["cycle"]}) for u in units]
     assert decoded.units == expected
+    assert decoded.frozen_units == len(units)
