@@ -11,13 +11,14 @@ watches for unapplied revisions) and applies it through activities.revisions.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from activities.calendars import published, revision_calendar
-from config.document import calendar_of, read_yaml
+from config.document import calendar_of, exported_from, read_yaml
 from config.errors import CalendarError, ConfigIssue
 from deadlines.model import Calendar
 from store import revisions
@@ -25,8 +26,16 @@ from store.calendar_model import CalendarNotStored
 from store.revisions import Published
 
 
-def read_file(path: Path) -> tuple[Calendar, dict[str, Any]]:
-    """Read and validate a YAML calendar file (raises CalendarError, as `hanchot check`)."""
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    calendar: Calendar
+    document: dict[str, Any]
+    path: Path
+    base: int | None
+    """The revision the file was exported from (its `# hanchot-revision:` marker), if any."""
+
+
+def _text(path: Path) -> str:
     try:
         content = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -39,25 +48,33 @@ def read_file(path: Path) -> tuple[Calendar, dict[str, Any]]:
         raise CalendarError(
             [ConfigIssue(str(path), None, "", f"không đọc được tệp: {exc.strerror}")]
         ) from None
-    return read_yaml(content, str(path))
+    return content
 
 
-def read_files(paths: Sequence[Path]) -> list[tuple[Calendar, dict[str, Any], Path]]:
+def read_file(path: Path) -> tuple[Calendar, dict[str, Any]]:
+    """Read and validate a YAML calendar file (raises CalendarError, as `hanchot check`)."""
+    return read_yaml(_text(path), str(path))
+
+
+def read_files(paths: Sequence[Path]) -> list[Loaded]:
     """Every file read; all problems of all files at once, ids unique across them."""
-    out: list[tuple[Calendar, dict[str, Any], Path]] = []
+    out: list[Loaded] = []
     issues: list[ConfigIssue] = []
     seen: dict[str, str] = {}
     for path in paths:
         try:
-            calendar, document = read_file(path)
+            content = _text(path)
+            calendar, document = read_yaml(content, str(path))
         except CalendarError as exc:
             issues.extend(exc.errors)
             continue
+        marker = exported_from(content)
+        base = marker[1] if marker and marker[0] == calendar.id else None
         if calendar.id in seen:
             message = f"mã lịch '{calendar.id}' đã dùng trong {seen[calendar.id]}"
             issues.append(ConfigIssue(str(path), None, "calendar.id", message))
         seen[calendar.id] = str(path)
-        out.append((calendar, document, path))
+        out.append(Loaded(calendar, document, path, base))
     if issues:
         raise CalendarError(issues)
     return out
@@ -97,19 +114,25 @@ def publish_document(
     )
 
 
+def publish_loaded(
+    session: Session, loaded: Loaded, author: str, force: bool = False
+) -> Published:
+    """Publish a file read by `read_files`; one exported from a revision that is no longer
+    the latest is refused (RevisionConflict) unless `force`."""
+    return publish_document(
+        session,
+        loaded.document,
+        source="yaml",
+        author=author,
+        source_ref=str(loaded.path.resolve()),
+        base=None if force else loaded.base,
+        calendar=loaded.calendar,
+    )
+
+
 def publish_files(session: Session, paths: Sequence[Path], author: str) -> list[Published]:
     """Publish YAML files (all or none: the caller commits or rolls back)."""
-    return [
-        publish_document(
-            session,
-            document,
-            source="yaml",
-            author=author,
-            source_ref=str(path.resolve()),
-            calendar=calendar,
-        )
-        for calendar, document, path in read_files(paths)
-    ]
+    return [publish_loaded(session, loaded, author) for loaded in read_files(paths)]
 
 
 def revision_document(session: Session, key: str, number: int | None = None) -> dict[str, Any]:

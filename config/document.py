@@ -10,6 +10,7 @@ export` then `hanchot load` finds nothing changed.
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -19,6 +20,8 @@ from config.loader import load_calendar_data, load_calendar_text
 from deadlines.model import Calendar
 
 Document = dict[str, Any]
+
+_EXPORTED = re.compile(r"^# hanchot-revision: (?P<id>[^@\s]+)@(?P<n>\d+)\s*$", re.M)
 
 
 def plain(value: Any) -> Any:
@@ -50,11 +53,23 @@ def calendar_of(document: Document, source: str) -> Calendar:
     return load_calendar_data(document, source)
 
 
-def to_yaml(document: Document) -> str:
+def exported_from(content: str) -> tuple[str, int] | None:
+    """(calendar id, revision) named by the marker `to_yaml` writes, if the text has one:
+    the revision an edit of an exported file is based on."""
+    found = _EXPORTED.search(content)
+    return (found["id"], int(found["n"])) if found else None
+
+
+def to_yaml(document: Document, revision: tuple[str, int] | None = None) -> str:
+    """The document as YAML; with `revision` (calendar id, number), first a comment naming
+    it, so that loading an edited copy is refused if the calendar has moved on since."""
+    head = ""
+    if revision is not None:
+        head = f"# hanchot-revision: {revision[0]}@{revision[1]}\n"
     yaml = YAML(typ="rt")
     yaml.allow_unicode = True
     yaml.width = 100
     yaml.indent(mapping=2, sequence=4, offset=2)
     out = io.StringIO()
     yaml.dump(document, out)
-    return out.getvalue()
+    return head + out.getvalue()

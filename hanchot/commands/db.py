@@ -48,6 +48,9 @@ MSG = {
     "revision_dry": "Sẽ là phiên bản {n}.",
     "err_conflict": "lỗi: lịch {id} vừa được người khác công bố (phiên bản {latest}) trong lúc"
     " nạp; không có gì được lưu. Hãy chạy lại lệnh.",
+    "err_stale": "lỗi: tệp được xuất từ phiên bản {base} của lịch {id}, nhưng lịch đã có phiên"
+    " bản {latest}; không có gì được lưu. Xuất bản mới nhất (hanchot calendar export {id}),"
+    " gộp thay đổi của mình vào rồi nạp lại, hoặc dùng --force để ghi đè.",
     "changed": "Đã nạp lịch {id}: {n} thay đổi.",
     "created_dry": "Chạy thử, không lưu: lịch {id} sẽ được nạp lần đầu với {people} người, "
     "{units} đơn vị, {obligations} nghĩa vụ báo cáo, {supervisors} người giám sát.",
@@ -217,14 +220,22 @@ def load(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Chỉ cho biết sẽ thay đổi gì, không lưu")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Công bố dù tệp được xuất từ một phiên bản cũ (ghi đè các thay đổi sau đó)",
+        ),
+    ] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Lưu lịch vào cơ sở dữ liệu và in những gì đã thay đổi.
+    """Công bố lịch thành phiên bản mới trong cơ sở dữ liệu và in những gì đã thay đổi.
 
-    Nạp lại một lịch không đổi thì không có gì thay đổi.
+    Nạp lại một lịch không đổi thì không tạo phiên bản. Tệp xuất bằng `hanchot calendar
+    export` mà lịch đã có phiên bản mới hơn thì bị từ chối (trừ khi --force).
     Các tệp được lưu cùng lúc: một tệp có lỗi thì không tệp nào được lưu.
     """
-    from activities.publishing import publish_document, read_files
+    from activities.publishing import publish_loaded, read_files
     from config.errors import CalendarError
     from hanchot.commands.calendar import fail_config
 
@@ -251,21 +262,15 @@ def load(
             writer = db.session_factory(engine, writes=True)
             with writer() as session, _progress() as progress:
                 task = progress.add_task(MSG["working_load"], total=len(calendars))
-                for calendar, document, path in calendars:
+                for loaded in calendars:
                     if dry_run:
-                        previews.append(preview(session, calendar))
+                        previews.append(preview(session, loaded.calendar))
                     try:
-                        published = publish_document(
-                            session,
-                            document,
-                            source="yaml",
-                            author=_actor(),
-                            source_ref=str(path.resolve()),
-                            calendar=calendar,
-                        )
+                        published = publish_loaded(session, loaded, _actor(), force)
                     except RevisionConflict as exc:
                         session.rollback()
-                        text = MSG["err_conflict"].format(id=exc.calendar, latest=exc.latest)
+                        key = "err_conflict" if exc.base is None else "err_stale"
+                        text = MSG[key].format(id=exc.calendar, latest=exc.latest, base=exc.base)
                         _err().print(Text(text, style="red"))
                         raise typer.Exit(1) from None
                     results.append(published)

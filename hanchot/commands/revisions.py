@@ -82,7 +82,8 @@ def export(
                 found = revisions.get(session, calendar_id, revision)
                 if found is None:
                     raise _missing(session, calendar_id, revision)
-                number, text = found.number, to_yaml(found.document)
+                number = found.number
+                text = to_yaml(found.document, (calendar_id, number))
         finally:
             engine.dispose()
     if output is None:

@@ -151,3 +151,31 @@ def test_history_and_diff(migrated_url: str, tmp_path: Path) -> None:
     assert one_line(missing) == "lỗi: lịch bimson-2017 không có phiên bản 9."
     unknown = run("calendar", "history", "khong-co", "--database-url", migrated_url)
     assert one_line(unknown).startswith("Lịch khong-co chưa có phiên bản nào")
+
+
+def test_an_edited_export_of_an_old_revision_is_refused_unless_forced(
+    migrated_url: str, tmp_path: Path
+) -> None:
+    """Two people export revision 1 and edit their copies: the first to load publishes
+    revision 2, the second is told the calendar moved on, and nothing of theirs is lost
+    silently; --force overwrites on purpose."""
+    run("load", str(EXAMPLE), "--database-url", migrated_url)
+    mine, theirs = tmp_path / "mine.yaml", tmp_path / "theirs.yaml"
+    for path in (mine, theirs):
+        run("calendar", "export", "bimson-2017", "-o", str(path), "--database-url", migrated_url)
+    assert mine.read_text(encoding="utf-8").startswith("# hanchot-revision: bimson-2017@1\n")
+    mine.write_text(mine.read_text(encoding="utf-8").replace("Lê Thị Hoa", "Lê Thị Hòa"))
+    theirs.write_text(theirs.read_text(encoding="utf-8").replace("Phạm Văn Đức", "Phạm Văn Đạt"))
+    assert "phiên bản 2" in run("load", str(mine), "--database-url", migrated_url).output
+    refused = run("load", str(theirs), "--database-url", migrated_url)
+    assert refused.exit_code == 1
+    assert one_line(refused).startswith(
+        "lỗi: tệp được xuất từ phiên bản 1 của lịch bimson-2017, nhưng lịch đã có phiên bản 2;"
+    )
+    forced = run("load", str(theirs), "--force", "--database-url", migrated_url)
+    assert forced.exit_code == 0 and "phiên bản 3" in forced.output
+    # An export of the latest revision, edited, loads without --force.
+    latest = tmp_path / "latest.yaml"
+    run("calendar", "export", "bimson-2017", "-o", str(latest), "--database-url", migrated_url)
+    latest.write_text(latest.read_text(encoding="utf-8").replace("Phạm Văn Đạt", "Phạm Văn Đức"))
+    assert "phiên bản 4" in run("load", str(latest), "--database-url", migrated_url).output
