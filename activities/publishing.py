@@ -114,9 +114,7 @@ def publish_document(
     )
 
 
-def publish_loaded(
-    session: Session, loaded: Loaded, author: str, force: bool = False
-) -> Published:
+def publish_loaded(session: Session, loaded: Loaded, author: str, force: bool = False) -> Published:
     """Publish a file read by `read_files`; one exported from a revision that is no longer
     the latest is refused (RevisionConflict) unless `force`."""
     return publish_document(

@@ -196,13 +196,18 @@ class RevisionActivities:
 
     @activity.defn(name=act.APPLY_REVISION)
     async def apply_revision(self, inp: act.RevisionInput) -> act.RevisionApplied:
-        def read() -> RevisionPlan:
+        def read() -> RevisionPlan | None:
             with self._store.read() as session:
+                latest = revisions.latest(session, inp.calendar_id)
+                if latest is not None and latest.number != inp.number:
+                    return None  # overtaken: the newer revision's own run applies it all
                 calendar = published(session, inp.calendar_id, inp.number)
                 return plan_revision(session, calendar, inp.number, inp.now, self._close_after)
 
         plan = await asyncio.to_thread(read)
         result = act.RevisionApplied()
+        if plan is None:
+            return result
         by = f"revision:{inp.calendar_id}:{inp.number}"
         for cycle in plan.cycles:
 

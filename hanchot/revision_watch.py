@@ -38,19 +38,19 @@ async def start_unapplied(client: Client, store: StoreAccess, task_queue: str) -
 
     started = []
     for key, number in await asyncio.to_thread(read):
-        wid = workflow_id(key, number)
+        wid = workflow_id(key)
         try:
             await client.start_workflow(
                 "CalendarRevision",
                 RevisionRun(key, number),
                 id=wid,
                 task_queue=task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
             )
             started.append(wid)
             log.info("applying calendar %s revision %d", key, number)
         except WorkflowAlreadyStartedError:
-            pass
+            pass  # the previous revision is still being applied: next poll
     return started
 
 

@@ -1,12 +1,14 @@
 """CalendarRevision: bring the running engine in line with one published calendar revision.
 
 Started by the worker's revision watcher (hanchot.revision_watch) with the business id
-`calendar-revision/<calendar>/<number>`, so a revision is applied once however many
-workers see it. First the deadlines in flight are revised through their own `revise`
-update and the units that start owing in an open cycle are started (one activity), then
-the cycles the revision makes due are opened as CalendarSync would, and the revision is
-marked applied. A new workflow type rather than a change to CalendarSync: histories of
-CalendarSync recorded before revisions existed replay unchanged.
+`calendar-revision/<calendar>`, so revisions of a calendar are applied one at a time
+however many workers see them; a revision overtaken by a newer one before its turn is
+skipped (the newer one brings everything in line). First the deadlines in flight are
+revised through their own `revise` update and the units that start owing in an open cycle
+are started (one activity), then the cycles the revision makes due are opened as
+CalendarSync would, and the revision is marked applied. A new workflow type rather than a
+change to CalendarSync: histories of CalendarSync recorded before revisions existed replay
+unchanged.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ _OPTS = {
 }
 
 
-def workflow_id(calendar_id: str, number: int) -> str:
-    return f"calendar-revision/{calendar_id}/{number}"
+def workflow_id(calendar_id: str) -> str:
+    """One id per calendar: two revisions of a calendar are never applied at once (an
+    older one finishing after a newer one would put its data back)."""
+    return f"calendar-revision/{calendar_id}"
 
 
 @workflow.defn(name="CalendarRevision")

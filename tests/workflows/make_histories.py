@@ -253,7 +253,7 @@ async def calendar_revision(env: WorkflowEnvironment, queue: str) -> WorkflowHan
     handle = await env.client.start_workflow(
         CalendarRevision.run,
         RevisionRun("test-cal", 2),
-        id=workflow_id("test-cal", 2),
+        id=workflow_id("test-cal"),
         task_queue=queue,
         execution_timeout=timedelta(hours=1),
     )

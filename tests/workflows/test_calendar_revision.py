@@ -64,7 +64,7 @@ async def test_a_revision_mid_cycle_reaches_every_deadline_and_the_early_close(
             applied = await env.client.execute_workflow(
                 CalendarRevision.run,
                 RevisionRun("test-cal", 2),
-                id=workflow_id("test-cal", 2),
+                id=workflow_id("test-cal"),
                 task_queue=queue,
                 execution_timeout=run_timeout(),
             )
@@ -87,3 +87,34 @@ async def test_a_revision_mid_cycle_reaches_every_deadline_and_the_early_close(
     with store.read() as session:
         assert revisions.get(session, "test-cal", 2).applied_at is not None  # type: ignore[union-attr]
     assert cycle_id.endswith(f"{OBLIGATION}/{year}-H1")
+
+
+async def test_a_revision_overtaken_before_its_turn_changes_nothing(tmp_path: Path) -> None:
+    """Revisions 1 and 2 published before the engine got to 1: applying 1 late would put
+    its data back over 2's, so it does nothing (2's own run applies everything)."""
+    from datetime import UTC, datetime
+
+    from temporalio.testing import ActivityEnvironment
+
+    from activities import contracts as act
+    from activities.calendars import PublishedCalendars
+    from activities.cycles import CycleActivities
+    from activities.revisions import RevisionActivities
+    from store.models import AuditEntry
+
+    store = sqlite_store(tmp_path)
+    year = datetime.now(UTC).year + 1
+    publish(store, [calendar_file(tmp_path, year)])
+    publish(store, [calendar_file(tmp_path, year, due="before 25/06")])
+    no_client = None  # an overtaken revision never reaches Temporal
+    now = datetime.now(UTC)
+    # A cycle open on revision 2: revision 1 differs from it in every deadline's date.
+    cycles = CycleActivities(store, no_client, PublishedCalendars(store))  # type: ignore[arg-type]
+    cycles._freeze(CycleRef("test-cal", OBLIGATION, f"{year}-H1"), now)
+    activities = RevisionActivities(store, no_client)  # type: ignore[arg-type]
+    done = await ActivityEnvironment().run(
+        activities.apply_revision, act.RevisionInput("test-cal", 1, now, "q")
+    )
+    assert (done.revised, done.started, done.finished) == (0, 0, 0)
+    with store.read() as session:
+        assert not session.query(AuditEntry).filter(AuditEntry.action == "cycle.revised").count()
