@@ -22,6 +22,18 @@ from store.base import utcnow
 from store.changes import Action, Entity
 from store.revisions import diff_calendars
 
+WHY = {
+    "contact": "đổi {fields}",
+    "starts": "bắt đầu nhận nhắc việc ({unit})",
+    "focal_in": "thành đầu mối của {unit}",
+    "focal_out": "thôi là đầu mối của {unit}",
+    "head_in": "thành thủ trưởng của {unit}",
+    "digest_in": "bắt đầu nhận bản tổng hợp",
+    "digest_out": "thôi nhận bản tổng hợp",
+    "digest_changed": "bản tổng hợp đổi phạm vi đơn vị",
+}
+"""Why a person's next message changes, as the preview says it (Vietnamese)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Moved:
@@ -63,7 +75,11 @@ def preview(session: Session, calendar: Calendar, now: datetime | None = None) -
             if change.entity is Entity.PERSON and change.action is Action.CHANGED:
                 fields = {f.field for f in change.fields}
                 if fields & {"email", "telegram", "language", "name"}:
-                    out.people.setdefault(change.key, "đổi " + ", ".join(sorted(fields)))
+                    shown = ", ".join(sorted(fields))
+                    out.people.setdefault(change.key, WHY["contact"].format(fields=shown))
+            elif change.entity is Entity.SUPERVISOR:
+                key = {Action.ADDED: "digest_in", Action.REMOVED: "digest_out"}
+                out.people.setdefault(change.key, WHY[key.get(change.action, "digest_changed")])
     return out
 
 
@@ -75,7 +91,7 @@ def summarise(plan: RevisionPlan, number: int) -> Preview:
             if change.start is not None:
                 out.starting.append((cycle.workflow_id, change.unit_id, change.unit_name))
                 for person in change.start.contacts.focal_points:
-                    out.people.setdefault(person, f"bắt đầu nhận nhắc việc ({change.unit_name})")
+                    out.people.setdefault(person, WHY["starts"].format(unit=change.unit_name))
                 continue
             if change.withdraw:
                 out.stopping.append(
@@ -84,14 +100,15 @@ def summarise(plan: RevisionPlan, number: int) -> Preview:
                 continue
             if change.contacts:
                 old, new = change.contacts
+                unit = change.unit_name
                 for person in new.focal_points:
                     if person not in old.focal_points:
-                        out.people.setdefault(person, f"thành đầu mối của {change.unit_name}")
+                        out.people.setdefault(person, WHY["focal_in"].format(unit=unit))
                 for person in old.focal_points:
                     if person not in new.focal_points:
-                        out.people.setdefault(person, f"thôi là đầu mối của {change.unit_name}")
+                        out.people.setdefault(person, WHY["focal_out"].format(unit=unit))
                 if new.head != old.head and new.head:
-                    out.people.setdefault(new.head, f"thành thủ trưởng của {change.unit_name}")
+                    out.people.setdefault(new.head, WHY["head_in"].format(unit=unit))
             if change.moved:
                 old_cycle, new_cycle = change.moved
                 out.moving.append(

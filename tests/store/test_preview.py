@@ -32,7 +32,12 @@ def test_preview_names_every_effect_and_writes_nothing(migrated_url: str, tmp_pa
         calendar = PublishedCalendars(store).load("lon")
         [ref] = due_refs(calendar, now, DEFAULT_CLOSE_AFTER)
         cycles._freeze(ref, now)
-        v2, _doc = read_file(changed_calendar(path, due, moved))
+        v2_path = changed_calendar(path, due, moved)
+        text = v2_path.read_text(encoding="utf-8").replace(
+            "obligations:\n", "supervisors:\n  - {person: coord, units: [tinh]}\nobligations:\n"
+        )
+        v2_path.write_text(text, encoding="utf-8")
+        v2, _doc = read_file(v2_path)
         with store.read() as session:
             before = session.scalar(sa.select(models.Cycle.snapshot))
             found = preview(session, v2)
@@ -54,6 +59,7 @@ def test_preview_names_every_effect_and_writes_nothing(migrated_url: str, tmp_pa
     assert found.people["fp-moi"] == "thành đầu mối của UBND xã Số 0"
     assert found.people["fp-0000"] == "thôi là đầu mối của UBND xã Số 0"
     assert "fp-0003" in found.people
+    assert found.people["coord"] == "bắt đầu nhận bản tổng hợp"
 
 
 def test_an_open_cycle_and_an_unchanged_calendar_preview_nothing(
