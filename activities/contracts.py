@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from workflows.types import (
+from boundary.types import (
     CycleRef,
     DigestRunInput,
     DigestTarget,
@@ -33,6 +33,26 @@ FIND_DUE_CYCLES = "find_due_cycles"
 START_CYCLES = "start_cycles"
 PLAN_DIGESTS = "plan_digests"
 BUILD_AND_ENQUEUE_DIGEST = "build_and_enqueue_digest"
+APPLY_REVISION = "apply_revision"
+MARK_REVISION_APPLIED = "mark_revision_applied"
+
+
+@dataclass
+class RevisionInput:
+    """A published calendar revision to bring the running engine in line with."""
+
+    calendar_id: str
+    number: int
+    now: datetime
+    task_queue: str
+
+
+@dataclass
+class RevisionApplied:
+    revised: int = 0
+    started: int = 0
+    finished: int = 0
+    """Deadlines that had finished by the time their update was sent."""
 
 
 @dataclass

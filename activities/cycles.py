@@ -8,36 +8,28 @@ finished is counted as existing and never started twice.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from temporalio import activity
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
-from temporalio.converter import AdvancedJSONEncoder, value_to_type
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
 
 from activities import contracts as act
-from activities.calendars import CalendarFiles
+from activities.calendars import PublishedCalendars
 from activities.snapshot import DEFAULT_CLOSE_AFTER, freeze, timeline_of
 from activities.store_access import StoreAccess
+from boundary.client import EngineClient, UpdateRefused
+from boundary.types import CloseRequest, CycleInput, CycleRef, UnitDeadlineInput
 from deadlines.model import Calendar
 from deadlines.periods import periods_in_year
 from deadlines.timeline import CyclePlan, plan_cycle
-from store import deadlines_repo
-from store.calendars import save_calendar
-from workflows.types import CloseRequest, CycleInput, CycleRef, UnitDeadlineInput
+from store import cycle_snapshots, deadlines_repo
 
 START_CONCURRENCY = 32
 T = TypeVar("T")
-
-
-def to_data(value: Any) -> Any:
-    """A dataclass as plain JSON data (datetimes as ISO strings), for the store."""
-    return json.loads(json.dumps(value, cls=AdvancedJSONEncoder))
 
 
 def find_plan(calendar: Calendar, ref: CycleRef) -> CyclePlan:
@@ -49,19 +41,31 @@ def find_plan(calendar: Calendar, ref: CycleRef) -> CyclePlan:
     raise LookupError(f"{ref.workflow_id}: no such period in calendar {calendar.id}")
 
 
+def due_refs(calendar: Calendar, now: datetime, close_after: timedelta) -> list[CycleRef]:
+    """Every cycle of `calendar` open at `now` (opened, not yet closed), by the usual rules."""
+    due: list[CycleRef] = []
+    for year in (now.year - 1, now.year, now.year + 1):
+        for obligation in calendar.obligations:
+            for period, rule in periods_in_year(obligation, year):
+                plan = plan_cycle(calendar, obligation, period, rule)
+                closes = timeline_of(plan, close_after).closes_at
+                if plan.opens_at <= now < closes:
+                    due.append(CycleRef(calendar.id, obligation.id, period.id))
+    return due
+
+
 class CycleActivities:
     def __init__(
         self,
         store: StoreAccess,
         client: Client,
-        calendars: CalendarFiles,
+        calendars: PublishedCalendars,
         close_after: timedelta = DEFAULT_CLOSE_AFTER,
     ) -> None:
         self._store = store
         self._client = client
         self._calendars = calendars
         self._close_after = close_after
-        self._units: dict[str, list[UnitDeadlineInput]] = {}
 
     # --- Cycle -----------------------------------------------------------------------------
 
@@ -70,12 +74,10 @@ class CycleActivities:
         return await asyncio.to_thread(self._freeze, inp.ref, inp.at)
 
     def _freeze(self, ref: CycleRef, at: datetime) -> act.CycleFacts:
-        calendar, path = self._calendars.load(ref.calendar_id)
+        calendar = self._calendars.load(ref.calendar_id)
         frozen = freeze(calendar, find_plan(calendar, ref), self._close_after)
-        units = [{k: v for k, v in u.items() if k != "cycle"} for u in to_data(frozen.units)]
-        snapshot = {"cycle": to_data(frozen.snapshot), "units": units}
+        snapshot = cycle_snapshots.encode(frozen.snapshot, frozen.units)
         with self._store.write() as session:
-            save_calendar(session, calendar, path, actor="engine")
             stored = deadlines_repo.freeze_cycle(
                 session,
                 ref.calendar_id,
@@ -85,7 +87,7 @@ class CycleActivities:
                 snapshot,
                 at,
             )
-        units = self._decode_units(stored)
+        units = cycle_snapshots.decode(stored).units
         cycle = units[0].cycle if units else frozen.snapshot
         return act.CycleFacts(
             expected=len(units),
@@ -94,21 +96,11 @@ class CycleActivities:
             legal_end_at=cycle.timeline.legal_end_at,
         )
 
-    def _decode_units(self, snapshot: dict[str, Any]) -> list[UnitDeadlineInput]:
-        cycle = snapshot["cycle"]
-        return [
-            value_to_type(UnitDeadlineInput, {**unit, "cycle": cycle}) for unit in snapshot["units"]
-        ]
-
     def _batch(self, cycle_workflow_id: str, offset: int, limit: int) -> list[UnitDeadlineInput]:
-        units = self._units.get(cycle_workflow_id)
-        if units is None:
-            with self._store.read() as session:
-                units = self._decode_units(
-                    deadlines_repo.cycle_snapshot(session, cycle_workflow_id)
-                )
-            self._units = {cycle_workflow_id: units}  # one cycle at a time is enough
-        return units[offset : offset + limit]
+        # Read afresh for every batch: a published revision may have rewritten the
+        # snapshot (units added, contacts changed) since the cycle opened.
+        with self._store.read() as session:
+            return cycle_snapshots.read(session, cycle_workflow_id).batch(offset, limit)
 
     @activity.defn(name=act.OPEN_UNIT_BATCH)
     async def open_unit_batch(self, inp: act.UnitBatchInput) -> act.UnitBatchResult:
@@ -136,13 +128,13 @@ class CycleActivities:
         units = await asyncio.to_thread(self._batch, inp.cycle_workflow_id, inp.offset, inp.limit)
         result = act.UnitBatchResult()
         request = CloseRequest(f"close:{inp.cycle_workflow_id}", inp.by)
+        engine = EngineClient(self._client)
 
         async def close(unit: UnitDeadlineInput) -> None:
-            handle = self._client.get_workflow_handle(unit.cycle.deadline_id(unit.unit_id))
             try:
-                await handle.execute_update("close", request)
+                await engine.close(unit.cycle.deadline_id(unit.unit_id), request)
                 result.started += 1
-            except (WorkflowUpdateFailedError, RPCError):
+            except UpdateRefused:
                 result.existing += 1  # already finished (or closed by its own timer)
 
         await _bounded(units, close)
@@ -164,16 +156,8 @@ class CycleActivities:
 
     def _due(self, now: datetime, only: list[str]) -> list[CycleRef]:
         due: list[CycleRef] = []
-        for calendar, path in self._calendars.load_all(only or None):
-            with self._store.write() as session:
-                save_calendar(session, calendar, path, actor="calendar-sync")
-            for year in (now.year - 1, now.year, now.year + 1):
-                for obligation in calendar.obligations:
-                    for period, rule in periods_in_year(obligation, year):
-                        plan = plan_cycle(calendar, obligation, period, rule)
-                        closes = timeline_of(plan, self._close_after).closes_at
-                        if plan.opens_at <= now < closes:
-                            due.append(CycleRef(calendar.id, obligation.id, period.id))
+        for calendar in self._calendars.load_all(only or None):
+            due += due_refs(calendar, now, self._close_after)
         with self._store.read() as session:
             known = deadlines_repo.known_cycles(session, [r.workflow_id for r in due])
         return [r for r in due if r.workflow_id not in known]

@@ -18,12 +18,12 @@ from temporalio.exceptions import ApplicationError
 
 from activities import contracts as act
 from activities.store_access import StoreAccess
+from boundary.types import DigestTarget
 from deadlines import model as dm
 from deadlines.workdays import WorkCalendar
 from store import digests, outbox
 from store.calendar_model import from_json
 from store.models import Calendar
-from workflows.types import DigestTarget
 
 
 def period_key(kind: str, local_day: datetime) -> str:

@@ -13,8 +13,8 @@ from temporalio.exceptions import ApplicationError
 
 from activities import contracts as act
 from activities.snapshot import replan, working_slot
+from boundary.types import Timeline
 from deadlines import bounds
-from workflows.types import Timeline
 
 
 class PlanningActivities:

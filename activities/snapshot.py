@@ -10,6 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from boundary.types import (
+    Contacts,
+    CycleSnapshot,
+    DayOffRule,
+    EscalationRuleData,
+    OffsetRule,
+    Rules,
+    Step,
+    Timeline,
+    UnitDeadlineInput,
+)
 from deadlines.expected import owed_reports, receiver_for
 from deadlines.extension import extension_plan, snooze_slot
 from deadlines.model import (
@@ -26,17 +37,6 @@ from deadlines.model import (
 )
 from deadlines.periods import Period
 from deadlines.timeline import CyclePlan
-from workflows.types import (
-    Contacts,
-    CycleSnapshot,
-    DayOffRule,
-    EscalationRuleData,
-    OffsetRule,
-    Rules,
-    Step,
-    Timeline,
-    UnitDeadlineInput,
-)
 
 DEFAULT_CLOSE_AFTER = timedelta(days=30)
 """How long after the legal end a cycle stays open for late submissions."""

@@ -26,13 +26,13 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from boundary.types import SyncInput  # noqa: E402
 from hanchot.worker import build_worker  # noqa: E402
 from store.models import UnitDeadline  # noqa: E402
 from tests.integration.test_dev_server import big_calendar  # noqa: E402
-from tests.workflows.support import dev_server, sqlite_store  # noqa: E402
+from tests.workflows.support import dev_server, publish, sqlite_store  # noqa: E402
 from workflows.calendar_sync import CalendarSync  # noqa: E402
 from workflows.cycle import Cycle  # noqa: E402
-from workflows.types import SyncInput  # noqa: E402
 
 
 async def run(units: int, batch: int) -> None:
@@ -40,9 +40,10 @@ async def run(units: int, batch: int) -> None:
     due = datetime.now(UTC).date() + timedelta(days=21)
     path = big_calendar(tmp / "lon.yaml", units, due)
     store = sqlite_store(tmp)
+    publish(store, [path])
     queue = f"bench-{uuid.uuid4().hex[:6]}"
     cycle_id = f"cycle/lon/bao-cao-nam/{due.year}"
-    async with dev_server() as env, build_worker(env.client, queue, store, [path]):
+    async with dev_server() as env, build_worker(env.client, queue, store):
         began = time.monotonic()
         await env.client.execute_workflow(
             CalendarSync.run, SyncInput(), id=f"sync-{queue}", task_queue=queue

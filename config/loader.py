@@ -320,3 +320,15 @@ def _days(
         )
         out.append(DayOff(day, name or default))
     return out
+
+
+def load_calendar_data(data: Any, source: str) -> Calendar:
+    """A calendar from its document (the YAML's mapping as plain data, see config.document),
+    through exactly the checks a YAML file goes through; errors carry no line numbers."""
+    report = Report(source)
+    if not isinstance(data, dict):
+        raise CalendarError([ConfigIssue(source, None, "", "lịch phải là một bảng khóa: giá trị")])
+    calendar = _build(Node(data, "", None), report)
+    if report.issues or calendar is None:
+        raise CalendarError(report.issues)
+    return calendar

@@ -30,6 +30,7 @@ from hanchot.commands.web import embedded_dashboard
 from hanchot.gateway import TemporalGateway
 from hanchot.logs import adopt_uvicorn
 from hanchot.notify import run_notifier
+from hanchot.revision_watch import revision_watcher
 from hanchot.schedules import ensure_calendar_sync
 from hanchot.worker import build_worker, store_access
 from notifier.settings import NotifierSettings
@@ -122,7 +123,6 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 @contextlib.asynccontextmanager
 async def dev_stack(
     data_dir: Path,
-    config_paths: list[Path],
     task_queue: str,
     database_url: str,
     load: Callable[[StoreAccess], None],
@@ -142,7 +142,8 @@ async def dev_stack(
         # and keeps every message in <data dir>/mail; Telegram stays in the outbox.
         notifier_settings = NotifierSettings.from_env()
         async with (
-            build_worker(client, task_queue, store, config_paths),
+            build_worker(client, task_queue, store),
+            revision_watcher(client, store, task_queue),
             embedded_dashboard(TemporalGateway(client), database_url, data_dir) as dashboard,
         ):
             if not os.environ.get("HANCHOT_PUBLIC_URL"):

@@ -4,7 +4,8 @@ Each call is a workflow update (`submit`, `decide_extension`, `excuse`, `reopen`
 the unit's UnitDeadline workflow, with the same request dataclasses the CLI and the bot
 send, so the workflow validates it, applies it once per request id and mirrors it into
 the store before answering. A validator's refusal (Vietnamese, for a person) becomes
-GatewayRefused; an engine that cannot be reached becomes GatewayUnavailable.
+GatewayRefused; an engine that cannot be reached becomes GatewayUnavailable. The sending
+itself is boundary.client.EngineClient's, the same as the CLI's and the bot's.
 
 The client may be given (`hanchot dev` has one) or made on first use from the settings,
 so the dashboard starts and reads the store even while Temporal is down.
@@ -12,67 +13,43 @@ so the dashboard starts and reads the store even while Temporal is down.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client
 
-from web import gateway as gw
-from workflows.types import (
+from boundary.client import EngineClient, EngineUnavailable, UpdateRefused
+from boundary.types import (
     ActorRequest,
     EvidenceRef,
     ExtensionDecision,
     SubmitRequest,
-    UpdateResult,
 )
-
-UPDATE_TIMEOUT_S = 60
+from web import gateway as gw
 
 
 class TemporalGateway:
-    def __init__(self, client: Client | Callable[[], Awaitable[Client]]) -> None:
-        self._client = client if isinstance(client, Client) else None
-        self._connect = None if isinstance(client, Client) else client
-        self._lock = asyncio.Lock()
+    def __init__(self, client: Client | Callable[[], Awaitable[Client]], address: str = "") -> None:
+        self._engine = EngineClient(client, address)
 
     @classmethod
     def lazy(cls, address: str, namespace: str = "default") -> TemporalGateway:
         """Connect on the first action, and again after a failed attempt."""
-        return cls(lambda: Client.connect(address, namespace=namespace))
+        return cls(lambda: Client.connect(address, namespace=namespace), address)
 
     async def client(self) -> Client:
-        if self._client is not None:
-            return self._client
-        assert self._connect is not None
-        async with self._lock:
-            if self._client is None:
-                try:
-                    self._client = await self._connect()
-                except RuntimeError as exc:  # the SDK's "failed client connect"
-                    raise gw.GatewayUnavailable(str(exc)) from exc
-        return self._client
+        try:
+            return await self._engine.client()
+        except EngineUnavailable as exc:
+            raise gw.GatewayUnavailable(str(exc)) from exc
 
     async def _update(self, workflow_id: str, update: str, request: Any) -> gw.GatewayResult:
-        client = await self.client()
-        handle = client.get_workflow_handle(workflow_id)
         try:
-            result: UpdateResult = await asyncio.wait_for(
-                handle.execute_update(update, request, result_type=UpdateResult),
-                UPDATE_TIMEOUT_S,
-            )
-        except WorkflowUpdateFailedError as exc:
-            cause = exc.cause
-            raise gw.GatewayRefused(str(getattr(cause, "message", None) or cause)) from exc
-        except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:
-                raise gw.GatewayRefused(
-                    "hạn nộp này không còn được theo dõi (quy trình đã kết thúc)"
-                ) from exc
-            raise gw.GatewayUnavailable(exc.message) from exc
-        except TimeoutError as exc:
-            raise gw.GatewayUnavailable("timed out") from exc
+            result = await self._engine.send(workflow_id, update, request)
+        except UpdateRefused as exc:
+            raise gw.GatewayRefused(exc.message) from exc
+        except EngineUnavailable as exc:
+            raise gw.GatewayUnavailable(str(exc)) from exc
         return gw.GatewayResult(result.status, result.duplicate)
 
     async def submit(self, workflow_id: str, submission: gw.Submission) -> gw.GatewayResult:

@@ -34,6 +34,7 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError
 
+from boundary.types import DigestRunInput, SyncInput
 from workflows.calendar_sync import SCHEDULE_ID, WORKFLOW_ID, CalendarSync
 from workflows.digest import (
     DAILY_SCHEDULE_ID,
@@ -42,7 +43,6 @@ from workflows.digest import (
     WEEKLY_WORKFLOW_ID,
     Digest,
 )
-from workflows.types import DigestRunInput, SyncInput
 
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 

@@ -3,8 +3,9 @@
 HANCHOT_TEMPORAL_ADDRESS   Temporal frontend (default localhost:7233)
 HANCHOT_TEMPORAL_NAMESPACE (default "default")
 HANCHOT_TASK_QUEUE         (default "hanchot")
-HANCHOT_CONFIG             calendar files, separated by the OS path separator; empty means
-                           the files the store remembers loading (`hanchot load`)
+HANCHOT_CONFIG             calendar files `hanchot worker` publishes before it starts (as
+                           `hanchot load`), separated by the OS path separator; empty: the
+                           engine runs on the revisions already published in the store
 HANCHOT_METRICS_ADDRESS    host:port of the process's Prometheus endpoint (/metrics);
                            empty: none (worker, notify, bot, dev)
 HANCHOT_TEMPORAL_METRICS_ADDRESS  host:port of the Temporal SDK's own Prometheus endpoint
@@ -23,7 +24,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workflows.types import TASK_QUEUE
+from boundary.types import TASK_QUEUE
 
 
 @dataclass(frozen=True)

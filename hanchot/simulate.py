@@ -29,12 +29,7 @@ from temporalio.worker import Worker
 from activities import contracts as act
 from activities.planning import PlanningActivities
 from activities.snapshot import freeze
-from deadlines.model import Calendar
-from deadlines.timeline import plan_year
-from hanchot.binaries import test_server
-from workflows.cycle import Cycle
-from workflows.simulated_unit import SIM_SUBMIT, SimulatedUnit
-from workflows.types import (
+from boundary.types import (
     CycleInput,
     CycleRef,
     CycleSnapshot,
@@ -43,6 +38,11 @@ from workflows.types import (
     Timeline,
     UnitDeadlineInput,
 )
+from deadlines.model import Calendar
+from deadlines.timeline import plan_year
+from hanchot.binaries import test_server
+from workflows.cycle import Cycle
+from workflows.simulated_unit import SIM_SUBMIT, SimulatedUnit
 from workflows.unit_deadline import UnitDeadline
 
 

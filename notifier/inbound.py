@@ -16,9 +16,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client
 
+from boundary.client import EngineClient, UpdateRefused
+from boundary.client import EngineUnavailable as EngineUnavailable
+from deadlines.model import Role
 from notifier import metrics
 from notifier.delivery import Store
 from store.base import utcnow
@@ -35,13 +37,11 @@ from store.models import (
     UnitContact,
     UnitDeadline,
 )
-from workflows.types import UpdateResult
 
 OPEN_STATUSES = [s for s in DeadlineStatus if not s.is_settled]
 
 
-class EngineUnavailable(RuntimeError):
-    """Temporal could not be reached: nothing was changed, try again later."""
+GONE_VI = "kỳ báo cáo đã đóng đối với hạn nộp này"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,24 +53,17 @@ class Result:
 
 
 class Engine:
-    """The UnitDeadline updates, by name, through the Temporal client."""
+    """The UnitDeadline updates for the bot and the mail reader, sent through the engine's
+    one client (boundary.client); a refusal is a Result, an unreachable engine raises."""
 
     def __init__(self, client: Client) -> None:
-        self._client = client
+        self._client = EngineClient(client)
 
     async def update(self, workflow_id: str, name: str, arg: object) -> Result:
-        handle = self._client.get_workflow_handle(workflow_id)
         try:
-            result = await handle.execute_update(name, arg, result_type=UpdateResult)
-        except WorkflowUpdateFailedError as exc:
-            cause = exc.cause
-            return Result(False, getattr(cause, "message", None) or str(cause))
-        except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:
-                return Result(False, "kỳ báo cáo đã đóng đối với hạn nộp này")
-            raise EngineUnavailable(str(exc)) from exc
-        except (TimeoutError, OSError) as exc:
-            raise EngineUnavailable(str(exc)) from exc
+            result = await self._client.send(workflow_id, name, arg)
+        except UpdateRefused as exc:
+            return Result(False, GONE_VI if exc.gone else exc.message)
         return Result(True, result.message, result.duplicate, result.status)
 
 

@@ -14,7 +14,7 @@ import enum
 import re
 import types
 import typing
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -55,6 +55,10 @@ def from_json(kind: Any, value: Any) -> Any:
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(kind) if a is not type(None)]
         return from_json(options[0], value)
+    if origin is list:
+        return [from_json(typing.get_args(kind)[0], v) for v in value]
+    if origin is dict or kind is typing.Any:
+        return value
     if origin is tuple:
         args = typing.get_args(kind)
         if len(args) == 2 and args[1] is Ellipsis:
@@ -68,6 +72,8 @@ def from_json(kind: Any, value: Any) -> Any:
         return kind(value)
     if kind is timedelta:
         return parse_duration(value)
+    if kind is datetime:
+        return datetime.fromisoformat(value)
     if kind is date:
         return date.fromisoformat(value)
     if kind is time:

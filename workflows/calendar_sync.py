@@ -14,7 +14,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     import activities.contracts as act
-    from workflows.types import CycleRef, SyncInput, SyncResult
+    from boundary.types import CycleRef, SyncInput, SyncResult
 
 SCHEDULE_ID = "hanchot-calendar-sync"
 WORKFLOW_ID = "calendar-sync"

@@ -17,7 +17,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     import activities.contracts as act
-    from workflows.types import CloseRequest, CycleInput, CycleProgress, UpdateResult
+    from boundary.types import CloseRequest, CycleInput, CycleProgress, UpdateResult
 
 FINISH_DELAY = timedelta(hours=1)
 """The tally waits this long after the close so the units' own close events are stored."""

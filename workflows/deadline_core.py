@@ -17,8 +17,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     import activities.contracts as act
     import workflows.deadline_state as ds
-    from deadlines.expected import DeadlineStatus
-    from workflows.types import (
+    from boundary.types import (
         CloseRequest,
         DeadlineState,
         ExtensionRecord,
@@ -29,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         UnitDeadlineInput,
         UpdateResult,
     )
+    from deadlines.expected import DeadlineStatus
 
 STORE_CALL: dict[str, Any] = {
     "start_to_close_timeout": timedelta(minutes=1),

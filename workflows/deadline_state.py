@@ -9,9 +9,9 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from boundary.types import Step, Timeline, UnitDeadlineInput
 from deadlines import bounds
 from deadlines.expected import DeadlineStatus
-from workflows.types import Step, Timeline, UnitDeadlineInput
 
 REFUSALS = {
     "request_id": "thiếu mã yêu cầu (request_id)",
@@ -183,6 +183,13 @@ def reopen_pending(pending: list[Step], now: datetime) -> tuple[list[Step], list
     skipped = [s.key for s in pending if s.kind == "remind" and s.at <= now]
     kept = [s for s in pending if not (s.kind == "remind" and s.at <= now)]
     return order_steps(kept), skipped
+
+
+def revised_pending(timeline: Timeline, done: list[str], now: datetime) -> list[Step]:
+    """The steps still to come after a revision re-planned the timeline: none already done
+    (by key) is done again, and reminders whose time has passed are skipped."""
+    kept = [s for s in timeline.steps if s.key not in done]
+    return reopen_pending(kept, now)[0]
 
 
 def notification_payload(

@@ -16,7 +16,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     import activities.contracts as act
-    from workflows.types import DigestRunInput, DigestRunResult
+    from boundary.types import DigestRunInput, DigestRunResult
 
 DAILY_SCHEDULE_ID = "hanchot-digest-daily"
 WEEKLY_SCHEDULE_ID = "hanchot-digest-weekly"

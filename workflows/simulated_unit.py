@@ -14,7 +14,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     # Dataclasses crossing the boundary live in a passed-through module: one defined in a
     # sandboxed module sees the sandbox's `datetime`, which the converter cannot decode.
-    from workflows.types import SimulatedUnitInput
+    from boundary.types import SimulatedUnitInput
 
 SIM_SUBMIT = "simulate_submit"
 

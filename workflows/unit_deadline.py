@@ -10,6 +10,7 @@ an activity; the workflow itself only holds UTC instants and decides.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,13 +22,14 @@ from workflows.deadline_core import STORE_CALL, DeadlineCore
 with workflow.unsafe.imports_passed_through():
     import activities.contracts as act
     import workflows.deadline_state as ds
-    from workflows.types import (
+    from boundary.types import (
         ActorRequest,
         CloseRequest,
         DeadlineState,
         ExtensionDecision,
         ExtensionRecord,
         ExtensionRequestInput,
+        RevisionUpdate,
         SnoozeRequest,
         Step,
         SubmissionRecord,
@@ -366,6 +368,43 @@ class UnitDeadline(DeadlineCore):
     @close.validator
     def _check_close(self, req: CloseRequest) -> None:
         ds.check_request(req)
+        if not self._seen(req.request_id):
+            self._require_open()
+
+    @workflow.update
+    async def revise(self, req: RevisionUpdate) -> UpdateResult:
+        """A published calendar revision: new contacts, a re-planned timeline, or the unit
+        withdrawn (it ends excused, with the reason). Nothing already sent is sent again."""
+        if req.request_id in self._applied:
+            return self._duplicate(req.request_id)
+        details: dict[str, Any] = {"revision": req.revision}
+        if req.contacts is not None and req.contacts != self._inp.contacts:
+            details["contacts"] = dataclasses.asdict(req.contacts)
+            self._inp = dataclasses.replace(self._inp, contacts=req.contacts)
+        if req.unit_name and req.unit_name != self._inp.unit_name:
+            details["unit_name"] = req.unit_name
+            self._inp = dataclasses.replace(self._inp, unit_name=req.unit_name)
+        if req.cycle is not None and self._timeline.generation == 0:
+            # An approved extension re-planned this deadline on its own terms: kept.
+            old = self._timeline
+            self._inp = dataclasses.replace(self._inp, cycle=req.cycle)
+            self._timeline = req.cycle.timeline
+            self._pending = ds.revised_pending(self._timeline, self._done, workflow.now())
+            if old.legal_end_at != self._timeline.legal_end_at:
+                details["legal_end"] = {"from": old.legal_end, "to": self._timeline.legal_end}
+            details["pending"] = [s.key for s in self._pending]
+        if req.withdraw and not self._settled():
+            self._excused = True
+            self._pending = []
+            self._close = CloseRequest(req.request_id, req.by)
+            details["withdrawn"] = req.withdraw
+        self._status = self._derive()
+        result = self._apply(req.request_id)
+        await self._record("revised", req.by, details)
+        return result
+
+    @revise.validator
+    def _check_revise(self, req: RevisionUpdate) -> None:
         if not self._seen(req.request_id):
             self._require_open()
 

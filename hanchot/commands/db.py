@@ -43,7 +43,14 @@ MSG = {
     "working_load": "Đang lưu lịch",
     "created": "Đã nạp lịch {id} lần đầu: {people} người, {units} đơn vị, "
     "{obligations} nghĩa vụ báo cáo, {supervisors} người giám sát.",
-    "unchanged": "Đã nạp lịch {id}: không có thay đổi.",
+    "unchanged": "Đã nạp lịch {id}: không có thay đổi, không tạo phiên bản mới.",
+    "revision": "Đã công bố phiên bản {n}; hệ thống đang chạy sẽ áp dụng trong vài giây.",
+    "revision_dry": "Sẽ là phiên bản {n}.",
+    "err_conflict": "lỗi: lịch {id} vừa được người khác công bố (phiên bản {latest}) trong lúc"
+    " nạp; không có gì được lưu. Hãy chạy lại lệnh.",
+    "err_stale": "lỗi: tệp được xuất từ phiên bản {base} của lịch {id}, nhưng lịch đã có phiên"
+    " bản {latest}; không có gì được lưu. Xuất bản mới nhất (hanchot calendar export {id}),"
+    " gộp thay đổi của mình vào rồi nạp lại, hoặc dùng --force để ghi đè.",
     "changed": "Đã nạp lịch {id}: {n} thay đổi.",
     "created_dry": "Chạy thử, không lưu: lịch {id} sẽ được nạp lần đầu với {people} người, "
     "{units} đơn vị, {obligations} nghĩa vụ báo cáo, {supervisors} người giám sát.",
@@ -213,26 +220,36 @@ def load(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Chỉ cho biết sẽ thay đổi gì, không lưu")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Công bố dù tệp được xuất từ một phiên bản cũ (ghi đè các thay đổi sau đó)",
+        ),
+    ] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Lưu lịch vào cơ sở dữ liệu và in những gì đã thay đổi.
+    """Công bố lịch thành phiên bản mới trong cơ sở dữ liệu và in những gì đã thay đổi.
 
-    Nạp lại một lịch không đổi thì không có gì thay đổi.
+    Nạp lại một lịch không đổi thì không tạo phiên bản. Tệp xuất bằng `hanchot calendar
+    export` mà lịch đã có phiên bản mới hơn thì bị từ chối (trừ khi --force).
     Các tệp được lưu cùng lúc: một tệp có lỗi thì không tệp nào được lưu.
     """
+    from activities.publishing import publish_loaded, read_files
     from config.errors import CalendarError
-    from config.loader import load_calendars
     from hanchot.commands.calendar import fail_config
 
     try:
-        calendars = load_calendars(configs)
+        calendars = read_files(configs)
     except CalendarError as exc:
         raise fail_config(exc) from None
 
     url, shown = _resolve(database_url)
+    previews = []
     with _database_errors(url):
+        from activities.preview import preview
         from store import db, migrate
-        from store.calendars import save_calendar
+        from store.revisions import RevisionConflict
 
         rev, head = migrate.current(url), migrate.head()
         if rev != head:
@@ -245,9 +262,18 @@ def load(
             writer = db.session_factory(engine, writes=True)
             with writer() as session, _progress() as progress:
                 task = progress.add_task(MSG["working_load"], total=len(calendars))
-                for path, calendar in zip(configs, calendars, strict=True):
-                    source = str(path.resolve())
-                    results.append(save_calendar(session, calendar, source, actor=_actor()))
+                for loaded in calendars:
+                    if dry_run:
+                        previews.append(preview(session, loaded.calendar))
+                    try:
+                        published = publish_loaded(session, loaded, _actor(), force)
+                    except RevisionConflict as exc:
+                        session.rollback()
+                        key = "err_conflict" if exc.base is None else "err_stale"
+                        text = MSG[key].format(id=exc.calendar, latest=exc.latest, base=exc.base)
+                        _err().print(Text(text, style="red"))
+                        raise typer.Exit(1) from None
+                    results.append(published)
                     progress.advance(task)
                 if dry_run:
                     session.rollback()
@@ -257,8 +283,13 @@ def load(
             engine.dispose()
 
     out = _out()
-    for changeset in results:
-        _print_changeset(out, changeset, dry_run)
+    for published in results:
+        _print_changeset(out, published.changes, dry_run, published.number)
+    if dry_run:
+        from hanchot.commands.revisions import print_preview
+
+        for found in previews:
+            print_preview(out, found)
 
 
 def _progress() -> Progress:
@@ -280,7 +311,9 @@ def _actor() -> str:
         return "cli"
 
 
-def _print_changeset(out: Console, changeset: ChangeSet, dry_run: bool) -> None:
+def _print_changeset(
+    out: Console, changeset: ChangeSet, dry_run: bool, number: int | None = None
+) -> None:
     from store.changes import Action, Entity
 
     suffix = "_dry" if dry_run else ""
@@ -293,13 +326,13 @@ def _print_changeset(out: Console, changeset: ChangeSet, dry_run: bool) -> None:
             obligations=counts[Entity.OBLIGATION],
             supervisors=counts[Entity.SUPERVISOR],
         )
-        out.print(Text(text))
+        out.print(Text(text + _numbered(number, dry_run)))
         return
     if not changeset:
         out.print(Text(MSG["unchanged" + suffix].format(id=changeset.calendar)))
         return
     text = MSG["changed" + suffix].format(id=changeset.calendar, n=len(changeset.changes))
-    out.print(Text(text))
+    out.print(Text(text + _numbered(number, dry_run)))
     table = Table(show_lines=True)
     for header in HEADERS:
         table.add_column(header, overflow="fold")  # never cut a name short
@@ -313,6 +346,12 @@ def _print_changeset(out: Console, changeset: ChangeSet, dry_run: bool) -> None:
             Text(_details(change)),
         )
     out.print(table)
+
+
+def _numbered(number: int | None, dry_run: bool) -> str:
+    if number is None:
+        return ""
+    return " " + MSG["revision_dry" if dry_run else "revision"].format(n=number)
 
 
 def _details(change: Change) -> str:

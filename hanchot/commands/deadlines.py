@@ -43,11 +43,9 @@ MSG = {
     "done": "{action}: {id} → {status}",
     "duplicate": "Yêu cầu {rid} đã được thực hiện trước đó, không làm lại: {id} → {status}",
     "refused": "lỗi: {id}: không thực hiện được — {detail}",
-    "err_connect": "lỗi: không kết nối được Temporal tại {address}: {detail}",
     "not_found": "không có hạn nộp này trong Temporal (sai mã, kỳ chưa mở, hoặc đã kết thúc"
     " và bị xóa sau thời gian lưu); xem `hanchot status ĐƠN_VỊ`",
     "completed": "hạn nộp này đã kết thúc (kỳ báo cáo đã đóng), không nhận thay đổi nữa",
-    "unavailable": "Temporal tạm thời không trả lời; thử lại sau",
     "need_decision": "lỗi: cần --days và --reason để xin gia hạn, hoặc --approve / --refuse",
 }
 Request = Annotated[
@@ -184,31 +182,24 @@ async def _live_states(ids: list[str]) -> dict[str, Any]:
 
 
 def _send(action: str, deadline: str, update: str, request: Any) -> None:
-    from temporalio.client import Client, WorkflowUpdateFailedError
-    from temporalio.service import RPCError
-
+    from boundary.client import EngineClient, EngineUnavailable, UpdateRefused
+    from boundary.types import UpdateResult
     from hanchot.settings import Settings
-    from workflows.types import UpdateResult
 
     settings = Settings.from_env()
     wid = workflow_id(deadline)
 
     async def run() -> UpdateResult:
-        client = await Client.connect(settings.temporal_address, namespace=settings.namespace)
-        handle = client.get_workflow_handle(wid)
-        return await handle.execute_update(update, request, result_type=UpdateResult)
+        engine = EngineClient.lazy(settings.temporal_address, settings.namespace)
+        return await engine.send(wid, update, request)
 
     try:
         result = asyncio.run(run())
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        _err(MSG["refused"].format(id=wid, detail=getattr(cause, "message", cause)))
+    except UpdateRefused as exc:
+        _err(MSG["refused"].format(id=wid, detail=_refusal(exc)))
         raise typer.Exit(1) from None
-    except RPCError as exc:
-        _err(MSG["refused"].format(id=wid, detail=_rpc_detail(exc)))
-        raise typer.Exit(1) from None
-    except RuntimeError as exc:
-        _err(MSG["err_connect"].format(address=settings.temporal_address, detail=exc))
+    except EngineUnavailable as exc:
+        _err(f"lỗi: {exc}")
         raise typer.Exit(1) from None
     key = "duplicate" if result.duplicate else "done"
     shown = STATUS_VI.get(result.status, result.status)
@@ -216,17 +207,12 @@ def _send(action: str, deadline: str, update: str, request: Any) -> None:
     _out().print(Text(text))
 
 
-def _rpc_detail(exc: Any) -> str:
-    """What a refusal by Temporal itself (not by the workflow) means for the person: the
-    server's own words are English and name gRPC, so the known cases are said here."""
-    from temporalio.service import RPCStatusCode
-
-    text = str(exc.message)
-    if exc.status == RPCStatusCode.NOT_FOUND:
-        return MSG["completed"] if "already completed" in text else MSG["not_found"]
-    if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-        return MSG["unavailable"]
-    return text
+def _refusal(exc: Any) -> str:
+    """A refusal by the workflow is its own Vietnamese words; a workflow that is gone is
+    said here by case (Temporal's own words are English and name gRPC)."""
+    if not exc.gone:
+        return str(exc.message)
+    return MSG["completed"] if "already completed" in exc.detail else MSG["not_found"]
 
 
 def _actor(by: str | None) -> str:
@@ -252,7 +238,7 @@ def submit(
     request_id: Request = None,
 ) -> None:
     """Ghi nhận đơn vị đã nộp báo cáo (thay cho đơn vị)."""
-    from workflows.types import SubmitRequest
+    from boundary.types import SubmitRequest
 
     note, document = (_text(v) if v is not None else None for v in (note, document))
     req = SubmitRequest(_rid(request_id), _actor(by), "cli", document, note)
@@ -272,7 +258,7 @@ def extend(
     request_id: Request = None,
 ) -> None:
     """Xin gia hạn (--days, --reason) hoặc quyết định gia hạn (--approve / --refuse)."""
-    from workflows.types import ExtensionDecision, ExtensionRequestInput
+    from boundary.types import ExtensionDecision, ExtensionRequestInput
 
     if approve or refuse:
         new_last_day = None
@@ -299,7 +285,7 @@ def excuse(
     request_id: Request = None,
 ) -> None:
     """Miễn nộp báo cáo cho đơn vị trong kỳ này."""
-    from workflows.types import ActorRequest
+    from boundary.types import ActorRequest
 
     _send(
         "Đã miễn nộp", deadline, "excuse", ActorRequest(_rid(request_id), _actor(by), _text(reason))
@@ -313,7 +299,7 @@ def reopen(
     request_id: Request = None,
 ) -> None:
     """Mở lại hạn nộp đã nộp hoặc đã miễn (ví dụ: báo cáo gửi sai mẫu)."""
-    from workflows.types import ActorRequest
+    from boundary.types import ActorRequest
 
     _send(
         "Đã mở lại", deadline, "reopen", ActorRequest(_rid(request_id), _actor(by), _text(reason))

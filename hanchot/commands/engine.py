@@ -47,19 +47,31 @@ def _out() -> Console:
 def worker(
     config: Annotated[
         list[Path] | None,
-        typer.Option("--config", "-c", help="Tệp lịch (mặc định: các tệp đã nạp vào CSDL)"),
+        typer.Option(
+            "--config",
+            "-c",
+            help="Tệp lịch nạp (công bố) trước khi chạy; không có: lịch trong CSDL",
+        ),
     ] = None,
 ) -> None:
-    """Chạy worker: mọi workflow và activity của hanchot trên một hàng đợi Temporal."""
+    """Chạy worker: mọi workflow và activity của hanchot trên một hàng đợi Temporal.
+
+    Worker chỉ đọc lịch đã công bố trong CSDL, không bao giờ đọc tệp YAML; lịch công bố sau
+    (hanchot load, bảng điều khiển) được áp dụng trong vài giây, không cần khởi động lại.
+    """
     from temporalio.client import Client
 
     from hanchot.commands._observe import serve_metrics, setup_logging, temporal_runtime
+    from hanchot.revision_watch import revision_watcher
     from hanchot.schedules import ensure_calendar_sync
     from hanchot.settings import Settings
     from hanchot.worker import build_worker, store_access
 
     settings = Settings.from_env()
-    paths = list(config or settings.config_paths) or None
+    paths = list(config or settings.config_paths)
+    store = store_access()
+    if paths:
+        _load(store, paths, "hanchot worker")
     setup_logging(settings, [])
     metrics = serve_metrics(settings)
     runtime = temporal_runtime(settings)
@@ -73,7 +85,10 @@ def worker(
             msg = MSG["err_connect"].format(address=settings.temporal_address, detail=exc)
             Console(stderr=True).print(Text(msg, style="red"))
             raise typer.Exit(1) from None
-        async with build_worker(client, settings.task_queue, store_access(), paths):
+        async with (
+            build_worker(client, settings.task_queue, store),
+            revision_watcher(client, store, settings.task_queue),
+        ):
             await ensure_calendar_sync(client, settings.task_queue)
             text = MSG["worker_ready"].format(
                 address=settings.temporal_address, queue=settings.task_queue
@@ -109,7 +124,10 @@ async def until_stopped() -> None:
 
 
 def dev(
-    configs: Annotated[list[Path], typer.Argument(help="Tệp lịch YAML")],
+    configs: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Tệp lịch YAML nạp trước khi chạy (không có: lịch đã có trong CSDL)"),
+    ] = None,
     data_dir: Annotated[
         Path | None, typer.Option("--data-dir", help="Thư mục dữ liệu (mặc định .hanchot)")
     ] = None,
@@ -118,22 +136,23 @@ def dev(
 
     Trạng thái được giữ trong thư mục dữ liệu: chạy lại sẽ tiếp tục đúng chỗ cũ.
     """
+    from activities.publishing import read_files
     from config.errors import CalendarError
-    from config.loader import load_calendars
     from hanchot.commands.calendar import fail_config
 
+    configs = configs or []
     try:
-        load_calendars(configs)  # refuse a broken file before starting anything
+        read_files(configs)  # refuse a broken file before starting anything
     except CalendarError as exc:
         raise fail_config(exc) from None
 
+    from boundary.types import TASK_QUEUE
     from hanchot.commands._observe import serve_metrics, setup_logging, temporal_runtime
     from hanchot.commands.notify import _settings
     from hanchot.settings import Settings
     from hanchot.worker import store_access
     from store import db, migrate
     from store.private import private_dir
-    from workflows.types import TASK_QUEUE
 
     data = data_dir or db.data_dir()
     private_dir(data, ours=True)
@@ -150,7 +169,7 @@ def dev(
         from hanchot.devstack import dev_stack
 
         stack_ctx = dev_stack(
-            data, paths, TASK_QUEUE, url, lambda s: _load(s, paths), runtime=runtime
+            data, TASK_QUEUE, url, lambda s: _load(s, paths, "hanchot dev"), runtime=runtime
         )
         async with stack_ctx as stack:
             text = MSG["dev_ready"].format(
@@ -176,18 +195,26 @@ def dev(
     _run(run(), metrics)
 
 
-def _load(store: StoreAccess, paths: list[Path]) -> None:
-    from config.loader import load_calendar
-    from store.calendars import save_calendar
+def _load(store: StoreAccess, paths: list[Path], actor: str) -> None:
+    """Publish the given files (all or none), saying per calendar what happened."""
+    from activities.publishing import publish_files
+    from config.errors import CalendarError
+    from hanchot.commands.calendar import fail_config
+    from store.changes import Entity
 
-    for path in paths:
-        calendar = load_calendar(path)
+    try:
         with store.write() as session:
-            changes = save_calendar(session, calendar, str(path), actor="hanchot dev")
+            results = publish_files(session, paths, actor)
+    except CalendarError as exc:
+        raise fail_config(exc) from None
+    for published in results:
+        changes = published.changes
         what = "không có thay đổi" if not changes else f"{len(changes.changes)} thay đổi"
         if changes.created:
-            what = f"lần đầu, {len(calendar.units)} đơn vị"
-        _out().print(Text(MSG["loaded"].format(id=calendar.id, what=what)))
+            what = f"lần đầu, {len(changes.of(Entity.UNIT))} đơn vị"
+        if published.number is not None:
+            what += f", phiên bản {published.number}"
+        _out().print(Text(MSG["loaded"].format(id=published.calendar, what=what)))
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from boundary.types import EvidenceRef, SubmitRequest
 from notifier import inbound, notices, tokens
 from notifier.delivery import Store
 from notifier.inbound import Engine
@@ -39,7 +40,6 @@ from store.models import (
     UnitContact,
     UnitDeadline,
 )
-from workflows.types import EvidenceRef, SubmitRequest
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ import html
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from boundary.types import ExtensionDecision, SnoozeRequest
 from notifier import inbound
 from notifier.render import text
 from notifier.telegram.common import BotBase, Who
@@ -19,7 +20,6 @@ from notifier.telegram.keyboard import Action, decode
 from notifier.telegram.pending import TTL_HOURS
 from store.enums import InboundOutcome
 from store.models import TelegramQuestion
-from workflows.types import ExtensionDecision, SnoozeRequest
 
 
 class ButtonHandlers(BotBase):

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.constants import ParseMode
 
+from boundary.types import EvidenceRef, SubmitRequest
 from notifier import inbound
 from notifier.delivery import Store
 from notifier.inbound import Engine, EngineUnavailable, Owed, Result
@@ -23,7 +24,6 @@ from store import channels
 from store.enums import InboundChannel, InboundOutcome
 from store.evidence import EvidenceStore, StoredFile
 from store.models import Person
-from workflows.types import EvidenceRef, SubmitRequest
 
 log = logging.getLogger("notifier.telegram.bot")
 

@@ -14,6 +14,7 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
+from boundary.types import ExtensionRequestInput
 from deadlines import bounds
 from notifier.render import text
 from notifier.telegram.common import TZ, BotBase, Who
@@ -22,7 +23,6 @@ from notifier.telegram.pending import TTL_HOURS, Question
 from store.enums import InboundOutcome
 from store.evidence import StoredFile, TooLarge
 from store.models import TelegramQuestion
-from workflows.types import ExtensionRequestInput
 
 EXTENSION_RE = re.compile(
     r"^\s*(\d{1,9})(?!\d)\s*(?:ngày|ngay|days?)?\s*[:,.\-–]?\s*(.+)$", re.S | re.I

@@ -1,7 +1,15 @@
 """SQLAlchemy models, one module per concern; import them from here."""
 
 from store.base import Base
-from store.models.calendar import Calendar, Obligation, Person, Supervisor, Unit, UnitContact
+from store.models.calendar import (
+    Calendar,
+    CalendarRevision,
+    Obligation,
+    Person,
+    Supervisor,
+    Unit,
+    UnitContact,
+)
 from store.models.channels import LinkCode, PersonChannel, TelegramPending, TelegramQuestion
 from store.models.messages import AuditEntry, InboundMessage, OutboxMessage
 from store.models.tracking import Cycle, Evidence, ExtensionRequest, Submission, UnitDeadline
@@ -11,6 +19,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Calendar",
+    "CalendarRevision",
     "Cycle",
     "Evidence",
     "ExtensionRequest",

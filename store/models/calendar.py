@@ -146,3 +146,34 @@ class Obligation(Base):
 
     calendar: Mapped[Calendar] = relationship(back_populates="obligations")
     receiver: Mapped[Unit] = relationship()
+
+
+class CalendarRevision(Base):
+    """One published version of a calendar: numbered from 1, never changed once written.
+
+    `document` is the calendar as its author wrote it (the YAML's mapping as plain JSON,
+    or the dashboard's equivalent); the engine rebuilds the calendar from it through the
+    same validation as a YAML file (`config.loader.load_calendar_data`), so a field the
+    config learns is carried by every revision without code here. `applied_at` is set
+    once the running engine has brought its open workflows in line with the revision.
+    """
+
+    __tablename__ = "calendar_revisions"
+    __table_args__ = (sa.UniqueConstraint("calendar_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calendar_id: Mapped[int] = mapped_column(sa.ForeignKey("calendars.id"))
+    number: Mapped[int]
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    author: Mapped[str] = mapped_column(sa.Text)
+    source: Mapped[str] = mapped_column(sa.String(16))
+    """`yaml` (hanchot load), `dashboard` or `import`."""
+    source_ref: Mapped[str | None] = mapped_column(sa.Text)
+    """The file a YAML revision was read from, for people; never read back."""
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    document: Mapped[dict[str, Any]]
+    summary: Mapped[list[Any]] = mapped_column(default=list)
+    """What changed from the previous revision (store.changes.Change as JSON)."""
+    applied_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    calendar: Mapped[Calendar] = relationship()

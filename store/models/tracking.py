@@ -24,8 +24,9 @@ WORKFLOW_ID = sa.String(255)
 class Cycle(Base):
     """One obligation in one period, e.g. `bao-cao-6-thang` for `2025-H1`.
 
-    `snapshot` is the obligation and timeline frozen when the cycle opened: editing the
-    calendar later never changes a cycle in flight.
+    `snapshot` is the obligation and timeline frozen when the cycle opened, rewritten only
+    when a published calendar revision is applied to the cycle's deadlines in flight
+    (activities.revisions); read and written as types through store.cycle_snapshots.
     """
 
     __tablename__ = "cycles"

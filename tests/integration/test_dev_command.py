@@ -31,11 +31,11 @@ HANCHOT = str(Path(sys.executable).parent / "hanchot")
 class DevProcess:
     """`hanchot dev` in its own session, its output read line by line without blocking."""
 
-    def __init__(self, config: Path, data: Path, env: dict[str, str]) -> None:
+    def __init__(self, config: Path | None, data: Path, env: dict[str, str]) -> None:
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
         self.proc = subprocess.Popen(
-            [HANCHOT, "dev", str(config), "--data-dir", str(data)],
+            [HANCHOT, "dev", *([str(config)] if config else []), "--data-dir", str(data)],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -192,7 +192,7 @@ async def test_links_in_messages_follow_the_dashboard_when_port_8000_is_taken(
     url = f"sqlite:///{tmp_path / 'hanchot.db'}"
     migrate.upgrade(url)
     try:
-        async with dev_stack(tmp_path, [], "dev-links", url, lambda _store: None) as stack:
+        async with dev_stack(tmp_path, "dev-links", url, lambda _store: None) as stack:
             assert not stack.dashboard_url.endswith(":8000"), stack.dashboard_url
             assert stack.links_url == stack.dashboard_url
     finally:

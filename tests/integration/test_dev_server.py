@@ -19,7 +19,7 @@ from hanchot.schedules import ensure_calendar_sync
 from hanchot.worker import build_worker
 from store import deadlines_repo
 from store.models import OutboxMessage
-from tests.workflows.support import dev_server, sqlite_store
+from tests.workflows.support import dev_server, publish, sqlite_store
 from workflows.calendar_sync import SCHEDULE_ID
 from workflows.cycle import Cycle
 from workflows.types import SubmitRequest
@@ -83,10 +83,11 @@ async def test_a_cycle_of_200_units_half_submitted_agrees_with_the_store(tmp_pat
     due = datetime.now(UTC).date() + timedelta(days=21)
     path = big_calendar(tmp_path / "lon.yaml", UNITS, due)
     store = sqlite_store(tmp_path)
+    publish(store, [path])
     queue = f"it-{uuid.uuid4().hex[:8]}"
     async with dev_server() as env:
         client = env.client
-        async with build_worker(client, queue, store, [path]):
+        async with build_worker(client, queue, store):
             schedule = await ensure_calendar_sync(client, queue)
             again = await ensure_calendar_sync(client, queue)  # idempotent
             assert schedule.id == again.id == SCHEDULE_ID

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from deadlines.model import Unit
-from store import channels, db, migrate, outbox, web_users
+from store import channels, db, migrate, outbox, revisions, web_users
 from store.backup import tables
 from store.calendars import save_calendar
 from store.enums import (
@@ -68,6 +68,18 @@ def populate(url: str, data_dir: Path) -> None:
                 "huyen-thu.yaml",
                 actor="cli:test",
                 now=AT + timedelta(days=1),
+            )
+            revisions.publish(
+                session,
+                dataclasses.replace(cal, units=(*units, tinh)),
+                {
+                    "calendar": {"id": "huyen-thu", "name": HOSTILE_NAME},
+                    "days_off": [AT.date().isoformat()],
+                },
+                source="yaml",
+                author="cli:test",
+                source_ref="huyen-thu.yaml",
+                now=AT + timedelta(days=1, hours=1),
             )
             late = open_deadline(session, "huyen-thu", "bc-6-thang", "xa-a", "2025-H1")
             waiting = open_deadline(session, "huyen-thu", "bc-6-thang", "xa-b", "2025-H1")

@@ -12,13 +12,13 @@ from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
 
 from activities import contracts as act
-from activities.calendars import CalendarFiles
+from activities.calendars import PublishedCalendars
 from activities.cycles import CycleActivities
 from activities.store_access import StoreAccess
 from store import db, migrate
 from store.backup import export_store
 from store.backup_restore import import_store
-from tests.workflows.support import OBLIGATION, calendar_file, frozen_h1, make_calendar
+from tests.workflows.support import OBLIGATION, calendar_file, frozen_h1, make_calendar, publish
 
 YEAR = 2031
 
@@ -27,7 +27,8 @@ def _activities(url: str, calendar: Path) -> CycleActivities:
     store = StoreAccess(db.create_engine(url))
     # Finding and freezing cycles never uses the client; starting them would.
     no_client: Client = None  # type: ignore[assignment]
-    return CycleActivities(store, no_client, CalendarFiles(store, [calendar]))
+    publish(store, [calendar])
+    return CycleActivities(store, no_client, PublishedCalendars(store))
 
 
 async def test_calendar_sync_does_not_reopen_a_cycle_imported_into_a_fresh_engine(

@@ -75,19 +75,24 @@ def test_load_twice_then_a_changed_calendar(db_url: str, tmp_path: Path) -> None
     assert first.exit_code == 0
     assert one_line(first) == (
         "Đã nạp lịch bimson-2017 lần đầu: 27 người, 25 đơn vị, 3 nghĩa vụ báo cáo, "
-        "1 người giám sát."
+        "1 người giám sát. Đã công bố phiên bản 1; hệ thống đang chạy sẽ áp dụng trong vài giây."
     )
     again = run("load", str(EXAMPLE), "--database-url", db_url)
-    assert one_line(again) == "Đã nạp lịch bimson-2017: không có thay đổi."
+    assert one_line(again) == (
+        "Đã nạp lịch bimson-2017: không có thay đổi, không tạo phiên bản mới."
+    )
 
     edited = edited_example(tmp_path)
     changed = run("load", str(edited), "--database-url", db_url)
     assert changed.exit_code == 0
-    assert changed.output.splitlines()[0] == "Đã nạp lịch bimson-2017: 3 thay đổi."
+    assert changed.output.splitlines()[0] == (
+        "Đã nạp lịch bimson-2017: 2 thay đổi. Đã công bố phiên bản 2; hệ thống đang chạy sẽ"
+        " áp dụng trong vài giây."
+    )
     rows = changed.output
     assert f"tên: Phòng Y tế → {HOSTILE_NAME}" in rows, "shown verbatim, not as markup"
     assert "UBND xã Hà Lan" in rows and "bỏ khỏi cấu hình" in rows
-    assert f"tệp: {EXAMPLE} → {edited}" in rows
+    assert str(edited) not in rows, "the file a revision came from is not a change"
 
     engine = db.create_engine(db_url)
     try:
@@ -99,7 +104,7 @@ def test_load_twice_then_a_changed_calendar(db_url: str, tmp_path: Path) -> None
     finally:
         engine.dispose()
     assert one_line(run("load", str(edited), "--database-url", db_url)) == (
-        "Đã nạp lịch bimson-2017: không có thay đổi."
+        "Đã nạp lịch bimson-2017: không có thay đổi, không tạo phiên bản mới."
     )
 
 
@@ -107,7 +112,7 @@ def test_a_dry_run_stores_nothing(db_url: str) -> None:
     migrate.upgrade(db_url)
     dry = run("load", str(EXAMPLE), "--dry-run", "--database-url", db_url)
     assert dry.exit_code == 0
-    assert one_line(dry).startswith("Chạy thử, không lưu: lịch bimson-2017 sẽ được nạp lần đầu")
+    assert dry.output.startswith("Chạy thử, không lưu: lịch bimson-2017 sẽ được nạp lần đầu")
     assert "lần đầu" in run("load", str(EXAMPLE), "--database-url", db_url).output
 
 

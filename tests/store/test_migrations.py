@@ -17,6 +17,7 @@ from tests.store.store_factories import calendar, open_deadline
 
 TABLES = {
     "audit_log",
+    "calendar_revisions",
     "calendars",
     "cycles",
     "evidence",
@@ -39,7 +40,7 @@ TABLES = {
 }
 
 
-AFTER_0005 = {"login_throttle"}
+AFTER_0005 = {"login_throttle", "calendar_revisions"}
 """Tables of later revisions, absent at 0004 and 0005."""
 
 
@@ -126,6 +127,29 @@ def test_0005_adds_and_drops_only_the_telegram_pending_table(db_url: str) -> Non
         assert _tables(db_url) == TABLES - {"telegram_pending", *AFTER_0005}
         with db.session_factory(engine)() as session:
             assert session.scalar(sa.select(sa.func.count()).select_from(UnitDeadline)) == 1
+    finally:
+        engine.dispose()
+
+
+def test_0006_adds_calendar_revisions_and_keeps_a_calendar_stored_before(db_url: str) -> None:
+    """A database in use at 0005 keeps its calendar (the engine reads it from its rows
+    until it is next published); going back to 0005 drops the revisions table alone."""
+    from activities.calendars import published
+    from store import revisions
+
+    migrate.upgrade(db_url, "0005")
+    engine = db.create_engine(db_url)
+    try:
+        with db.session_factory(engine).begin() as session:
+            save_calendar(session, calendar(), "huyen-thu.yaml")
+        migrate.upgrade(db_url, "0006")
+        assert _tables(db_url) == TABLES
+        with db.session_factory(engine)() as session:
+            assert revisions.latest(session, "huyen-thu") is None
+            assert published(session, "huyen-thu").units == calendar().units
+        engine.dispose()
+        migrate.downgrade(db_url, "0005")
+        assert _tables(db_url) == TABLES - {"calendar_revisions"}
     finally:
         engine.dispose()
 

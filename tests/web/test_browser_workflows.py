@@ -30,7 +30,7 @@ from store.models import Evidence, ExtensionRequest, Submission, Unit, WebRole
 from store.submit_links import make_token
 from tests.web.browser import ARGS, free_port, require_chromium, screenshot_path
 from tests.web.factory import PDF
-from tests.workflows.support import cycle_opened, dev_server, sqlite_store
+from tests.workflows.support import cycle_opened, dev_server, publish, sqlite_store
 from web import gateway as gw
 from web.accounts import create_account
 from web.app import create_app
@@ -104,11 +104,12 @@ async def engine(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Engi
     due = datetime.now(UTC) + timedelta(days=21)
     path = calendar_file(data / "e2e.yaml", due)
     store = sqlite_store(data)
+    publish(store, [path])
     with store.write() as session:
         save_calendar(session, load_calendar(path), str(path))
     create_account(store.engine, EMAIL, WebRole.COORDINATOR, None, password=PASSWORD)
     queue = f"web-{uuid.uuid4().hex[:8]}"
-    async with dev_server() as env, build_worker(env.client, queue, store, [path]):
+    async with dev_server() as env, build_worker(env.client, queue, store):
         schedule = await ensure_calendar_sync(env.client, queue)
         await schedule.trigger()
         await cycle_opened(env.client, f"cycle/e2e/bao-cao-nam/{due.year}", COMMUNES)

@@ -33,6 +33,7 @@ from tests.workflows.support import (
     unit_input,
     worker,
 )
+from workflows.calendar_revision import CalendarRevision, workflow_id
 from workflows.calendar_sync import CalendarSync
 from workflows.cycle import Cycle
 from workflows.digest import Digest
@@ -40,12 +41,15 @@ from workflows.simulated_unit import SIM_SUBMIT, SimulatedUnit
 from workflows.types import (
     ActorRequest,
     CloseRequest,
+    Contacts,
     CycleInput,
     CycleRef,
     DigestRunInput,
     DigestTarget,
     ExtensionDecision,
     ExtensionRequestInput,
+    RevisionRun,
+    RevisionUpdate,
     SimulatedUnitInput,
     SnoozeRequest,
     SubmitRequest,
@@ -194,6 +198,14 @@ class CycleStubs:
     async def build_digest(self, inp: act.DigestInput) -> act.DigestOutcome:
         return act.DigestOutcome(overdue=1, queued=1)
 
+    @activity.defn(name=act.APPLY_REVISION)
+    async def apply_revision(self, inp: act.RevisionInput) -> act.RevisionApplied:
+        return act.RevisionApplied(revised=3, started=1, finished=1)
+
+    @activity.defn(name=act.MARK_REVISION_APPLIED)
+    async def mark_applied(self, inp: act.RevisionInput) -> None:
+        return None
+
     @activity.defn(name=SIM_SUBMIT)
     async def submit(self, inp: SimulatedUnitInput) -> None:
         return None
@@ -209,6 +221,8 @@ class CycleStubs:
             self.submit,
             self.plan_digests,
             self.build_digest,
+            self.apply_revision,
+            self.mark_applied,
         ]
 
 
@@ -264,6 +278,41 @@ async def digest(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
     return handle
 
 
+async def calendar_revision(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
+    handle = await env.client.start_workflow(
+        CalendarRevision.run,
+        RevisionRun("test-cal", 2),
+        id=workflow_id("test-cal"),
+        task_queue=queue,
+        execution_timeout=timedelta(hours=1),
+    )
+    await handle.result()
+    return handle
+
+
+async def unit_revised(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
+    """A revision moves the due date and replaces the focal point, a second withdraws it."""
+    inp = unit_input(YEAR)
+    moved = unit_input(YEAR, due="before 30/06")
+    handle = await env.client.start_workflow(
+        UnitDeadline.run,
+        inp,
+        id=inp.cycle.deadline_id(inp.unit_id),
+        task_queue=queue,
+        execution_timeout=run_timeout(2000),
+    )
+    await sleep_until(env, inp.cycle.timeline.steps[0].at + timedelta(hours=2))
+    contacts = Contacts(focal_points=["fp-c"], head="head-a")
+    update = RevisionUpdate("revision:test-cal:2", "rev", 2, contacts, moved.cycle)
+    await handle.execute_update(UnitDeadline.revise, update)
+    await handle.execute_update(UnitDeadline.revise, update)
+    await sleep_until(env, moved.cycle.timeline.steps[1].at + timedelta(hours=2))
+    withdraw = RevisionUpdate("revision:test-cal:3", "rev", 3, withdraw="đơn vị giải thể")
+    await handle.execute_update(UnitDeadline.revise, withdraw)
+    await handle.result()
+    return handle
+
+
 SCENARIOS: dict[str, Scenario] = {
     "unit_deadline_extension": unit_extension,
     "unit_deadline_missing": unit_missing,
@@ -273,6 +322,8 @@ SCENARIOS: dict[str, Scenario] = {
     "calendar_sync": calendar_sync,
     "simulated_unit": simulated_unit,
     "digest": digest,
+    "calendar_revision": calendar_revision,
+    "unit_deadline_revised": unit_revised,
 }
 
 

@@ -21,10 +21,12 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities import contracts as act
-from activities.calendars import CalendarFiles
+from activities.calendars import PublishedCalendars
 from activities.cycles import CycleActivities
 from activities.deadlines import DeadlineActivities
 from activities.planning import PlanningActivities
+from activities.publishing import publish_files
+from activities.revisions import RevisionActivities
 from activities.snapshot import FrozenCycle, freeze
 from activities.store_access import StoreAccess
 from config.loader import load_calendar_text
@@ -33,6 +35,7 @@ from deadlines.periods import periods_in_year
 from deadlines.timeline import plan_cycle
 from hanchot.binaries import temporal_cli, test_server
 from store import db, migrate
+from workflows.calendar_revision import CalendarRevision
 from workflows.calendar_sync import CalendarSync
 from workflows.cycle import Cycle
 from workflows.digest import Digest
@@ -40,7 +43,7 @@ from workflows.simulated_unit import SimulatedUnit
 from workflows.types import Timeline, UnitDeadlineInput
 from workflows.unit_deadline import UnitDeadline
 
-WORKFLOWS = [UnitDeadline, Cycle, CalendarSync, SimulatedUnit, Digest]
+WORKFLOWS = [UnitDeadline, Cycle, CalendarSync, CalendarRevision, SimulatedUnit, Digest]
 
 CALENDAR_YAML = """\
 calendar: {{id: test-cal, name: Lịch thử nghiệm}}
@@ -205,13 +208,21 @@ def sqlite_store(tmp: Path) -> StoreAccess:
     return StoreAccess(db.create_engine(url))
 
 
+def publish(store: StoreAccess, paths: list[Path]) -> None:
+    """Publish calendar files into the store, as `hanchot load` does."""
+    with store.write() as session:
+        publish_files(session, paths, "test")
+
+
 def engine_activities(client: Client, store: StoreAccess, paths: list[Path]) -> list[object]:
-    """The real activities, on the given store and calendar files."""
-    calendars = CalendarFiles(store, paths)
+    """The real activities, on the given store, the calendar files published into it first
+    (the engine reads only published revisions)."""
+    publish(store, paths)
     return [
         *DeadlineActivities(store).all(),
-        *CycleActivities(store, client, calendars).all(),
+        *CycleActivities(store, client, PublishedCalendars(store)).all(),
         *PlanningActivities().all(),
+        *RevisionActivities(store, client).all(),
     ]
 
 

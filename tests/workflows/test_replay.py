@@ -17,11 +17,7 @@ from temporalio.worker import Replayer
 
 from hanchot.worker import WORKFLOWS
 from tests.workflows.make_histories import HISTORIES, SCENARIOS
-from workflows.calendar_sync import CalendarSync
-from workflows.cycle import Cycle
-from workflows.digest import Digest
-from workflows.simulated_unit import SimulatedUnit
-from workflows.unit_deadline import UnitDeadline
+from tests.workflows.support import WORKFLOWS as TEST_WORKFLOWS
 
 
 def test_every_scenario_has_a_committed_history() -> None:
@@ -31,7 +27,7 @@ def test_every_scenario_has_a_committed_history() -> None:
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
 async def test_history_replays_against_current_code(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
-    replayer = Replayer(workflows=[UnitDeadline, Cycle, CalendarSync, SimulatedUnit, Digest])
+    replayer = Replayer(workflows=TEST_WORKFLOWS)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
 
