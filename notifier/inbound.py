@@ -20,7 +20,6 @@ from temporalio.client import Client
 
 from boundary.client import EngineClient, UpdateRefused
 from boundary.client import EngineUnavailable as EngineUnavailable
-from deadlines.model import Role
 from notifier import metrics
 from notifier.delivery import Store
 from store.base import utcnow
