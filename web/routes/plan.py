@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from activities.calendars import published
 from deadlines import bounds
 from deadlines.plan import PlanEntry, due_vi, reading_vi, shift_reason, year_plan
 from deadlines.vi import fmt_date, fmt_day, fmt_instant, fmt_span
-from store.calendar_model import calendar_model
 from store.models import Unit
 from store.scopes import visible_calendars
 from store.web_users import SessionUser
@@ -68,7 +68,7 @@ def plan_page(
     year = year if year is not None and bounds.FIRST_YEAR <= year <= bounds.LAST_YEAR else this
     entries: list[tuple[PlanEntry, dict[str, str], str]] = []
     if chosen is not None:
-        model = calendar_model(session, chosen.key)
+        model = published(session, chosen.key)  # the revision in force, as the engine
         root_row = session.get(Unit, scope.root_unit_id) if scope.root_unit_id else None
         root = root_row.key if root_row is not None else None
         tz = ZoneInfo(model.organisation.timezone)
