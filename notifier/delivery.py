@@ -271,6 +271,19 @@ class Deliverer:
             self._update(session, row, status=OutboxStatus.PENDING, last_error=error)
         return Outcome(row.id, status, error=error, retry_after=wait)
 
+    def _slowed(self, row: Row, error: str, wait: float) -> Outcome:
+        """The provider was too busy to take it (429): nothing went wrong with the row, so
+        no attempt is counted and no backoff applies; the channel's pacer waits instead."""
+        with self.store.write() as session:
+            self._update(
+                session,
+                row,
+                status=OutboxStatus.PENDING,
+                attempts=OutboxMessage.attempts - 1,
+                last_error=None,
+            )
+        return Outcome(row.id, "retry", error=error, retry_after=wait)
+
     def _failed(self, row: Row, error: str) -> Outcome:
         with self.store.write() as session:
             self._update(session, row, status=OutboxStatus.FAILED, last_error=error)
@@ -282,6 +295,8 @@ class Deliverer:
             with self.store.write() as session:
                 channels.rebind_chat(session, exc.old, exc.new)
             return self._release(row, error, wait=0.0)
+        if not exc.permanent and exc.retry_after is not None:
+            return self._slowed(row, error, exc.retry_after)
         if not exc.permanent:
             return self._release(row, error, wait=exc.retry_after)
         if not exc.address:

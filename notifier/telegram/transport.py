@@ -1,8 +1,10 @@
 """Sending to Telegram with python-telegram-bot, paced within the Bot API's limits.
 
-About 30 messages per second per bot and 1 per second per chat: every send waits for
-its slot in a process-wide `Pacer`; a 429 holds that chat's (or the whole bot's) bucket
-for `retry_after` seconds and is reported as a transient error carrying the delay.
+At most 30 messages in any second per bot and 1 per second per chat: every send waits
+for its permits from a process-wide `Pacer`, with a margin below both limits. A 429
+holds the whole bot for `retry_after` seconds and the message is sent again after it
+(up to `max_rate_retries` times) before it is reported as a transient error carrying
+the delay.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def classify(exc: Exception, chat_id: str, pacer: Pacer | None = None) -> Transp
     return TransportError(f"unexpected {type(exc).__name__}: {exc}")
 
 
-def make_bot(settings: TelegramSettings, pool_size: int = 8) -> Bot:
+def make_bot(settings: TelegramSettings, pool_size: int = 32) -> Bot:
     request = HTTPXRequest(
         connection_pool_size=pool_size,
         read_timeout=settings.timeout,
@@ -112,6 +114,7 @@ class TelegramChannel:
     attachment_support: ClassVar[bool] = True
     request_rate_per_sec: ClassVar[float] = GLOBAL_RATE
     recipient_rate_per_sec: ClassVar[float] = CHAT_RATE
+    max_rate_retries: ClassVar[int] = 3
 
     def __init__(
         self, settings: TelegramSettings, pacer: Pacer | None = None, bot: Bot | None = None
@@ -136,20 +139,28 @@ class TelegramChannel:
         bot = await self._bot()
         chat_id = message.address
         text = truncate(message.chat_html or message.text, self.body_maxlen)
-        await self.pacer.wait(chat_id)
-        try:
-            sent = await bot.send_message(
-                chat_id=chat_id,
-                text=text,
-                parse_mode=ParseMode.HTML if message.chat_html else None,
-                reply_markup=markup(message),
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        except Exception as exc:
-            error = classify(exc, chat_id, self.pacer)
-            log.info("telegram send to %s failed (%s): %s", chat_id, error.kind, error.message)
-            raise error from exc
-        return Sent(f"{chat_id}:{sent.message_id}")
+        for attempt in range(self.max_rate_retries + 1):
+            await self.pacer.wait(chat_id)
+            try:
+                sent = await bot.send_message(
+                    chat_id=chat_id,
+                    text=text,
+                    parse_mode=ParseMode.HTML if message.chat_html else None,
+                    reply_markup=markup(message),
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            except RetryAfter as exc:
+                # The bot as a whole waits (classify holds the pacer); this message keeps
+                # its place instead of going back to the outbox's backoff.
+                error = classify(exc, chat_id, self.pacer)
+                log.info("telegram 429 for %s (try %d): %s", chat_id, attempt + 1, error.message)
+                continue
+            except Exception as exc:
+                error = classify(exc, chat_id, self.pacer)
+                log.info("telegram send to %s failed (%s): %s", chat_id, error.kind, error.message)
+                raise error from exc
+            return Sent(f"{chat_id}:{sent.message_id}")
+        raise error
 
     async def call(self, method: str, chat_id: str | None = None, **kwargs: Any) -> Any:
         """Any other Bot API call, paced like a send when it writes to a chat."""

@@ -47,7 +47,7 @@ ALL_STRANGERS = Budget(burst=30, every=1)
 
 
 class _Bucket:
-    __slots__ = ("tokens", "at")
+    __slots__ = ("at", "tokens")
 
     def __init__(self, budget: Budget, now: float) -> None:
         self.tokens = budget.burst
@@ -102,9 +102,7 @@ class Gate:
         if bucket is None:
             return True
         now = self._clock()
-        if bucket.take(self.stranger, now) and self._strangers_bucket.take(
-            self.all_strangers, now
-        ):
+        if bucket.take(self.stranger, now) and self._strangers_bucket.take(self.all_strangers, now):
             return True
         return self._drop(chat_id)
 

@@ -39,7 +39,7 @@ async def test_a_strangers_flood_neither_delays_a_linked_user_nor_is_answered(
     world: World, telegram: FakeTelegram
 ) -> None:
     world.link_telegram("fp-a", str(LINKED))
-    async with polling(world) as (bot, app):
+    async with polling(world) as (bot, _):
         for _ in range(30):
             telegram.push(telegram.message(STRANGER, "/start"))
         telegram.push(telegram.message(LINKED, "/status"))
