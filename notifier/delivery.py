@@ -21,10 +21,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -42,6 +43,7 @@ from store.enums import Channel, OutboxStatus
 from store.models import OutboxMessage, Person
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_LEASE = timedelta(minutes=3)
 """How long a `sending` claim is honoured; longer than any one send can take."""
@@ -88,6 +90,16 @@ class Deliverer:
         self.registry = registry
         self.settings = settings
         self.lease = lease
+        self._db: asyncio.Lock | None = None
+
+    async def db(self, fn: Callable[..., T], *args: Any) -> T:
+        """Store work off the event loop, one at a time: concurrent sends must not
+        become concurrent transactions (a database that stops answering would hold one
+        pooled connection per waiting send, and the pool with them)."""
+        if self._db is None:
+            self._db = asyncio.Lock()
+        async with self._db:
+            return await asyncio.to_thread(fn, *args)
 
     # --- public ----------------------------------------------------------------------
 
@@ -99,7 +111,7 @@ class Deliverer:
         recipient: str | None = None,
     ) -> list[Outcome]:
         """Every row of one step (optionally one channel / one recipient), in order."""
-        ids = await asyncio.to_thread(self._row_ids, workflow_id, step, channel, recipient)
+        ids = await self.db(self._row_ids, workflow_id, step, channel, recipient)
         return [await self.deliver(row_id) for row_id in ids]
 
     async def deliver(self, row_id: int) -> Outcome:
@@ -108,41 +120,34 @@ class Deliverer:
         return outcome
 
     async def _deliver(self, row_id: int) -> Outcome:
-        claimed = await asyncio.to_thread(self._claim, row_id)
+        claimed = await self.db(self._claim, row_id)
         if isinstance(claimed, Outcome):
             return claimed
         row = claimed
-        outcome = await self._send(row)
-        return replace(
-            outcome,
-            channel=row.channel.value,
-            kind=row.kind,
-            workflow_id=row.workflow_id,
-            step=row.step,
-        )
+        return tagged(await self._send(row), row)
 
     async def _send(self, row: Row) -> Outcome:
         try:
             message = compose(self.settings, row)
         except Exception as exc:  # a template bug: retrying renders the same error
             log.exception("rendering outbox row %d failed", row.id)
-            return await asyncio.to_thread(self._failed, row, f"render: {exc}")
+            return await self.db(self._failed, row, f"render: {exc}")
         send_time = metrics.SEND_SECONDS.labels(row.channel.value)
         started = time.perf_counter()
         try:
             sent = await self.registry.get(row.channel).send(message)
         except TransportError as exc:
             send_time.observe(time.perf_counter() - started)
-            return await asyncio.to_thread(self._record_error, row, message, exc)
+            return await self.db(self._record_error, row, message, exc)
         except NotConfigured as exc:  # nothing was sent: not timed
-            return await asyncio.to_thread(self._release, row, str(exc), "held")
+            return await self.db(self._release, row, str(exc), "held")
         except Exception as exc:
             send_time.observe(time.perf_counter() - started)
             error = TransportError(f"unexpected {type(exc).__name__}: {exc}")
             log.exception("sending outbox row %d failed", row.id)
-            return await asyncio.to_thread(self._record_error, row, message, error)
+            return await self.db(self._record_error, row, message, error)
         send_time.observe(time.perf_counter() - started)
-        return await asyncio.to_thread(self._record_sent, row, sent)
+        return await self.db(self._record_sent, row, sent)
 
     # --- claim -----------------------------------------------------------------------
 
@@ -338,6 +343,16 @@ class Deliverer:
         return say("vi", "disabled_blocked", detail=exc.message)
 
 
+def tagged(outcome: Outcome, row: Row) -> Outcome:
+    return replace(
+        outcome,
+        channel=row.channel.value,
+        kind=row.kind,
+        workflow_id=row.workflow_id,
+        step=row.step,
+    )
+
+
 def _tag(row: OutboxMessage) -> dict[str, Any]:
     """What an outcome carries of its row, for the metrics and the log line."""
     return {
@@ -348,66 +363,7 @@ def _tag(row: OutboxMessage) -> dict[str, Any]:
     }
 
 
-SYSTEM_STEPS = ("notice:", "telegram-link:")
-"""Rows no workflow delivers: the notifier's own notices and link emails."""
-
-
 def retry_backoff(attempts: int) -> timedelta:
     """How long a row that failed transiently waits before the sweep tries it again:
     30 s, 1 min, 2 min, ... up to 1 h (the same curve as the delivery activity's retries)."""
     return min(timedelta(seconds=30) * 2 ** max(attempts - 1, 0), timedelta(hours=1))
-
-
-def sweepable(
-    store: Store,
-    channels_here: list[Channel],
-    grace: timedelta,
-    limit: int = 200,
-    lease: timedelta = DEFAULT_LEASE,
-) -> list[int]:
-    """Rows the sweep should deliver now, oldest first.
-
-    - pending rows older than `grace` (system rows at once): with a zero grace the sweep is
-      the outbox relay, the path by which workflow reminders reach their channel;
-    - pending rows that failed transiently, once their backoff has passed;
-    - rows left `sending` by a crashed process, once their lease has run out.
-    Never a second sender: every send is claimed by compare-and-set.
-    """
-    if not channels_here:
-        return []
-    now = utcnow()
-    old = now - grace
-    system = sa.or_(*(OutboxMessage.step.startswith(prefix) for prefix in SYSTEM_STEPS))
-    with store.read() as session:
-        rows = session.execute(
-            sa.select(
-                OutboxMessage.id,
-                OutboxMessage.status,
-                OutboxMessage.attempts,
-                OutboxMessage.last_error,
-                OutboxMessage.updated_at,
-            )
-            .where(
-                OutboxMessage.channel.in_(channels_here),
-                sa.or_(
-                    sa.and_(
-                        OutboxMessage.status == OutboxStatus.PENDING,
-                        sa.or_(system, OutboxMessage.created_at < old),
-                    ),
-                    sa.and_(
-                        OutboxMessage.status == OutboxStatus.SENDING,
-                        OutboxMessage.updated_at < now - lease,
-                    ),
-                ),
-            )
-            .order_by(OutboxMessage.id)
-            .limit(limit * 4)
-        ).all()
-    due = [
-        r.id
-        for r in rows
-        if r.status != OutboxStatus.PENDING
-        or r.last_error is None
-        or r.updated_at + retry_backoff(r.attempts) <= now
-    ]
-    return due[:limit]

@@ -115,6 +115,10 @@ class TelegramChannel:
     request_rate_per_sec: ClassVar[float] = GLOBAL_RATE
     recipient_rate_per_sec: ClassVar[float] = CHAT_RATE
     max_rate_retries: ClassVar[int] = 3
+    parallel_recipients: ClassVar[bool] = True
+    """The relay sends to many chats at once; the pacer keeps the pace."""
+    merge_same_kind: ClassVar[bool] = True
+    """Reminders that pile up for one chat go as one message (`notifier.merge`)."""
 
     def __init__(
         self, settings: TelegramSettings, pacer: Pacer | None = None, bot: Bot | None = None

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from notifier.service import notifier_service
 from notifier.settings import Secret
+from notifier.telegram.transport import TelegramChannel
 from store.enums import Channel, OutboxStatus
 from store.models import OutboxMessage
 from tests.faults.conftest import (
@@ -95,8 +96,11 @@ async def inject(telegram: TimedTelegram) -> list[str]:
 
 
 async def test_429_and_5xx_bursts_everything_delivered_retry_after_honoured(
-    world: World, telegram: TimedTelegram, smtp: CountingSMTP
+    world: World, telegram: TimedTelegram, smtp: CountingSMTP, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # One message per row, to count them: a person's reminders are not merged here
+    # (merging is tested in tests/notifier/test_relay_lanes.py).
+    monkeypatch.setattr(TelegramChannel, "merge_same_kind", False)
     started = time.monotonic()
     telegram_only(world)
     queue_burst(world, BURST)
