@@ -6,8 +6,10 @@ chat, and answers 429 past either. Each send waits, in order, for two permits:
 - its address's: `per_key_gap` (1 s) plus `key_margin` after that address's previous
   send; a key's sends queue behind each other, so a chat waiting for its second holds
   back only itself;
-- the channel's: sends spaced `1/rate` apart, and never more than `rate` within
-  `window` plus `margin` of each other.
+- the channel's: sends spaced `spacing` apart (`1/rate` by default: a steady stream,
+  each request alone on the wire), and never more than `rate` within `window` plus
+  `margin` of each other. The bot's answers use no spacing: twenty people pressing a
+  button at once get their twenty answers in a burst the sliding second allows.
 
 Both are measured from the moment each earlier send was actually let go (a task that
 woke late moves the next ones, not the other way round), and the margins absorb what
@@ -33,6 +35,7 @@ class Pacer:
         window: float = 1.0,
         margin: float = 0.05,
         key_margin: float = 0.1,
+        spacing: float | None = None,
         max_keys: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -42,6 +45,7 @@ class Pacer:
         self.window = window
         self.margin = margin
         self.key_margin = key_margin
+        self.spacing = (1 / rate if rate > 0 else 0.0) if spacing is None else spacing
         self._clock = clock
         self._sleep = sleep
         self._budget = max(1, int(rate * window)) if rate > 0 else 0
@@ -61,7 +65,7 @@ class Pacer:
         """The earliest moment the channel takes its next send."""
         at = self._held_until
         if self._budget:
-            at = max(at, self._last + 1 / self.rate)
+            at = max(at, self._last + self.spacing)
             if len(self._sent) == self._budget:
                 at = max(at, self._sent[0] + self.window + self.margin)
         return at

@@ -1,5 +1,6 @@
 """python-telegram-bot's rate-limiter hook, driven by hanchot's pacer: the bot's answers
-keep to 30/s per bot and 1/s per chat too, and a 429 is waited out and retried."""
+keep to 30 in any second per bot and 1/s per chat too (in bursts: answers are few and
+each is awaited by a person), and a 429 is waited out and retried."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ CHAT_ENDPOINTS = frozenset(
 
 class PacedLimiter(BaseRateLimiter[None]):
     def __init__(self, pacer: Pacer | None = None, max_retries: int = 2) -> None:
-        self.pacer = pacer or Pacer(GLOBAL_RATE, CHAT_RATE)
+        self.pacer = pacer or Pacer(GLOBAL_RATE, CHAT_RATE, spacing=0.0)
         self.max_retries = max_retries
 
     async def initialize(self) -> None:

@@ -54,6 +54,16 @@ async def test_thirty_in_any_second_with_a_margin_and_one_per_second_per_chat() 
     assert sorted(others)[30] < mine[-1]
 
 
+async def test_without_spacing_a_burst_goes_at_once_within_the_sliding_second() -> None:
+    clock = Clock()
+    pacer = Pacer(30, 1, clock=clock, sleep=clock.sleep, spacing=0.0)
+    start = clock.now
+    sends = await asyncio.gather(*(sent_at(pacer, clock, f"chat-{i}") for i in range(31)))
+    moments = sorted(at for _, at in sends)
+    assert moments[29] == start  # thirty answers at once: the bot's crowd of presses
+    assert moments[30] >= start + 1 + pacer.margin  # the 31st waits for the second
+
+
 async def test_a_hold_from_retry_after_stops_the_chat_or_everyone() -> None:
     clock = Clock()
     pacer = Pacer(30, 1, clock=clock, sleep=clock.sleep)

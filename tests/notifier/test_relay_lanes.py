@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from notifier.delivery import Deliverer
 from notifier.service import sweep
 from store.enums import Channel, OutboxStatus
 from tests.fakes.telegram_api import FakeTelegram
+from tests.notifier.conftest import BACKENDS
 from tests.notifier.world import World
+
+pytestmark = pytest.mark.parametrize("world", BACKENDS, indirect=True)
 
 CHAT_A, CHAT_B = "5001", "5002"
 
