@@ -168,74 +168,80 @@ class Deliverer:
 
     def _claim(self, row_id: int) -> Row | Outcome:
         with self.store.write() as session:
-            row = session.get(OutboxMessage, row_id)
-            if row is None:
-                return Outcome(row_id, "failed", error="no such outbox row")
-            tag = _tag(row)
+            return self._claim_in(session, row_id)
+
+    def claim_many(self, row_ids: list[int]) -> list[Row | Outcome]:
+        """Several rows claimed in one transaction (one commit, not one per row)."""
+        with self.store.write() as session:
+            return [self._claim_in(session, row_id) for row_id in row_ids]
+
+    def _claim_in(self, session: Session, row_id: int) -> Row | Outcome:
+        row = session.get(OutboxMessage, row_id)
+        if row is None:
+            return Outcome(row_id, "failed", error="no such outbox row")
+        tag = _tag(row)
+        if row.status is OutboxStatus.SENT:
+            return Outcome(row_id, "already", message_id=row.message_id, **tag)
+        if row.status in (OutboxStatus.FAILED, OutboxStatus.DISABLED):
+            return Outcome(row_id, "failed", error=row.last_error, **tag)
+        person = row.recipient
+        if row.channel not in self.registry:
+            row.last_error = f"{row.channel.value} chưa được cấu hình: tin được giữ trong outbox"
+            return Outcome(row_id, "held", error=row.last_error, **tag)
+        route = channels.route(session, person, row.channel)
+        if route.address is None:
+            self._set(row, OutboxStatus.FAILED, route.disabled_reason)
+            return Outcome(row_id, "unreachable", error=route.disabled_reason, **tag)
+        if route.disabled_reason is not None:
+            self._set(row, OutboxStatus.DISABLED, f"kênh đã tắt: {route.disabled_reason}")
+            return Outcome(row_id, "skipped", error=route.disabled_reason, **tag)
+        now = utcnow()
+        claimed = session.execute(
+            sa.update(OutboxMessage)
+            .where(
+                OutboxMessage.id == row_id,
+                sa.or_(
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    sa.and_(
+                        OutboxMessage.status == OutboxStatus.SENDING,
+                        OutboxMessage.updated_at < now - self.lease,
+                    ),
+                ),
+            )
+            .values(
+                status=OutboxStatus.SENDING,
+                attempts=OutboxMessage.attempts + 1,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not claimed:
+            session.refresh(row)
             if row.status is OutboxStatus.SENT:
                 return Outcome(row_id, "already", message_id=row.message_id, **tag)
-            if row.status in (OutboxStatus.FAILED, OutboxStatus.DISABLED):
-                return Outcome(row_id, "failed", error=row.last_error, **tag)
-            person = row.recipient
-            if row.channel not in self.registry:
-                row.last_error = (
-                    f"{row.channel.value} chưa được cấu hình: tin được giữ trong outbox"
-                )
-                return Outcome(row_id, "held", error=row.last_error, **tag)
-            route = channels.route(session, person, row.channel)
-            if route.address is None:
-                self._set(row, OutboxStatus.FAILED, route.disabled_reason)
-                return Outcome(row_id, "unreachable", error=route.disabled_reason, **tag)
-            if route.disabled_reason is not None:
-                self._set(row, OutboxStatus.DISABLED, f"kênh đã tắt: {route.disabled_reason}")
-                return Outcome(row_id, "skipped", error=route.disabled_reason, **tag)
-            now = utcnow()
-            claimed = session.execute(
-                sa.update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == row_id,
-                    sa.or_(
-                        OutboxMessage.status == OutboxStatus.PENDING,
-                        sa.and_(
-                            OutboxMessage.status == OutboxStatus.SENDING,
-                            OutboxMessage.updated_at < now - self.lease,
-                        ),
-                    ),
-                )
-                .values(
-                    status=OutboxStatus.SENDING,
-                    attempts=OutboxMessage.attempts + 1,
-                    updated_at=now,
-                )
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if not claimed:
-                session.refresh(row)
-                if row.status is OutboxStatus.SENT:
-                    return Outcome(row_id, "already", message_id=row.message_id, **tag)
-                wait = (row.updated_at + self.lease - now).total_seconds()
-                return Outcome(
-                    row_id,
-                    "retry",
-                    error=metrics.CONTENDED,
-                    retry_after=max(1.0, wait),
-                    **tag,
-                )
-            return Row(
-                id=row.id,
-                workflow_id=row.workflow_id,
-                step=row.step,
-                channel=row.channel,
-                recipient_id=person.id,
-                person_key=person.key,
-                person_name=person.name,
-                language=person.language,
-                timezone=person.calendar.timezone,
-                address=route.address,
-                deadline_id=row.deadline_id,
-                payload=dict(row.payload),
-                attempts=row.attempts + 1,
+            wait = (row.updated_at + self.lease - now).total_seconds()
+            return Outcome(
+                row_id,
+                "retry",
+                error=metrics.CONTENDED,
+                retry_after=max(1.0, wait),
+                **tag,
             )
+        return Row(
+            id=row.id,
+            workflow_id=row.workflow_id,
+            step=row.step,
+            channel=row.channel,
+            recipient_id=person.id,
+            person_key=person.key,
+            person_name=person.name,
+            language=person.language,
+            timezone=person.calendar.timezone,
+            address=route.address,
+            deadline_id=row.deadline_id,
+            payload=dict(row.payload),
+            attempts=row.attempts + 1,
+        )
 
     # --- record ----------------------------------------------------------------------
 

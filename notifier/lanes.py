@@ -23,9 +23,9 @@ log = logging.getLogger("notifier.delivery")
 async def deliver_lane(deliverer: Deliverer, row_ids: list[int]) -> list[Outcome]:
     claimed: list[Row] = []
     outcomes: list[Outcome] = []
-    # One turn at the store for the lane's claims: hundreds of lanes starting together
-    # would otherwise queue every claim of every lane before any lane's first send.
-    for row in await deliverer.db(_claim_all, deliverer, row_ids):
+    # One transaction for the lane's claims: hundreds of lanes starting together would
+    # otherwise queue every claim of every lane, a commit each, before any lane's send.
+    for row in await deliverer.db(deliverer.claim_many, row_ids):
         if isinstance(row, Outcome):
             outcomes.append(row)
         else:
@@ -50,10 +50,6 @@ async def deliver_lane(deliverer: Deliverer, row_ids: list[int]) -> list[Outcome
     for outcome in outcomes:
         metrics.observe_delivery(outcome, log)
     return outcomes
-
-
-def _claim_all(deliverer: Deliverer, row_ids: list[int]) -> list[Row | Outcome]:
-    return [deliverer._claim(row_id) for row_id in row_ids]
 
 
 def _merges(deliverer: Deliverer, row: Row) -> bool:
