@@ -3,27 +3,33 @@
 Telegram allows at most 30 messages in any sliding second per bot and one per second per
 chat, and answers 429 past either. Each send waits, in order, for two permits:
 
-- its address's: `per_key_gap` (1 s) plus `key_margin` after that address's previous
-  send; a key's sends queue behind each other, so a chat waiting for its second holds
-  back only itself;
+- its address's: one second (`1/per_key_rate`) plus `key_margin` after the answer to
+  that address's previous send; a key's sends queue behind each other, so a chat
+  waiting for its second holds back only itself;
 - the channel's: sends spaced `spacing` apart (`1/rate` by default: a steady stream,
   each request alone on the wire), and never more than `rate` within `window` plus
   `margin` of each other. The bot's answers use no spacing: twenty people pressing a
   button at once get their twenty answers in a burst the sliding second allows.
 
-Both are measured from the moment each earlier send was actually let go (a task that
-woke late moves the next ones, not the other way round), and the margins absorb what
-happens between that moment and the provider's clock: the fixed grid of earlier
-versions let a 31st send arrive a few milliseconds inside the second. A 429's
-`retry_after` is applied with `hold`, to one address or to the whole channel.
+Both are measured from when each earlier send was answered (`slot`): it had reached the
+provider by then, so however late a request leaves this process or crosses the wire,
+its successor cannot arrive inside its second. A send still unanswered counts from when
+it was let go plus `margin`. The fixed grid of earlier versions let a 31st send arrive a
+few milliseconds inside the second, and a flat margin on release times was still beaten
+by a loaded machine (one 429 in 2,000). A 429's `retry_after` is applied with `hold`, to
+one address or to the whole channel.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+SETTLE = 0.005
+"""Beyond the answer of a send, for the provider's own clock (the same host, in tests)."""
 
 
 class Pacer:
@@ -34,7 +40,7 @@ class Pacer:
         *,
         window: float = 1.0,
         margin: float = 0.05,
-        key_margin: float = 0.1,
+        key_margin: float = 0.02,
         spacing: float | None = None,
         max_keys: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
@@ -49,7 +55,8 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
         self._budget = max(1, int(rate * window)) if rate > 0 else 0
-        self._sent: deque[float] = deque(maxlen=self._budget or 1)
+        self._sent: deque[list[float]] = deque(maxlen=self._budget or 1)
+        """[released, answered] of the last `rate` sends (answered -1 while in flight)."""
         self._last = float("-inf")
         self._next_by_key: OrderedDict[str, float] = OrderedDict()
         self._max_keys = max_keys
@@ -67,7 +74,11 @@ class Pacer:
         if self._budget:
             at = max(at, self._last + self.spacing)
             if len(self._sent) == self._budget:
-                at = max(at, self._sent[0] + self.window + self.margin)
+                released, answered = self._sent[0]
+                if answered >= 0:  # it reached the provider before its answer came back
+                    at = max(at, answered + self.window + SETTLE)
+                else:
+                    at = max(at, released + self.window + self.margin)
         return at
 
     async def _until(self, moment: Callable[[], float]) -> float:
@@ -75,8 +86,11 @@ class Pacer:
             await self._sleep(wait)
         return self._clock()
 
-    async def wait(self, key: str) -> None:
-        """Return when a send to `key` may go now; it is counted as sent."""
+    @contextlib.asynccontextmanager
+    async def slot(self, key: str) -> AsyncIterator[None]:
+        """Send to `key` inside this block: it starts when the limits allow, and its end
+        (the provider's answer) is what the next sends to `key`, and the send `rate`
+        places later, are measured from."""
         lock, users = self._keys.setdefault(key, (asyncio.Lock(), [0]))
         users[0] += 1
         try:
@@ -87,16 +101,27 @@ class Pacer:
                         lambda: max(self._channel_at(), self._next_by_key.get(key, 0.0))
                     )
                     self._last = now
+                    entry = [now, -1.0]
                     if self._budget:
-                        self._sent.append(now)
-                self._next_by_key[key] = now + self.key_gap
-                self._next_by_key.move_to_end(key)
-                while len(self._next_by_key) > self._max_keys:
-                    self._next_by_key.popitem(last=False)
+                        self._sent.append(entry)
+                try:
+                    yield
+                finally:
+                    entry[1] = self._clock()
+                    gap = entry[1] + self.key_gap
+                    self._next_by_key[key] = max(self._next_by_key.get(key, 0.0), gap)
+                    self._next_by_key.move_to_end(key)
+                    while len(self._next_by_key) > self._max_keys:
+                        self._next_by_key.popitem(last=False)
         finally:
             users[0] -= 1
             if not users[0]:
                 del self._keys[key]
+
+    async def wait(self, key: str) -> None:
+        """Return when a send to `key` may go now (counted as sent and answered now)."""
+        async with self.slot(key):
+            pass
 
     def hold(self, seconds: float, key: str | None = None) -> None:
         """The provider said to wait: nothing to `key` (or nothing at all) for `seconds`."""

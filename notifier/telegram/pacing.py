@@ -49,10 +49,11 @@ class PacedLimiter(BaseRateLimiter[None]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat = data.get("chat_id") if endpoint in CHAT_ENDPOINTS else None
         for attempt in range(self.max_retries + 1):
-            if chat is not None:
-                await self.pacer.wait(str(chat))
             try:
-                return await callback(*args, **kwargs)
+                if chat is None:
+                    return await callback(*args, **kwargs)
+                async with self.pacer.slot(str(chat)):
+                    return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 wait = seconds(exc.retry_after)
                 self.pacer.hold(wait)

@@ -144,15 +144,15 @@ class TelegramChannel:
         chat_id = message.address
         text = truncate(message.chat_html or message.text, self.body_maxlen)
         for attempt in range(self.max_rate_retries + 1):
-            await self.pacer.wait(chat_id)
             try:
-                sent = await bot.send_message(
-                    chat_id=chat_id,
-                    text=text,
-                    parse_mode=ParseMode.HTML if message.chat_html else None,
-                    reply_markup=markup(message),
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
+                async with self.pacer.slot(chat_id):
+                    sent = await bot.send_message(
+                        chat_id=chat_id,
+                        text=text,
+                        parse_mode=ParseMode.HTML if message.chat_html else None,
+                        reply_markup=markup(message),
+                        link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    )
             except RetryAfter as exc:
                 # The bot as a whole waits (classify holds the pacer); this message keeps
                 # its place instead of going back to the outbox's backoff.
@@ -169,10 +169,11 @@ class TelegramChannel:
     async def call(self, method: str, chat_id: str | None = None, **kwargs: Any) -> Any:
         """Any other Bot API call, paced like a send when it writes to a chat."""
         bot = await self._bot()
-        if chat_id is not None:
-            await self.pacer.wait(chat_id)
         try:
-            return await getattr(bot, method)(**kwargs)
+            if chat_id is None:
+                return await getattr(bot, method)(**kwargs)
+            async with self.pacer.slot(chat_id):
+                return await getattr(bot, method)(**kwargs)
         except Exception as exc:
             raise classify(exc, chat_id or "", self.pacer) from exc
 
