@@ -21,10 +21,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -42,6 +43,7 @@ from store.enums import Channel, OutboxStatus
 from store.models import OutboxMessage, Person
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_LEASE = timedelta(minutes=3)
 """How long a `sending` claim is honoured; longer than any one send can take."""
@@ -88,6 +90,16 @@ class Deliverer:
         self.registry = registry
         self.settings = settings
         self.lease = lease
+        self._db: asyncio.Lock | None = None
+
+    async def db(self, fn: Callable[..., T], *args: Any) -> T:
+        """Store work off the event loop, one at a time: concurrent sends must not
+        become concurrent transactions (a database that stops answering would hold one
+        pooled connection per waiting send, and the pool with them)."""
+        if self._db is None:
+            self._db = asyncio.Lock()
+        async with self._db:
+            return await asyncio.to_thread(fn, *args)
 
     # --- public ----------------------------------------------------------------------
 
@@ -99,7 +111,7 @@ class Deliverer:
         recipient: str | None = None,
     ) -> list[Outcome]:
         """Every row of one step (optionally one channel / one recipient), in order."""
-        ids = await asyncio.to_thread(self._row_ids, workflow_id, step, channel, recipient)
+        ids = await self.db(self._row_ids, workflow_id, step, channel, recipient)
         return [await self.deliver(row_id) for row_id in ids]
 
     async def deliver(self, row_id: int) -> Outcome:
@@ -108,41 +120,34 @@ class Deliverer:
         return outcome
 
     async def _deliver(self, row_id: int) -> Outcome:
-        claimed = await asyncio.to_thread(self._claim, row_id)
+        claimed = await self.db(self._claim, row_id)
         if isinstance(claimed, Outcome):
             return claimed
         row = claimed
-        outcome = await self._send(row)
-        return replace(
-            outcome,
-            channel=row.channel.value,
-            kind=row.kind,
-            workflow_id=row.workflow_id,
-            step=row.step,
-        )
+        return tagged(await self._send(row), row)
 
     async def _send(self, row: Row) -> Outcome:
         try:
             message = compose(self.settings, row)
         except Exception as exc:  # a template bug: retrying renders the same error
             log.exception("rendering outbox row %d failed", row.id)
-            return await asyncio.to_thread(self._failed, row, f"render: {exc}")
+            return await self.db(self._failed, row, f"render: {exc}")
         send_time = metrics.SEND_SECONDS.labels(row.channel.value)
         started = time.perf_counter()
         try:
             sent = await self.registry.get(row.channel).send(message)
         except TransportError as exc:
             send_time.observe(time.perf_counter() - started)
-            return await asyncio.to_thread(self._record_error, row, message, exc)
+            return await self.db(self._record_error, row, message, exc)
         except NotConfigured as exc:  # nothing was sent: not timed
-            return await asyncio.to_thread(self._release, row, str(exc), "held")
+            return await self.db(self._release, row, str(exc), "held")
         except Exception as exc:
             send_time.observe(time.perf_counter() - started)
             error = TransportError(f"unexpected {type(exc).__name__}: {exc}")
             log.exception("sending outbox row %d failed", row.id)
-            return await asyncio.to_thread(self._record_error, row, message, error)
+            return await self.db(self._record_error, row, message, error)
         send_time.observe(time.perf_counter() - started)
-        return await asyncio.to_thread(self._record_sent, row, sent)
+        return await self.db(self._record_sent, row, sent)
 
     # --- claim -----------------------------------------------------------------------
 
@@ -163,74 +168,80 @@ class Deliverer:
 
     def _claim(self, row_id: int) -> Row | Outcome:
         with self.store.write() as session:
-            row = session.get(OutboxMessage, row_id)
-            if row is None:
-                return Outcome(row_id, "failed", error="no such outbox row")
-            tag = _tag(row)
+            return self._claim_in(session, row_id)
+
+    def claim_many(self, row_ids: list[int]) -> list[Row | Outcome]:
+        """Several rows claimed in one transaction (one commit, not one per row)."""
+        with self.store.write() as session:
+            return [self._claim_in(session, row_id) for row_id in row_ids]
+
+    def _claim_in(self, session: Session, row_id: int) -> Row | Outcome:
+        row = session.get(OutboxMessage, row_id)
+        if row is None:
+            return Outcome(row_id, "failed", error="no such outbox row")
+        tag = _tag(row)
+        if row.status is OutboxStatus.SENT:
+            return Outcome(row_id, "already", message_id=row.message_id, **tag)
+        if row.status in (OutboxStatus.FAILED, OutboxStatus.DISABLED):
+            return Outcome(row_id, "failed", error=row.last_error, **tag)
+        person = row.recipient
+        if row.channel not in self.registry:
+            row.last_error = f"{row.channel.value} chưa được cấu hình: tin được giữ trong outbox"
+            return Outcome(row_id, "held", error=row.last_error, **tag)
+        route = channels.route(session, person, row.channel)
+        if route.address is None:
+            self._set(row, OutboxStatus.FAILED, route.disabled_reason)
+            return Outcome(row_id, "unreachable", error=route.disabled_reason, **tag)
+        if route.disabled_reason is not None:
+            self._set(row, OutboxStatus.DISABLED, f"kênh đã tắt: {route.disabled_reason}")
+            return Outcome(row_id, "skipped", error=route.disabled_reason, **tag)
+        now = utcnow()
+        claimed = session.execute(
+            sa.update(OutboxMessage)
+            .where(
+                OutboxMessage.id == row_id,
+                sa.or_(
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    sa.and_(
+                        OutboxMessage.status == OutboxStatus.SENDING,
+                        OutboxMessage.updated_at < now - self.lease,
+                    ),
+                ),
+            )
+            .values(
+                status=OutboxStatus.SENDING,
+                attempts=OutboxMessage.attempts + 1,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not claimed:
+            session.refresh(row)
             if row.status is OutboxStatus.SENT:
                 return Outcome(row_id, "already", message_id=row.message_id, **tag)
-            if row.status in (OutboxStatus.FAILED, OutboxStatus.DISABLED):
-                return Outcome(row_id, "failed", error=row.last_error, **tag)
-            person = row.recipient
-            if row.channel not in self.registry:
-                row.last_error = (
-                    f"{row.channel.value} chưa được cấu hình: tin được giữ trong outbox"
-                )
-                return Outcome(row_id, "held", error=row.last_error, **tag)
-            route = channels.route(session, person, row.channel)
-            if route.address is None:
-                self._set(row, OutboxStatus.FAILED, route.disabled_reason)
-                return Outcome(row_id, "unreachable", error=route.disabled_reason, **tag)
-            if route.disabled_reason is not None:
-                self._set(row, OutboxStatus.DISABLED, f"kênh đã tắt: {route.disabled_reason}")
-                return Outcome(row_id, "skipped", error=route.disabled_reason, **tag)
-            now = utcnow()
-            claimed = session.execute(
-                sa.update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == row_id,
-                    sa.or_(
-                        OutboxMessage.status == OutboxStatus.PENDING,
-                        sa.and_(
-                            OutboxMessage.status == OutboxStatus.SENDING,
-                            OutboxMessage.updated_at < now - self.lease,
-                        ),
-                    ),
-                )
-                .values(
-                    status=OutboxStatus.SENDING,
-                    attempts=OutboxMessage.attempts + 1,
-                    updated_at=now,
-                )
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if not claimed:
-                session.refresh(row)
-                if row.status is OutboxStatus.SENT:
-                    return Outcome(row_id, "already", message_id=row.message_id, **tag)
-                wait = (row.updated_at + self.lease - now).total_seconds()
-                return Outcome(
-                    row_id,
-                    "retry",
-                    error=metrics.CONTENDED,
-                    retry_after=max(1.0, wait),
-                    **tag,
-                )
-            return Row(
-                id=row.id,
-                workflow_id=row.workflow_id,
-                step=row.step,
-                channel=row.channel,
-                recipient_id=person.id,
-                person_key=person.key,
-                person_name=person.name,
-                language=person.language,
-                timezone=person.calendar.timezone,
-                address=route.address,
-                deadline_id=row.deadline_id,
-                payload=dict(row.payload),
-                attempts=row.attempts + 1,
+            wait = (row.updated_at + self.lease - now).total_seconds()
+            return Outcome(
+                row_id,
+                "retry",
+                error=metrics.CONTENDED,
+                retry_after=max(1.0, wait),
+                **tag,
             )
+        return Row(
+            id=row.id,
+            workflow_id=row.workflow_id,
+            step=row.step,
+            channel=row.channel,
+            recipient_id=person.id,
+            person_key=person.key,
+            person_name=person.name,
+            language=person.language,
+            timezone=person.calendar.timezone,
+            address=route.address,
+            deadline_id=row.deadline_id,
+            payload=dict(row.payload),
+            attempts=row.attempts + 1,
+        )
 
     # --- record ----------------------------------------------------------------------
 
@@ -271,6 +282,19 @@ class Deliverer:
             self._update(session, row, status=OutboxStatus.PENDING, last_error=error)
         return Outcome(row.id, status, error=error, retry_after=wait)
 
+    def _slowed(self, row: Row, error: str, wait: float) -> Outcome:
+        """The provider was too busy to take it (429): nothing went wrong with the row, so
+        no attempt is counted and no backoff applies; the channel's pacer waits instead."""
+        with self.store.write() as session:
+            self._update(
+                session,
+                row,
+                status=OutboxStatus.PENDING,
+                attempts=OutboxMessage.attempts - 1,
+                last_error=None,
+            )
+        return Outcome(row.id, "retry", error=error, retry_after=wait)
+
     def _failed(self, row: Row, error: str) -> Outcome:
         with self.store.write() as session:
             self._update(session, row, status=OutboxStatus.FAILED, last_error=error)
@@ -282,6 +306,8 @@ class Deliverer:
             with self.store.write() as session:
                 channels.rebind_chat(session, exc.old, exc.new)
             return self._release(row, error, wait=0.0)
+        if not exc.permanent and exc.retry_after is not None:
+            return self._slowed(row, error, exc.retry_after)
         if not exc.permanent:
             return self._release(row, error, wait=exc.retry_after)
         if not exc.address:
@@ -323,6 +349,16 @@ class Deliverer:
         return say("vi", "disabled_blocked", detail=exc.message)
 
 
+def tagged(outcome: Outcome, row: Row) -> Outcome:
+    return replace(
+        outcome,
+        channel=row.channel.value,
+        kind=row.kind,
+        workflow_id=row.workflow_id,
+        step=row.step,
+    )
+
+
 def _tag(row: OutboxMessage) -> dict[str, Any]:
     """What an outcome carries of its row, for the metrics and the log line."""
     return {
@@ -333,66 +369,7 @@ def _tag(row: OutboxMessage) -> dict[str, Any]:
     }
 
 
-SYSTEM_STEPS = ("notice:", "telegram-link:")
-"""Rows no workflow delivers: the notifier's own notices and link emails."""
-
-
 def retry_backoff(attempts: int) -> timedelta:
     """How long a row that failed transiently waits before the sweep tries it again:
     30 s, 1 min, 2 min, ... up to 1 h (the same curve as the delivery activity's retries)."""
     return min(timedelta(seconds=30) * 2 ** max(attempts - 1, 0), timedelta(hours=1))
-
-
-def sweepable(
-    store: Store,
-    channels_here: list[Channel],
-    grace: timedelta,
-    limit: int = 200,
-    lease: timedelta = DEFAULT_LEASE,
-) -> list[int]:
-    """Rows the sweep should deliver now, oldest first.
-
-    - pending rows older than `grace` (system rows at once): with a zero grace the sweep is
-      the outbox relay, the path by which workflow reminders reach their channel;
-    - pending rows that failed transiently, once their backoff has passed;
-    - rows left `sending` by a crashed process, once their lease has run out.
-    Never a second sender: every send is claimed by compare-and-set.
-    """
-    if not channels_here:
-        return []
-    now = utcnow()
-    old = now - grace
-    system = sa.or_(*(OutboxMessage.step.startswith(prefix) for prefix in SYSTEM_STEPS))
-    with store.read() as session:
-        rows = session.execute(
-            sa.select(
-                OutboxMessage.id,
-                OutboxMessage.status,
-                OutboxMessage.attempts,
-                OutboxMessage.last_error,
-                OutboxMessage.updated_at,
-            )
-            .where(
-                OutboxMessage.channel.in_(channels_here),
-                sa.or_(
-                    sa.and_(
-                        OutboxMessage.status == OutboxStatus.PENDING,
-                        sa.or_(system, OutboxMessage.created_at < old),
-                    ),
-                    sa.and_(
-                        OutboxMessage.status == OutboxStatus.SENDING,
-                        OutboxMessage.updated_at < now - lease,
-                    ),
-                ),
-            )
-            .order_by(OutboxMessage.id)
-            .limit(limit * 4)
-        ).all()
-    due = [
-        r.id
-        for r in rows
-        if r.status != OutboxStatus.PENDING
-        or r.last_error is None
-        or r.updated_at + retry_backoff(r.attempts) <= now
-    ]
-    return due[:limit]

@@ -1,20 +1,35 @@
-"""The process-wide pace of a channel: a rate for the whole channel and one per address.
+"""The process-wide pace of a channel: a budget for the whole channel and one per address.
 
-Telegram allows about 30 messages per second per bot and 1 per second per chat. Each
-send is given a moment: the first free slot of the channel's grid (slots 1/30 s apart,
-one send each) at or after the moment its chat may be written to again (1 s after its
-previous send). So no two sends are closer than 1/30 s, no chat gets two within a
-second, and a chat waiting for its turn does not hold back the others. A 429 answer's
-`retry_after` is applied with `hold`, to one chat or to the whole channel.
+Telegram allows at most 30 messages in any sliding second per bot and one per second per
+chat, and answers 429 past either. Each send waits, in order, for two permits:
+
+- its address's: one second (`1/per_key_rate`) plus `key_margin` after the answer to
+  that address's previous send; a key's sends queue behind each other, so a chat
+  waiting for its second holds back only itself;
+- the channel's: sends spaced `spacing` apart (`1/rate` by default: a steady stream,
+  each request alone on the wire), and never more than `rate` within `window` plus
+  `margin` of each other. The bot's answers use no spacing: twenty people pressing a
+  button at once get their twenty answers in a burst the sliding second allows.
+
+Both are measured from when each earlier send was answered (`slot`): it had reached the
+provider by then, so however late a request leaves this process or crosses the wire,
+its successor cannot arrive inside its second. A send still unanswered counts from when
+it was let go plus `margin`. The fixed grid of earlier versions let a 31st send arrive a
+few milliseconds inside the second, and a flat margin on release times was still beaten
+by a loaded machine (one 429 in 2,000). A 429's `retry_after` is applied with `hold`, to
+one address or to the whole channel.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
+import contextlib
 import time
-from collections import OrderedDict
-from collections.abc import Callable
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+SETTLE = 0.005
+"""Beyond the answer of a send, for the provider's own clock (the same host, in tests)."""
 
 
 class Pacer:
@@ -23,49 +38,90 @@ class Pacer:
         rate: float,
         per_key_rate: float,
         *,
+        window: float = 1.0,
+        margin: float = 0.05,
+        key_margin: float = 0.02,
+        spacing: float | None = None,
         max_keys: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.rate = rate
         self.per_key_rate = per_key_rate
+        self.window = window
+        self.margin = margin
+        self.key_margin = key_margin
+        self.spacing = (1 / rate if rate > 0 else 0.0) if spacing is None else spacing
         self._clock = clock
-        self._taken: set[int] = set()
+        self._sleep = sleep
+        self._budget = max(1, int(rate * window)) if rate > 0 else 0
+        self._sent: deque[list[float]] = deque(maxlen=self._budget or 1)
+        """[released, answered] of the last `rate` sends (answered -1 while in flight)."""
+        self._last = float("-inf")
         self._next_by_key: OrderedDict[str, float] = OrderedDict()
         self._max_keys = max_keys
         self._held_until = 0.0
+        self._channel = asyncio.Lock()
+        self._keys: dict[str, tuple[asyncio.Lock, list[int]]] = {}
 
-    def _slot(self, earliest: float) -> float:
-        """The first free slot of the grid at or after `earliest`, now taken."""
-        if self.rate <= 0:
-            return earliest
-        index = math.ceil(earliest * self.rate - 1e-9)
-        while index in self._taken:
-            index += 1
-        self._taken.add(index)
-        return index / self.rate
+    @property
+    def key_gap(self) -> float:
+        return 1 / self.per_key_rate + self.key_margin if self.per_key_rate > 0 else 0.0
 
-    def _forget(self, now: float) -> None:
-        if self.rate > 0 and len(self._taken) > 4 * self.rate:
-            past = math.floor(now * self.rate) - 1
-            self._taken = {i for i in self._taken if i >= past}
-        while len(self._next_by_key) > self._max_keys:
-            self._next_by_key.popitem(last=False)
+    def _channel_at(self) -> float:
+        """The earliest moment the channel takes its next send."""
+        at = self._held_until
+        if self._budget:
+            at = max(at, self._last + self.spacing)
+            if len(self._sent) == self._budget:
+                released, answered = self._sent[0]
+                if answered >= 0:  # it reached the provider before its answer came back
+                    at = max(at, answered + self.window + SETTLE)
+                else:
+                    at = max(at, released + self.window + self.margin)
+        return at
 
-    def delay(self, key: str) -> float:
-        """Reserve the moment of one send to `key`; the seconds to wait for it."""
-        now = self._clock()
-        earliest = max(now, self._held_until, self._next_by_key.get(key, now))
-        at = self._slot(earliest)
-        if self.per_key_rate > 0:
-            self._next_by_key[key] = at + 1 / self.per_key_rate
-            self._next_by_key.move_to_end(key)
-        self._forget(now)
-        return max(0.0, at - now)
+    async def _until(self, moment: Callable[[], float]) -> float:
+        while (wait := moment() - self._clock()) > 0:
+            await self._sleep(wait)
+        return self._clock()
+
+    @contextlib.asynccontextmanager
+    async def slot(self, key: str) -> AsyncIterator[None]:
+        """Send to `key` inside this block: it starts when the limits allow, and its end
+        (the provider's answer) is what the next sends to `key`, and the send `rate`
+        places later, are measured from."""
+        lock, users = self._keys.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                await self._until(lambda: max(self._held_until, self._next_by_key.get(key, 0.0)))
+                async with self._channel:
+                    now = await self._until(
+                        lambda: max(self._channel_at(), self._next_by_key.get(key, 0.0))
+                    )
+                    self._last = now
+                    entry = [now, -1.0]
+                    if self._budget:
+                        self._sent.append(entry)
+                try:
+                    yield
+                finally:
+                    entry[1] = self._clock()
+                    gap = entry[1] + self.key_gap
+                    self._next_by_key[key] = max(self._next_by_key.get(key, 0.0), gap)
+                    self._next_by_key.move_to_end(key)
+                    while len(self._next_by_key) > self._max_keys:
+                        self._next_by_key.popitem(last=False)
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._keys[key]
 
     async def wait(self, key: str) -> None:
-        delay = self.delay(key)
-        if delay > 0:
-            await asyncio.sleep(delay)
+        """Return when a send to `key` may go now (counted as sent and answered now)."""
+        async with self.slot(key):
+            pass
 
     def hold(self, seconds: float, key: str | None = None) -> None:
         """The provider said to wait: nothing to `key` (or nothing at all) for `seconds`."""

@@ -23,7 +23,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from temporalio.client import Client
 
-from notifier.delivery import Deliverer, Store, sweepable
+from notifier.delivery import Deliverer, Store
 from notifier.email.local import LocalMailServer
 from notifier.email.transport import EmailChannel
 from notifier.inbound import Engine
@@ -32,6 +32,7 @@ from notifier.mailbox.bounds import Limits
 from notifier.mailbox.isolate import ParserProcess
 from notifier.mailbox.poller import Mailbox, MailboxPoller
 from notifier.registry import Registry
+from notifier.relay import sweep
 from notifier.settings import NotifierSettings
 from notifier.telegram.transport import TelegramChannel
 from store.evidence import EvidenceStore
@@ -62,18 +63,6 @@ class Running:
     scheduler: AsyncIOScheduler
     mail_server: LocalMailServer | None
     poller: MailboxPoller | None
-
-
-async def sweep(deliverer: Deliverer, grace: timedelta = SWEEP_GRACE) -> int:
-    here = [c.name for c in deliverer.registry]
-    ids = sweepable(deliverer.store, here, grace, lease=deliverer.lease)
-    sent = 0
-    for row_id in ids:
-        outcome = await deliverer.deliver(row_id)
-        sent += outcome.status == "sent"
-    if ids:
-        log.info("sweep: %d rows tried, %d sent", len(ids), sent)
-    return sent
 
 
 class FailureLog:

@@ -28,6 +28,7 @@ from notifier.telegram.buttons import ButtonHandlers
 from notifier.telegram.common import ONE_SECOND, TZ, log
 from notifier.telegram.messages import MessageHandlers
 from notifier.telegram.pacing import PacedLimiter
+from notifier.telegram.updates import PerChatProcessor
 from store import links
 
 
@@ -45,6 +46,7 @@ class HanchotBot(ButtonHandlers, MessageHandlers):
             .read_timeout(tg.timeout)
             .write_timeout(tg.timeout)
             .connect_timeout(tg.timeout)
+            .concurrent_updates(PerChatProcessor(self.gate))
             .build()
         )
         app.add_handler(CommandHandler("start", self.start))
@@ -76,6 +78,7 @@ class HanchotBot(ButtonHandlers, MessageHandlers):
             other = redeemed.other.name if redeemed.other else ""
             lang = language_of(redeemed.person.language if redeemed.person else "vi")
         if redeemed.refusal is None:
+            self.gate.linked(chat.id)
             log.info("telegram chat %s linked to person %s", chat.id, name)
             await self._say(update, text(lang, "linked", name=html.escape(name)))
         else:

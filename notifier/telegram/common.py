@@ -20,6 +20,7 @@ from notifier.render import DEFAULT_TZ, language_of, text
 from notifier.settings import NotifierSettings
 from notifier.telegram.pending import Pending
 from notifier.telegram.split import split
+from notifier.telegram.updates import Gate
 from store import channels
 from store.enums import InboundChannel, InboundOutcome
 from store.evidence import EvidenceStore, StoredFile
@@ -62,13 +63,17 @@ class BotBase:
         self.pending = Pending(store)
         """What each chat is in the middle of, in the store: PTB's chat_data is not used,
         so nothing a person was asked is lost when the bot restarts."""
+        self.gate = Gate()
+        """Which chats may be heard, before any work (`notifier.telegram.updates`)."""
 
     def _who(self, chat_id: int) -> Who:
         with self.store.read() as session:
             people = channels.people_of_chat(session, str(chat_id))
             for person in people:
                 _ = person.calendar
-            return Who(people)
+        if not people:
+            self.gate.stranger_seen(chat_id)
+        return Who(people)
 
     @staticmethod
     async def _say(update: Update, message: str, **kw: Any) -> None:

@@ -9,6 +9,7 @@ the person is told it lapsed, and nothing changes.
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -18,10 +19,12 @@ from boundary.types import ExtensionRequestInput
 from deadlines import bounds
 from notifier.render import text
 from notifier.telegram.common import TZ, BotBase, Who
+from notifier.telegram.files import fetch
 from notifier.telegram.keyboard import Action, encode
 from notifier.telegram.pending import TTL_HOURS, Question
 from store.enums import InboundOutcome
 from store.evidence import StoredFile, TooLarge
+from store.file_types import FileRefused
 from store.models import TelegramQuestion
 
 EXTENSION_RE = re.compile(
@@ -40,18 +43,20 @@ class MessageHandlers(BotBase):
             return
         doc = message.document
         limit = self.evidence.max_bytes
-        if doc.file_size is not None and doc.file_size > limit:
-            self._record(update, InboundOutcome.REFUSED, f"file of {doc.file_size} bytes", who)
-            await self._say(update, text(who.lang, "too_large", size=doc.file_size, limit=limit))
-            return
-        data = bytes(await (await doc.get_file()).download_as_bytearray())
         try:
+            data, content_type = await fetch(
+                message.get_bot(), doc, limit, self.settings.telegram.timeout
+            )
             stored = await asyncio.to_thread(
-                self.evidence.put, data, doc.file_name or "tệp", doc.mime_type or ""
+                self.evidence.put, data, doc.file_name or "tệp", content_type
             )
         except TooLarge as exc:
             self._record(update, InboundOutcome.REFUSED, str(exc), who)
             await self._say(update, text(who.lang, "too_large", size=exc.size, limit=limit))
+            return
+        except FileRefused as exc:
+            self._record(update, InboundOutcome.REFUSED, f"file type: {exc}", who)
+            await self._say(update, text(who.lang, "file_refused", reason=html.escape(str(exc))))
             return
         chat_id = str(update.effective_chat.id)  # type: ignore[union-attr]
         await self._route(update, who, None, stored, self.pending.question(chat_id))

@@ -1,5 +1,6 @@
 """python-telegram-bot's rate-limiter hook, driven by hanchot's pacer: the bot's answers
-keep to 30/s per bot and 1/s per chat too, and a 429 is waited out and retried."""
+keep to 30 in any second per bot and 1/s per chat too (in bursts: answers are few and
+each is awaited by a person), and a 429 is waited out and retried."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ CHAT_ENDPOINTS = frozenset(
 
 class PacedLimiter(BaseRateLimiter[None]):
     def __init__(self, pacer: Pacer | None = None, max_retries: int = 2) -> None:
-        self.pacer = pacer or Pacer(GLOBAL_RATE, CHAT_RATE)
+        self.pacer = pacer or Pacer(GLOBAL_RATE, CHAT_RATE, spacing=0.0)
         self.max_retries = max_retries
 
     async def initialize(self) -> None:
@@ -48,10 +49,11 @@ class PacedLimiter(BaseRateLimiter[None]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat = data.get("chat_id") if endpoint in CHAT_ENDPOINTS else None
         for attempt in range(self.max_retries + 1):
-            if chat is not None:
-                await self.pacer.wait(str(chat))
             try:
-                return await callback(*args, **kwargs)
+                if chat is None:
+                    return await callback(*args, **kwargs)
+                async with self.pacer.slot(str(chat)):
+                    return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 wait = seconds(exc.retry_after)
                 self.pacer.hold(wait)

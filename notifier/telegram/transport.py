@@ -1,8 +1,10 @@
 """Sending to Telegram with python-telegram-bot, paced within the Bot API's limits.
 
-About 30 messages per second per bot and 1 per second per chat: every send waits for
-its slot in a process-wide `Pacer`; a 429 holds that chat's (or the whole bot's) bucket
-for `retry_after` seconds and is reported as a transient error carrying the delay.
+At most 30 messages in any second per bot and 1 per second per chat: every send waits
+for its permits from a process-wide `Pacer`, with a margin below both limits. A 429
+holds the whole bot for `retry_after` seconds and the message is sent again after it
+(up to `max_rate_retries` times) before it is reported as a transient error carrying
+the delay.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def classify(exc: Exception, chat_id: str, pacer: Pacer | None = None) -> Transp
     return TransportError(f"unexpected {type(exc).__name__}: {exc}")
 
 
-def make_bot(settings: TelegramSettings, pool_size: int = 8) -> Bot:
+def make_bot(settings: TelegramSettings, pool_size: int = 32) -> Bot:
     request = HTTPXRequest(
         connection_pool_size=pool_size,
         read_timeout=settings.timeout,
@@ -115,6 +117,11 @@ class TelegramChannel:
     attachment_support: ClassVar[bool] = True
     request_rate_per_sec: ClassVar[float] = GLOBAL_RATE
     recipient_rate_per_sec: ClassVar[float] = CHAT_RATE
+    max_rate_retries: ClassVar[int] = 3
+    parallel_recipients: ClassVar[bool] = True
+    """The relay sends to many chats at once; the pacer keeps the pace."""
+    merge_same_kind: ClassVar[bool] = True
+    """Reminders that pile up for one chat go as one message (`notifier.merge`)."""
 
     def __init__(
         self, settings: TelegramSettings, pacer: Pacer | None = None, bot: Bot | None = None
@@ -141,15 +148,14 @@ class TelegramChannel:
         markup, that part goes as plain text rather than not at all."""
         bot = await self._bot()
         chat_id = message.address
-        parts = split(message.chat_html or message.text, self.body_maxlen, bool(message.chat_html))
+        html = bool(message.chat_html)
+        parts = split(message.chat_html or message.text, self.body_maxlen, html)
         first: str | None = None
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
             for attempt in range(PART_RETRIES + 1):
                 try:
-                    sent = await self._send_part(
-                        bot, chat_id, part, bool(message.chat_html), message, last
-                    )
+                    sent = await self._send_part(bot, chat_id, part, html, message, last)
                     break
                 except TransportError as exc:
                     # Once a part is out, the next is retried here: retrying the whole
@@ -166,40 +172,56 @@ class TelegramChannel:
     async def _send_part(
         self, bot: Bot, chat_id: str, text: str, html: bool, message: Outgoing, last: bool
     ) -> int:
-        await self.pacer.wait(chat_id)
-        try:
+        """One Telegram message. A 429 holds the whole bot (`classify` holds the pacer)
+        and this part is sent again after it, keeping its place instead of going back to
+        the outbox's backoff; should Telegram refuse the part's markup, it goes as text."""
+        error: TransportError | None = None
+        for attempt in range(self.max_rate_retries + 1):
             try:
-                sent = await bot.send_message(
-                    chat_id=chat_id,
-                    text=text,
-                    parse_mode=ParseMode.HTML if html else None,
-                    reply_markup=markup(message) if last else None,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
-            except BadRequest as exc:
-                if not html or "can't parse entities" not in exc.message.lower():
-                    raise
-                log.warning("telegram refused the markup for %s (%s): sent as text", chat_id, exc)
-                await self.pacer.wait(chat_id)
-                sent = await bot.send_message(
-                    chat_id=chat_id,
-                    text=plain(text),
-                    reply_markup=markup(message) if last else None,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
-        except Exception as exc:
-            error = classify(exc, chat_id, self.pacer)
-            log.info("telegram send to %s failed (%s): %s", chat_id, error.kind, error.message)
-            raise error from exc
-        return int(sent.message_id)
+                as_text = not html
+                async with self.pacer.slot(chat_id):
+                    try:
+                        sent = await self._post(bot, chat_id, text, html, message, last)
+                    except BadRequest as exc:
+                        if not html or "can't parse entities" not in exc.message.lower():
+                            raise
+                        log.warning("telegram refused the markup for %s (%s)", chat_id, exc)
+                        as_text = True
+                if html and as_text:
+                    async with self.pacer.slot(chat_id):
+                        sent = await self._post(bot, chat_id, plain(text), False, message, last)
+            except RetryAfter as exc:
+                error = classify(exc, chat_id, self.pacer)
+                log.info("telegram 429 for %s (try %d): %s", chat_id, attempt + 1, error.message)
+                continue
+            except Exception as exc:
+                error = classify(exc, chat_id, self.pacer)
+                log.info("telegram send to %s failed (%s): %s", chat_id, error.kind, error.message)
+                raise error from exc
+            return int(sent.message_id)
+        assert error is not None
+        raise error
+
+    @staticmethod
+    async def _post(
+        bot: Bot, chat_id: str, text: str, html: bool, message: Outgoing, last: bool
+    ) -> Any:
+        return await bot.send_message(
+            chat_id=chat_id,
+            text=text,
+            parse_mode=ParseMode.HTML if html else None,
+            reply_markup=markup(message) if last else None,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
 
     async def call(self, method: str, chat_id: str | None = None, **kwargs: Any) -> Any:
         """Any other Bot API call, paced like a send when it writes to a chat."""
         bot = await self._bot()
-        if chat_id is not None:
-            await self.pacer.wait(chat_id)
         try:
-            return await getattr(bot, method)(**kwargs)
+            if chat_id is None:
+                return await getattr(bot, method)(**kwargs)
+            async with self.pacer.slot(chat_id):
+                return await getattr(bot, method)(**kwargs)
         except Exception as exc:
             raise classify(exc, chat_id or "", self.pacer) from exc
 

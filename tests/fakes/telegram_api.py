@@ -2,11 +2,14 @@
 
 getMe, sendMessage, sendDocument, answerCallbackQuery, editMessageReplyMarkup,
 getUpdates (long polling), getFile and file download, setWebhook, deleteWebhook; with
-Telegram's limits (429 with `parameters.retry_after` past ~30 messages/s per bot or
-1/s per chat) and its errors, injected per call: 403 "Forbidden: bot was blocked by the
-user", 400 "Bad Request: chat not found", 5xx, and a response slower than the client's
-timeout. Bodies are read the way python-telegram-bot sends them: form-encoded or
-multipart, nested fields JSON-encoded.
+Telegram's limits enforced exactly (at most 30 sends in any sliding second per bot, at
+least one second between sends to one chat, else 429 with `parameters.retry_after`)
+and its errors, injected per call: 403 "Forbidden: bot was blocked by the user", 400
+"Bad Request: chat not found", 5xx, and a response slower than the client's timeout.
+Bodies are read the way python-telegram-bot sends them: form-encoded or multipart,
+nested fields JSON-encoded. Each answer is written in one send on a TCP_NODELAY socket:
+headers and body in two writes made the body wait for the client's delayed ACK, 44 ms
+added to every call. Files are served in chunks, counted in `served`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import math
+import socket
 import threading
 import time
 from collections import deque
@@ -25,6 +30,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from tests.fakes import telegram_html
+from tests.fakes.telegram_updates import UpdateBuilders
 
 BLOCKED = (403, "Forbidden: bot was blocked by the user")
 CHAT_NOT_FOUND = (400, "Bad Request: chat not found")
@@ -42,17 +48,15 @@ class Failure:
 
 
 @dataclass
-class FakeTelegram:
+class FakeTelegram(UpdateBuilders):
     token: str = "123456:TEST-token-secret"
     username: str = "hanchot_test_bot"
     enforce_limits: bool = True
-    chat_gap: float = 0.8
-    """Two messages to one chat closer than this get a 429 (Telegram's 1/s, with slack
-    for the network)."""
+    chat_gap: float = 1.0
+    """Two messages to one chat closer than this get a 429 (Telegram's 1/s)."""
     global_per_window: int = 30
-    global_window: float = 0.75
-    """More than 30 sends within this window get a 429: Telegram's ~30/s, with slack for
-    arrival jitter here (the server is a thread sharing the client's interpreter)."""
+    global_window: float = 1.0
+    """A 31st send within any such window gets a 429 (Telegram's 30/s per bot)."""
     sent: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     answers: list[dict[str, Any]] = field(default_factory=list)
@@ -63,6 +67,9 @@ class FakeTelegram:
     known_chats: set[str] | None = None
     """None: every chat exists; else only these (others: chat not found)."""
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    declared: dict[str, int] = field(default_factory=dict)
+    served: int = 0
+    """Bytes of files written to clients so far (a refused download stops early)."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -72,6 +79,8 @@ class FakeTelegram:
         self._message_ids = itertools.count(1)
         self._recent: deque[float] = deque()
         self._last_by_chat: dict[str, float] = {}
+        self.sent_times: list[float] = []
+        """time.monotonic() of each accepted send."""
         self._server: ThreadingHTTPServer | None = None
 
     # --- life cycle ------------------------------------------------------------------
@@ -108,9 +117,19 @@ class FakeTelegram:
         with self._lock:
             self._failures.append(Failure(kind, **kw))
 
-    def add_file(self, content: bytes, name: str = "bao-cao.pdf") -> str:
+    def heal(self) -> None:
+        """Forget every failure still to inject."""
+        with self._lock:
+            self._failures.clear()
+
+    def add_file(
+        self, content: bytes, name: str = "bao-cao.pdf", declared: int | None = None
+    ) -> str:
+        """A file to download; `declared` is the size getFile reports (a lie if given)."""
         file_id = f"file-{len(self.files) + 1}"
         self.files[file_id] = (f"documents/{file_id}-{name}", content)
+        if declared is not None:
+            self.declared[file_id] = declared
         return file_id
 
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
@@ -120,54 +139,6 @@ class FakeTelegram:
             self._updates.append(update)
             self._lock.notify_all()
         return update
-
-    def user(self, chat_id: int, username: str = "") -> dict[str, Any]:
-        return {"id": chat_id, "is_bot": False, "first_name": "Người dùng", "username": username}
-
-    def message(self, chat_id: int, text: str | None = None, **extra: Any) -> dict[str, Any]:
-        body = {
-            "message_id": next(self._message_ids),
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private"},
-            "from": self.user(chat_id),
-            **extra,
-        }
-        if text is not None:
-            body["text"] = text
-            if text.startswith("/"):
-                command = text.split()[0]
-                body["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return {"update_id": next(self._update_ids), "message": body}
-
-    def document(
-        self, chat_id: int, content: bytes, name: str, size: int | None = None
-    ) -> dict[str, Any]:
-        file_id = self.add_file(content, name)
-        doc = {
-            "file_id": file_id,
-            "file_unique_id": f"u{file_id}",
-            "file_name": name,
-            "mime_type": "application/pdf",
-            "file_size": len(content) if size is None else size,
-        }
-        return self.message(chat_id, None, document=doc)
-
-    def callback(self, chat_id: int, data: str, message_id: int = 1) -> dict[str, Any]:
-        return {
-            "update_id": next(self._update_ids),
-            "callback_query": {
-                "id": f"cb{next(self._message_ids)}",
-                "from": self.user(chat_id),
-                "chat_instance": "ci",
-                "data": data,
-                "message": {
-                    "message_id": message_id,
-                    "date": int(time.time()),
-                    "chat": {"id": chat_id, "type": "private"},
-                    "text": "…",
-                },
-            },
-        }
 
     def texts(self, chat_id: int | str) -> list[str]:
         return [m["text"] for m in self.sent if str(m["chat_id"]) == str(chat_id)]
@@ -191,18 +162,19 @@ class FakeTelegram:
         """Seconds to wait when this send breaks a limit, else None (and count it)."""
         now = time.monotonic()
         with self._lock:
-            while self._recent and now - self._recent[0] > self.global_window:
+            while self._recent and now - self._recent[0] >= self.global_window:
                 self._recent.popleft()
             if self.enforce_limits:
                 last = self._last_by_chat.get(chat_id)
                 if last is not None and now - last < self.chat_gap:
                     self.rate_limited += 1
-                    return 1
+                    return max(1, math.ceil(last + self.chat_gap - now))
                 if len(self._recent) >= self.global_per_window:
                     self.rate_limited += 1
-                    return 1
+                    return max(1, math.ceil(self._recent[0] + self.global_window - now))
             self._recent.append(now)
             self._last_by_chat[chat_id] = now
+            self.sent_times.append(now)
         return None
 
     def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -297,7 +269,7 @@ class FakeTelegram:
             {
                 "file_id": params["file_id"],
                 "file_unique_id": "u" + params["file_id"],
-                "file_size": len(content),
+                "file_size": self.declared.get(params["file_id"], len(content)),
                 "file_path": path,
             }
         )
@@ -372,12 +344,28 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _head(self, status: int, length: int, content_type: str) -> bytes:
+        reason = self.responses.get(status, ("",))[0]
+        return (
+            f"HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {length}\r\n\r\n"
+        ).encode()
+
     def _reply(self, status: int, body: bytes, content_type: str = "application/json") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(self._head(status, len(body), content_type) + body)
+
+    def _serve_file(self, content: bytes, chunk: int = 64 * 1024) -> None:
+        self.wfile.write(self._head(200, len(content), "application/octet-stream"))
+        try:
+            for start in range(0, len(content), chunk):
+                self.wfile.write(content[start : start + chunk])
+                self.api.served += len(content[start : start + chunk])
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -402,4 +390,4 @@ class _Handler(BaseHTTPRequestHandler):
         if content is None:
             self._reply(404, b"not found", "text/plain")
         else:
-            self._reply(200, content, "application/octet-stream")
+            self._serve_file(content)

@@ -26,7 +26,7 @@ async def test_submitted_button_then_a_document_is_a_submission_with_evidence(
     world: World, telegram: FakeTelegram
 ) -> None:
     world.link_telegram("fp-a", str(FP_A))
-    content = "Báo cáo 6 tháng — Sở Y tế".encode() * 100
+    content = b"%PDF-1.4\n" + "Báo cáo 6 tháng — Sở Y tế".encode() * 100
     async with running(world) as engine, bot_app(world, engine.client) as (_, app):
         deadline = world.deadline_id()
         await feed(app, telegram.callback(FP_A, press(world, Action.SUBMIT, deadline)))

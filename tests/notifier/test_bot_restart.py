@@ -199,7 +199,7 @@ async def test_a_file_waiting_for_its_deadline_survives_a_restart(
     way to owe two deadlines in the test calendar.)"""
     world.link_telegram("fp-a", str(FP_A))
     world.link_telegram("fp-b", str(FP_A))
-    content = "Báo cáo của Sở Giáo dục và Đào tạo".encode() * 50
+    content = b"%PDF-1.4\n" + "Báo cáo của Sở Giáo dục và Đào tạo".encode() * 50
     async with running(world, ("unit-a", "unit-b")) as engine:
         async with bot_process(world, engine.client) as first:
             await feed(first, telegram.document(FP_A, content, "báo-cáo-sở-gd.pdf"))

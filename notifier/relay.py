@@ -1,0 +1,219 @@
+"""The outbox relay: which rows are due, and a sweep that sends them to many recipients
+at once while keeping each recipient's rows in order.
+
+A sweep used to send one row at a time and await the channel's pacer, so a Telegram chat
+waiting for its one-second slot stalled every other chat (2,000 messages to 50 chats
+went out at 1 msg/s), and it took at most 200 rows per tick, leaving seconds idle when a
+sweep outlasted its tick. Now each recipient (per channel) has a lane: its rows go one
+after another (or merged, `notifier.lanes`), lanes run concurrently and the channel's
+pacer alone decides the pace. Every half second the sweep looks for more due rows (many
+recipients, a bounded number each), so the pipe stays full, and it returns once nothing
+is due; a row is tried at most once per sweep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from notifier.delivery import DEFAULT_LEASE, Deliverer, Outcome, Store, retry_backoff
+from notifier.lanes import deliver_lane
+from store.base import utcnow
+from store.enums import Channel, OutboxStatus
+from store.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+SYSTEM_STEPS = ("notice:", "telegram-link:")
+"""Rows no workflow delivers: the notifier's own notices and link emails."""
+BATCH = 2_000
+"""Rows a sweep holds at most (queued in lanes or being sent)."""
+SCAN = 5_000
+"""Due rows looked at per refill: enough to find many recipients even when each has many
+rows in a row (50 chats × 40 grouped: 200 rows would have been 5 chats, 5 msg/s)."""
+LANES = 512
+"""Recipients sent to at once on a channel that declares `parallel_recipients` (Telegram:
+far above what 30 msg/s needs, a lane mostly waits); on others (email) one at a time, so
+that a crash leaves at most one sent-but-unrecorded message per open connection."""
+LANE_BATCH = 20
+"""A lane queues and claims at most this many of its rows at once (all sent within the
+lease even one second apart; merged, when of one kind)."""
+REFILL_SECONDS = 0.5
+"""How often a sweep with rows in flight looks for newly due ones."""
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    id: int
+    channel: Channel
+    recipient_id: int
+
+    @property
+    def lane(self) -> tuple[Channel, int]:
+        return self.channel, self.recipient_id
+
+
+def due_rows(
+    store: Store,
+    channels_here: list[Channel],
+    grace: timedelta,
+    limit: int = BATCH,
+    lease: timedelta = DEFAULT_LEASE,
+    exclude: frozenset[int] | set[int] = frozenset(),
+) -> list[Due]:
+    """Rows the sweep should deliver now, oldest first (none of `exclude`).
+
+    - pending rows older than `grace` (system rows at once): with a zero grace the sweep is
+      the outbox relay, the path by which workflow reminders reach their channel;
+    - pending rows that failed transiently, once their backoff has passed;
+    - rows left `sending` by a crashed process, once their lease has run out.
+    Never a second sender: every send is claimed by compare-and-set.
+    """
+    if not channels_here:
+        return []
+    now = utcnow()
+    old = now - grace
+    system = sa.or_(*(OutboxMessage.step.startswith(prefix) for prefix in SYSTEM_STEPS))
+    query = sa.select(
+        OutboxMessage.id,
+        OutboxMessage.channel,
+        OutboxMessage.recipient_id,
+        OutboxMessage.status,
+        OutboxMessage.attempts,
+        OutboxMessage.last_error,
+        OutboxMessage.updated_at,
+    ).where(
+        OutboxMessage.channel.in_(channels_here),
+        sa.or_(
+            sa.and_(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                sa.or_(system, OutboxMessage.created_at < old),
+            ),
+            sa.and_(
+                OutboxMessage.status == OutboxStatus.SENDING,
+                OutboxMessage.updated_at < now - lease,
+            ),
+        ),
+    )
+    with store.read() as session:
+        rows = session.execute(
+            query.order_by(OutboxMessage.id).limit(limit * 4 + len(exclude))
+        ).all()
+    due = [
+        Due(r.id, r.channel, r.recipient_id)
+        for r in rows
+        if r.id not in exclude
+        and (
+            r.status != OutboxStatus.PENDING
+            or r.last_error is None
+            or r.updated_at + retry_backoff(r.attempts) <= now
+        )
+    ]
+    return due[:limit]
+
+
+def sweepable(
+    store: Store,
+    channels_here: list[Channel],
+    grace: timedelta,
+    limit: int = BATCH,
+    lease: timedelta = DEFAULT_LEASE,
+) -> list[int]:
+    return [d.id for d in due_rows(store, channels_here, grace, limit, lease)]
+
+
+class Sweep:
+    """One sweep: lanes per recipient, refilled while rows are due."""
+
+    def __init__(self, deliverer: Deliverer, grace: timedelta, batch: int, lanes: int) -> None:
+        self.deliverer = deliverer
+        self.grace = grace
+        self.batch = batch
+        self._lanes = lanes
+        self._gates: dict[Channel, asyncio.Semaphore] = {}
+        self._queues: dict[tuple[Channel, int], deque[int]] = {}
+        self._tasks: dict[tuple[Channel, int], asyncio.Task[None]] = {}
+        self._held: set[int] = set()
+        self._tried: set[int] = set()
+        self.outcomes: list[Outcome] = []
+        self._error: Exception | None = None
+
+    async def _lane(self, lane: tuple[Channel, int]) -> None:
+        queue = self._queues[lane]
+        try:
+            async with self._gate(lane[0]):
+                while queue:
+                    ids = [queue.popleft() for _ in range(min(len(queue), LANE_BATCH))]
+                    for outcome in await deliver_lane(self.deliverer, ids):
+                        self.outcomes.append(outcome)
+                        self._held.discard(outcome.row_id)
+        except Exception as exc:  # the store is down, say: the sweep fails, as a whole
+            self._error = self._error or exc
+        finally:
+            self._held.difference_update(queue)
+            del self._queues[lane], self._tasks[lane]
+
+    def _gate(self, channel: Channel) -> asyncio.Semaphore:
+        if channel not in self._gates:
+            parallel = getattr(self.deliverer.registry.get(channel), "parallel_recipients", False)
+            self._gates[channel] = asyncio.Semaphore(self._lanes if parallel else 1)
+        return self._gates[channel]
+
+    async def _refill(self) -> int:
+        here = [c.name for c in self.deliverer.registry]
+        due = await self.deliverer.db(
+            due_rows,
+            self.deliverer.store,
+            here,
+            self.grace,
+            SCAN,
+            self.deliverer.lease,
+            self._tried,
+        )
+        taken = 0
+        for row in due:
+            if len(self._held) >= self.batch:
+                break
+            queue = self._queues.setdefault(row.lane, deque())
+            if len(queue) >= LANE_BATCH:
+                continue  # taken at a later refill, once the lane has room
+            self._tried.add(row.id)
+            self._held.add(row.id)
+            queue.append(row.id)
+            taken += 1
+            if row.lane not in self._tasks:
+                self._tasks[row.lane] = asyncio.create_task(self._lane(row.lane))
+        return taken
+
+    async def run(self) -> list[Outcome]:
+        try:
+            while await self._refill() or self._tasks:
+                if self._tasks and not self._error:
+                    await asyncio.wait(list(self._tasks.values()), timeout=REFILL_SECONDS)
+                if self._error is not None:
+                    raise self._error
+        finally:
+            for task in list(self._tasks.values()):
+                task.cancel()
+            if self._tasks:
+                await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        return self.outcomes
+
+
+async def sweep(
+    deliverer: Deliverer,
+    grace: timedelta = timedelta(0),
+    batch: int = BATCH,
+    lanes: int = LANES,
+) -> int:
+    """Deliver everything due now (and what falls due meanwhile); the number sent."""
+    outcomes = await Sweep(deliverer, grace, batch, lanes).run()
+    sent = sum(o.status == "sent" for o in outcomes)
+    if outcomes:
+        log.info("sweep: %d rows tried, %d sent", len(outcomes), sent)
+    return sent
