@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -37,6 +37,9 @@ MSG = {
     "loaded": "Đã nạp lịch {id}: {what}.",
     "stopped": "Đã dừng.",
     "err_connect": "lỗi: không kết nối được Temporal tại {address}: {detail}",
+    "already_running": "lỗi: một hanchot dev khác đang chạy trên thư mục dữ liệu {data}"
+    "{where}; dùng hệ thống đó, hoặc dừng nó (Ctrl-C) trước khi chạy lại.",
+    "already_running_where": " (tiến trình {pid}, Temporal {temporal}, bảng điều khiển {web})",
 }
 
 
@@ -127,16 +130,45 @@ def dev(
     except CalendarError as exc:
         raise fail_config(exc) from None
 
+    from store import db
+
+    data = data_dir or db.data_dir()
+    os.environ.setdefault(db.DATA_DIR_ENV, str(data))
+    with _only_instance(data):
+        _dev(data, configs)
+
+
+@contextlib.contextmanager
+def _only_instance(data: Path) -> Iterator[None]:
+    """Refuse, in one line, a second `hanchot dev` on the same data dir."""
+    from hanchot.devaddress import DevAlreadyRunning, single_instance
+
+    try:
+        with single_instance(data):
+            yield
+    except DevAlreadyRunning as exc:
+        running = exc.running
+        where = (
+            MSG["already_running_where"].format(
+                pid=running.pid, temporal=running.temporal, web=running.dashboard
+            )
+            if running
+            else ""
+        )
+        text = MSG["already_running"].format(data=data, where=where)
+        Console(stderr=True, highlight=False).print(Text(text, style="red"))
+        raise typer.Exit(1) from None
+
+
+def _dev(data: Path, configs: list[Path]) -> None:
     from hanchot.commands._observe import serve_metrics, setup_logging, temporal_runtime
     from hanchot.commands.notify import _settings
+    from hanchot.devaddress import DevAddresses, write
     from hanchot.settings import Settings
     from hanchot.worker import store_access
     from store import db, migrate
     from workflows.types import TASK_QUEUE
 
-    data = data_dir or db.data_dir()
-    data.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault(db.DATA_DIR_ENV, str(data))
     url = os.environ.get(db.DATABASE_URL_ENV) or f"sqlite:///{data.resolve() / 'hanchot.db'}"
     settings = Settings.from_env()
     setup_logging(settings, _settings().secrets(), default_level="warning")
@@ -170,6 +202,15 @@ def dev(
                 ),
             )
             _out().print(Text(text))
+            write(
+                data,
+                DevAddresses(
+                    os.getpid(),
+                    stack.temporal_address,
+                    stack.dashboard_url,
+                    f"127.0.0.1:{stack.smtp_port}",
+                ),
+            )
             await until_stopped()
 
     _run(run(), metrics)

@@ -31,11 +31,15 @@ HANCHOT = str(Path(sys.executable).parent / "hanchot")
 class DevProcess:
     """`hanchot dev` in its own session, its output read line by line without blocking."""
 
-    def __init__(self, config: Path, data: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, config: Path, data: Path | None, env: dict[str, str], cwd: Path | None = None
+    ) -> None:
+        """`data` None: no --data-dir, the default under `cwd`."""
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
         self.proc = subprocess.Popen(
-            [HANCHOT, "dev", str(config), "--data-dir", str(data)],
+            [HANCHOT, "dev", str(config), *(["--data-dir", str(data)] if data else [])],
+            cwd=cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
