@@ -3,10 +3,12 @@ one cycle's breakdown by unit kind and parent unit, and the rates chart."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from deadlines.expected import Rates
+from deadlines.expected import DeadlineStatus, Rates
 from store import dashboard
 from store.models import Cycle, Obligation
 from store.scopes import unit_tree
@@ -79,8 +81,30 @@ def overview(
         return t
 
     return export_or(format, table) or render(
-        request, "overview.html", sel=sel, rows=rows, total=sum_rates(rows)
+        request,
+        "overview.html",
+        sel=sel,
+        rows=[CycleRow.of(r) for r in rows],
+        total=sum_rates(rows),
+        overdue_total=sum(r.counts.get(DeadlineStatus.OVERDUE, 0) for r in rows),
     )
+
+
+@dataclass(frozen=True)
+class CycleRow:
+    """One overview line: the cycle, its rates, and what is still owed (so the page can
+    lead with what is overdue, and never say "open" alone when every unit is late)."""
+
+    cycle: dashboard.CycleInfo
+    rates: Rates
+    overdue: int
+    owing: int
+
+    @classmethod
+    def of(cls, summary: dashboard.CycleSummary) -> CycleRow:
+        owing = sum(n for status, n in summary.counts.items() if not status.is_settled)
+        overdue = summary.counts.get(DeadlineStatus.OVERDUE, 0)
+        return cls(summary.cycle, summary.rates, overdue, owing)
 
 
 def sum_rates(rows: list[dashboard.CycleSummary]) -> Rates | None:
