@@ -182,3 +182,28 @@ async def test_the_overview_follows_a_change_without_reload(browser: Browser, si
         engine.dispose()
     await expect(cell).to_have_text(str(before - 1), timeout=4_000)
     await page.context.close()
+
+
+async def test_the_matrix_follows_a_change_and_keeps_its_scroll(
+    browser: Browser, site: Site
+) -> None:
+    page = await open_page(browser, site, PHONE)
+    await page.goto("/matrix?year=2025")
+    box = page.locator("#matrix-box")
+    await box.evaluate("b => { b.scrollLeft = 120; }")
+    row = page.locator("#matrix-table tbody tr", has_text="UBND xã B1")
+    await expect(row).not_to_contain_text("Được miễn")
+    engine = db.create_engine(site.url)
+    try:
+        with engine.begin() as conn:
+            wid = site.filled.deadlines[("bc-nam", "2025", "xa-b1")]
+            conn.execute(
+                sa.update(UnitDeadline)
+                .where(UnitDeadline.workflow_id == wid)
+                .values(status=DeadlineStatus.EXCUSED)
+            )
+    finally:
+        engine.dispose()
+    await expect(row).to_contain_text("Được miễn", timeout=5_000)
+    assert await page.locator("#matrix-box").evaluate("b => b.scrollLeft") == 120
+    await page.context.close()

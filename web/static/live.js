@@ -17,6 +17,12 @@
       });
     });
   }
+  // 3. No polling from a tab nobody looks at (htmx's trigger filters need eval, which
+  //    the CSP-minded config turns off).
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var trigger = e.detail.elt.getAttribute("hx-trigger") || "";
+    if (document.hidden && trigger.indexOf("every") === 0) { e.preventDefault(); }
+  });
   var kept = {};
   document.addEventListener("DOMContentLoaded", function () { label(document); });
   document.addEventListener("htmx:beforeSwap", function () {
