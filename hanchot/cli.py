@@ -17,8 +17,9 @@ from typing import NoReturn
 
 import typer
 
-from hanchot import commands
+from hanchot import cli_vi, commands
 
+cli_vi.install()
 app = typer.Typer(
     name="hanchot",
     help="hanchot (hạn chót): theo dõi hạn nộp báo cáo định kỳ, nhắc việc và đôn đốc.",
