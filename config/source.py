@@ -15,6 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from config.errors import ConfigIssue
+from config.yaml_vi import problem_vi
 
 T = TypeVar("T")
 
@@ -87,9 +88,7 @@ def parse_yaml(text: str, report: Report) -> Node | None:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "lỗi cú pháp"
-        if "duplicate key" in str(exc):
-            problem = f"khóa bị lặp: {problem}"
+        problem = problem_vi(exc.problem or exc.context or "") or "lỗi cú pháp"
         report.issues.append(ConfigIssue(report.file, line, "", f"lỗi cú pháp YAML: {problem}"))
         return None
     except YAMLError as exc:
