@@ -27,7 +27,7 @@ MSG = {
     "Nhấn Ctrl-C để dừng.",
     "dev_ready": "hanchot dev đã sẵn sàng (dữ liệu trong {data}).\n"
     "  Temporal: {address} (tiến trình {pid}) — giao diện: {ui}\n"
-    "  SMTP cục bộ: 127.0.0.1:{smtp} — thư lưu trong {mail}\n"
+    "  SMTP cục bộ: 127.0.0.1:{smtp} — thư lưu trong {mail} (mở bằng trình đọc thư: {eml})\n"
     "  Cơ sở dữ liệu: {db}\n"
     "  Bảng điều khiển: {web}\n"
     "{account}"
@@ -35,6 +35,11 @@ MSG = {
     "first_account": "  Tài khoản điều phối đầu tiên: {email} / mật khẩu: {password}"
     " (chỉ hiện một lần; đổi bằng hanchot user)\n",
     "loaded": "Đã nạp lịch {id}: {what}.",
+    "next_message": "Tin nhắn kế tiếp: {kind} {obligation} ({period}) lúc {at}, tới tối đa"
+    " {units} đơn vị chưa nộp.",
+    "next_remind": "nhắc hạn",
+    "next_escalate": "đôn đốc",
+    "no_next_message": "Chưa có tin nhắn nào được lên lịch trong năm nay và năm sau.",
     "stopped": "Đã dừng.",
     "err_connect": "lỗi: không kết nối được Temporal tại {address}: {detail}",
     "already_running": "lỗi: một hanchot dev khác đang chạy trên thư mục dữ liệu {data}"
@@ -191,6 +196,7 @@ def _dev(data: Path, configs: list[Path]) -> None:
                 ui=stack.ui_url,
                 smtp=stack.smtp_port,
                 mail=data / "mail",
+                eml=data / "mail" / "eml",
                 db=db.masked(url),
                 web=stack.dashboard_url,
                 account=(
@@ -201,7 +207,6 @@ def _dev(data: Path, configs: list[Path]) -> None:
                     else ""
                 ),
             )
-            _out().print(Text(text))
             write(
                 data,
                 DevAddresses(
@@ -211,9 +216,33 @@ def _dev(data: Path, configs: list[Path]) -> None:
                     f"127.0.0.1:{stack.smtp_port}",
                 ),
             )
+            # soft_wrap: the one-time password is never broken across two lines
+            _out().print(Text(text), soft_wrap=True)
+            _out().print(Text(_next_line(paths)), soft_wrap=True)
             await until_stopped()
 
     _run(run(), metrics)
+
+
+def _next_line(paths: list[Path]) -> str:
+    """ "Next message at …": the first run shows that something will happen, and when."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from config.loader import load_calendars
+    from deadlines.vi import fmt_instant
+    from hanchot.next_message import next_message
+
+    found = next_message(load_calendars(paths), datetime.now(UTC))
+    if found is None:
+        return MSG["no_next_message"]
+    return MSG["next_message"].format(
+        kind=MSG[f"next_{found.kind}"],
+        obligation=found.obligation_name,
+        period=found.period_label,
+        at=fmt_instant(found.at, ZoneInfo(found.timezone)),
+        units=found.units,
+    )
 
 
 def _load(store: StoreAccess, paths: list[Path]) -> None:

@@ -52,6 +52,7 @@ def test_commands_in_the_same_folder_use_the_running_stack(tmp_path: Path) -> No
 
     stack = DevProcess(config, None, env, cwd=folder)
     try:
+        assert "Tin nhắn kế tiếp: nhắc hạn Báo cáo năm" in stack.expect("Tin nhắn kế tiếp")
         recorded = devaddress.read(data)
         assert recorded is not None and recorded.temporal == stack.address
         assert recorded.pid == stack.proc.pid
