@@ -10,7 +10,9 @@ from fastapi.responses import Response
 
 from deadlines.expected import DeadlineStatus, Rates
 from store import dashboard
+from store.base import utcnow
 from store.models import Cycle, Obligation
+from store.next_steps import NextStep, next_steps
 from store.scopes import unit_tree
 from store.web_users import SessionUser
 from web.chart import chart_of
@@ -80,11 +82,12 @@ def overview(
             )
         return t
 
+    upcoming = next_steps(session, [r.cycle.id for r in rows], utcnow())
     return export_or(format, table) or render(
         request,
         "overview.html",
         sel=sel,
-        rows=[CycleRow.of(r) for r in rows],
+        rows=[CycleRow.of(r, upcoming.get(r.cycle.id)) for r in rows],
         total=sum_rates(rows),
         overdue_total=sum(r.counts.get(DeadlineStatus.OVERDUE, 0) for r in rows),
     )
@@ -99,12 +102,15 @@ class CycleRow:
     rates: Rates
     overdue: int
     owing: int
+    next_step: NextStep | None
+    """What happens next to the units still owing (None when nobody owes anything)."""
 
     @classmethod
-    def of(cls, summary: dashboard.CycleSummary) -> CycleRow:
+    def of(cls, summary: dashboard.CycleSummary, upcoming: NextStep | None) -> CycleRow:
         owing = sum(n for status, n in summary.counts.items() if not status.is_settled)
         overdue = summary.counts.get(DeadlineStatus.OVERDUE, 0)
-        return cls(summary.cycle, summary.rates, overdue, owing)
+        shown = upcoming if owing and not summary.cycle.closed else None
+        return cls(summary.cycle, summary.rates, overdue, owing, shown)
 
 
 def sum_rates(rows: list[dashboard.CycleSummary]) -> Rates | None:
