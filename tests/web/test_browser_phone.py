@@ -8,6 +8,7 @@ test-artifacts/browser/ (`<page>-<width>.png`) for a person to look at.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 import pytest_asyncio
@@ -20,7 +21,7 @@ from store.models import Unit, UnitDeadline
 from store.submit_links import make_token
 from tests.web.browser import ARGS, free_port, require_chromium, screenshot_path
 from tests.web.conftest import ACCOUNTS, PASSWORD
-from tests.web.factory import Filled, fill
+from tests.web.factory import Builder, Filled, fill, legal_end
 from tests.web.support import RecordingGateway
 from web.accounts import create_account
 from web.app import create_app
@@ -206,4 +207,32 @@ async def test_the_matrix_follows_a_change_and_keeps_its_scroll(
         engine.dispose()
     await expect(row).to_contain_text("Được miễn", timeout=5_000)
     assert await page.locator("#matrix-box").evaluate("b => b.scrollLeft") == 120
+    await page.context.close()
+
+
+async def test_the_unit_timeline_follows_a_submission(browser: Browser, site: Site) -> None:
+    page = await open_page(browser, site, PHONE)
+    await page.goto(f"/units/{unit_id(site, 'xa-a1')}")
+    timeline = page.locator("#timeline")
+    await expect(timeline).not_to_contain_text("99/BC-PHONE")
+    engine = db.create_engine(site.url)
+    try:
+        with db.session_factory(engine, writes=True)() as session, session.begin():
+            builder = Builder(session)
+            wid = site.filled.deadlines[("bc-nam", "2025", "xa-a1")]
+            builder.seq[wid] = 100
+            at = legal_end("2025") - timedelta(days=2)
+            builder.event(
+                "bc-nam",
+                "2025",
+                "xa-a1",
+                "submitted",
+                "submitted_on_time",
+                "fp-xa-a1",
+                at,
+                submission={"at": at, "channel": "web", "document_number": "99/BC-PHONE"},
+            )
+    finally:
+        engine.dispose()
+    await expect(timeline).to_contain_text("99/BC-PHONE", timeout=5_000)
     await page.context.close()
