@@ -17,7 +17,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from deadlines.expected import DeadlineStatus
 from store import db, migrate
-from store.models import Unit, UnitDeadline
+from store.models import Cycle, Unit, UnitDeadline
 from store.submit_links import make_token
 from tests.web.browser import ARGS, free_port, require_chromium, screenshot_path
 from tests.web.conftest import ACCOUNTS, PASSWORD
@@ -93,6 +93,15 @@ def unit_id(site: Site, key: str) -> int:
         engine.dispose()
 
 
+def cycle_id(site: Site, workflow_id: str) -> int:
+    engine = db.create_engine(site.url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(sa.select(Cycle.id).where(Cycle.workflow_id == workflow_id)))
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 async def test_no_page_scrolls_sideways(browser: Browser, site: Site, size: dict[str, int]) -> None:
     page = await open_page(browser, site, size)
@@ -101,6 +110,7 @@ async def test_no_page_scrolls_sideways(browser: Browser, site: Site, size: dict
         "overview": "/?year=2025",
         "matrix": "/matrix?year=2025",
         "unit": f"/units/{unit_id(site, 'xa-a2')}",
+        "cycle": f"/cycles/{cycle_id(site, 'cycle/tinh-thu/bc-xa/2025-H1')}",
         "extensions": "/extensions",
         "outbox": "/outbox",
         "plan": "/plan",

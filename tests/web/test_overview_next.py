@@ -59,3 +59,23 @@ def test_the_overview_says_what_happens_next(any_site: Site) -> None:
     assert f"Đôn đốc 2 đơn vị chưa nộp lúc {local:%d/%m/%Y %H:%M}" in row, row
     # A cycle with nothing planned says so plainly.
     assert "—" in _row(page, "Báo cáo năm")
+
+
+def test_a_cycle_whose_owing_units_are_all_overdue_never_reads_open(site: Site) -> None:
+    client = site.client("coordinator")
+    overview = client.get("/?year=2025").text
+    row = _row(overview, "Báo cáo 6 tháng cấp xã")
+    assert "Quá hạn — mọi đơn vị chưa nộp đều đã quá hạn" in row and "Đang mở" not in row, row
+    engine = db.create_engine(site.settings.database_url)
+    try:
+        with engine.connect() as conn:
+            cycle_id = conn.scalar(
+                sa.select(Cycle.id).where(Cycle.workflow_id.like("%/bc-xa/2025-H1"))
+            )
+    finally:
+        engine.dispose()
+    page = " ".join(
+        html.unescape(re.sub(r"<[^>]+>", " ", client.get(f"/cycles/{cycle_id}").text)).split()
+    )
+    assert "Quá hạn — mọi đơn vị chưa nộp đều đã quá hạn" in page
+    assert "đang mở" not in page.lower(), page

@@ -165,6 +165,8 @@ def cycle_page(
         info=info,
         rates=rates,
         counts=sorted(counts.items(), key=lambda kv: kv[0].value),
+        overdue=counts.get(DeadlineStatus.OVERDUE, 0),
+        owing=sum(n for status, n in counts.items() if not status.is_settled),
         kinds=kinds,
         parents=parents,
     )
