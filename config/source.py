@@ -29,6 +29,7 @@ from ruamel.yaml.events import (
 from ruamel.yaml.parser import RoundTripParser
 
 from config.errors import ConfigIssue
+from config.yaml_vi import problem_vi
 from deadlines import bounds
 from deadlines.bounds import shown
 
@@ -215,9 +216,7 @@ def parse_yaml(text: str, report: Report) -> Node | None:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "lỗi cú pháp"
-        if "duplicate key" in str(exc):  # its problem repeats the whole value: name the key
-            problem = f"khóa bị lặp: {problem.split(' with value ', 1)[0]}"
+        problem = problem_vi(exc.problem or exc.context or "") or "lỗi cú pháp"
         problem = problem if len(problem) <= 200 else problem[:199] + "…"
         report.issues.append(ConfigIssue(report.file, line, "", f"lỗi cú pháp YAML: {problem}"))
         return None

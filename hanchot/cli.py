@@ -7,13 +7,19 @@ a traceback means a bug in hanchot.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import logging
+import os
 import pkgutil
+import sys
+from typing import NoReturn
 
 import typer
 
-from hanchot import commands
+from hanchot import cli_vi, commands
 
+cli_vi.install()
 app = typer.Typer(
     name="hanchot",
     help="hanchot (hạn chót): theo dõi hạn nộp báo cáo định kỳ, nhắc việc và đôn đốc.",
@@ -39,14 +45,34 @@ def main() -> None:
     from store.private import keep_private
 
     keep_private()  # every file any command (or its children) writes: this user's only
+    code: int | str | None = 0
     try:
         app()
+    except SystemExit as done:
+        code = done.code
     except DatabaseURLError as e:
         # Raised from wherever a command first asks where the store is (a password file
         # that cannot be read, a URL no driver takes): the same line `hanchot db` prints.
-        import sys
-
         from hanchot.commands.db import MSG
 
         print(MSG["err_url"].format(url=e.url, detail=e.detail), file=sys.stderr)
-        raise SystemExit(1) from None
+        code = 1
+    leave(code)
+
+
+def leave(code: int | str | None) -> NoReturn:
+    """End the process. After a Temporal client was used, skip the interpreter's
+    finalization: the SDK's Rust threads may still touch the GIL while Python tears
+    down, which aborts with `Fatal Python error: PyGILState_Release` (exit 134) after the
+    work succeeded (temporalio/sdk-python#300). Output and logs are flushed first."""
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = 1
+    status = int(code or 0)
+    if "temporalio.bridge.runtime" not in sys.modules:
+        raise SystemExit(status)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status)

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import imaplib
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import aiosmtplib
@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
+from hanchot import devaddress
 from hanchot.settings import Settings
 from notifier.settings import ImapSettings, NotifierSettings, SmtpSettings, TelegramSettings
 from store import db, migrate
@@ -158,15 +159,36 @@ async def check_telegram(telegram: TelegramSettings) -> Check:
     return Check("Telegram", True, f"bot @{body['result'].get('username', '?')} trả lời getMe")
 
 
+async def check_dashboard(url: str) -> Check:
+    try:
+        async with httpx.AsyncClient(timeout=TIMEOUT_S) as http:
+            answer = await http.get(f"{url.rstrip('/')}/login")
+    except Exception as exc:
+        return Check("Bảng điều khiển", False, f"{url}: không kết nối được ({_reason(exc)})")
+    if answer.status_code != 200:
+        return Check("Bảng điều khiển", False, f"{url}: trả lời HTTP {answer.status_code}")
+    return Check("Bảng điều khiển", True, f"{url}: trả lời được")
+
+
 async def run_checks(
     settings: Settings, notifier: NotifierSettings, database_url: str
 ) -> list[Check]:
+    """Every part, one Check each. With a `hanchot dev` running on this data dir, its
+    local SMTP server (when no SMTP_HOST is set) and its dashboard are checked too."""
+    running = devaddress.read(db.data_dir())
+    smtp_settings = notifier.smtp
+    if running and smtp_settings.embedded:
+        host, _, port = running.smtp.rpartition(":")
+        smtp_settings = replace(smtp_settings, host=host, port=int(port), security="none")
     database = await asyncio.to_thread(check_database, database_url)
     imap = await asyncio.to_thread(check_imap, notifier.imap)
     temporal, smtp, telegram = await asyncio.gather(
-        check_temporal(settings), check_smtp(notifier.smtp), check_telegram(notifier.telegram)
+        check_temporal(settings), check_smtp(smtp_settings), check_telegram(notifier.telegram)
     )
-    return [database, temporal, smtp, imap, telegram]
+    checks = [database, temporal, smtp, imap, telegram]
+    if running:
+        checks.append(await check_dashboard(running.dashboard))
+    return checks
 
 
 def _reason(exc: BaseException) -> str:

@@ -203,3 +203,12 @@ def temporal_runtime(address: str) -> Runtime:
     runtime = Runtime(telemetry=TelemetryConfig(logging=logs, metrics=metrics))
     log.info("temporal sdk metrics on http://%s/metrics", bind)
     return runtime
+
+
+def quiet_default_runtime() -> None:
+    """Make the SDK's default runtime forward its core's warnings to Python logging (so to
+    stderr, or the JSON log), never straight to the console's stdout, whose lines are a
+    command's answer. Call before the first client connects."""
+    from temporalio.runtime import Runtime
+
+    Runtime.set_default(temporal_runtime(""), error_if_already_set=False)

@@ -1,6 +1,8 @@
 """Process settings from the environment, with the embedded defaults of `hanchot dev`.
 
-HANCHOT_TEMPORAL_ADDRESS   Temporal frontend (default localhost:7233)
+HANCHOT_TEMPORAL_ADDRESS   Temporal frontend (default: the address a `hanchot dev` running
+                           on the same data dir recorded, see `hanchot.devaddress`;
+                           else localhost:7233)
 HANCHOT_TEMPORAL_NAMESPACE (default "default")
 HANCHOT_TASK_QUEUE         (default "hanchot")
 HANCHOT_CONFIG             calendar files `hanchot worker` publishes before it starts (as
@@ -25,11 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from boundary.types import TASK_QUEUE
+from hanchot import devaddress
+from store.db import data_dir
+
+DEFAULT_TEMPORAL_ADDRESS = "localhost:7233"
 
 
 @dataclass(frozen=True)
 class Settings:
-    temporal_address: str = "localhost:7233"
+    temporal_address: str = DEFAULT_TEMPORAL_ADDRESS
     namespace: str = "default"
     task_queue: str = TASK_QUEUE
     config_paths: tuple[Path, ...] = field(default_factory=tuple)
@@ -43,7 +49,7 @@ class Settings:
     def from_env(cls) -> Settings:
         raw = os.environ.get("HANCHOT_CONFIG", "")
         return cls(
-            temporal_address=os.environ.get("HANCHOT_TEMPORAL_ADDRESS") or "localhost:7233",
+            temporal_address=os.environ.get("HANCHOT_TEMPORAL_ADDRESS") or _dev_temporal(),
             namespace=os.environ.get("HANCHOT_TEMPORAL_NAMESPACE") or "default",
             task_queue=os.environ.get("HANCHOT_TASK_QUEUE") or TASK_QUEUE,
             config_paths=tuple(Path(p) for p in raw.split(os.pathsep) if p),
@@ -54,3 +60,9 @@ class Settings:
             log_format=(os.environ.get("HANCHOT_LOG_FORMAT") or "text").strip().lower(),
             log_level=(os.environ.get("HANCHOT_LOG_LEVEL") or "").strip().lower(),
         )
+
+
+def _dev_temporal() -> str:
+    """The Temporal address of the `hanchot dev` running on this data dir, if any."""
+    running = devaddress.read(data_dir())
+    return running.temporal if running else DEFAULT_TEMPORAL_ADDRESS

@@ -115,6 +115,8 @@ class OutboxLine:
     unit_id: int | None
     unit_name: str | None
     payload: dict[str, Any]
+    recipient_id: int = 0
+    """The person's id: with workflow, step and channel it names the row (its reference)."""
 
 
 def outbox(
@@ -159,6 +161,7 @@ def outbox(
             uid,
             uname,
             m.payload,
+            m.recipient_id,
         )
         for m, recipient, uid, uname in session.execute(query)
     ]

@@ -40,6 +40,9 @@ STATUS_VI = {
 MSG = {
     "no_cycles": "Chưa có kỳ báo cáo nào được mở.",
     "no_unit": "Không có hạn nộp nào của đơn vị {unit}.",
+    "unknown_unit": "lỗi: không có đơn vị '{unit}'{where}; xem mã đơn vị bằng `hanchot cycles`"
+    " hoặc trong tệp lịch",
+    "in_calendar": " trong lịch {calendar}",
     "done": "{action}: {id} → {status}",
     "duplicate": "Yêu cầu {rid} đã được thực hiện trước đó, không làm lại: {id} → {status}",
     "refused": "lỗi: {id}: không thực hiện được — {detail}",
@@ -135,6 +138,16 @@ def status(
         if calendar is not None:
             query = query.where(Calendar.key == calendar)
         rows = session.scalars(query).all()
+        known = rows or session.scalar(
+            sa.select(Unit.id)
+            .join(Calendar, Unit.calendar_id == Calendar.id)
+            .where(Unit.key == unit, *([Calendar.key == calendar] if calendar else []))
+            .limit(1)
+        )
+    if not known:
+        where = MSG["in_calendar"].format(calendar=calendar) if calendar else ""
+        _err(MSG["unknown_unit"].format(unit=unit, where=where))
+        raise typer.Exit(1)
     if not rows:
         _out().print(MSG["no_unit"].format(unit=unit))
         return
@@ -162,9 +175,11 @@ async def _live_states(ids: list[str]) -> dict[str, Any]:
     """Each workflow's live state; empty when Temporal cannot be reached (store only)."""
     from temporalio.client import Client
 
+    from hanchot.metrics import quiet_default_runtime
     from hanchot.settings import Settings
     from workflows.unit_deadline import UnitDeadline
 
+    quiet_default_runtime()
     settings = Settings.from_env()
     try:
         client = await Client.connect(settings.temporal_address, namespace=settings.namespace)
@@ -184,8 +199,10 @@ async def _live_states(ids: list[str]) -> dict[str, Any]:
 def _send(action: str, deadline: str, update: str, request: Any) -> None:
     from boundary.client import EngineClient, EngineUnavailable, UpdateRefused
     from boundary.types import UpdateResult
+    from hanchot.metrics import quiet_default_runtime
     from hanchot.settings import Settings
 
+    quiet_default_runtime()
     settings = Settings.from_env()
     wid = workflow_id(deadline)
 

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hanchot.doctor import run_checks
+from hanchot.metrics import quiet_default_runtime
 from hanchot.settings import Settings
 from notifier.settings import NotifierSettings, SettingsError
 from store import db
@@ -23,6 +24,7 @@ def doctor() -> None:
     except SettingsError as exc:
         err.print(Text(f"lỗi cấu hình: {exc}"))
         raise typer.Exit(2) from None
+    quiet_default_runtime()
     checks = asyncio.run(run_checks(Settings.from_env(), notifier, db.database_url()))
     table = Table("", "Thành phần", "Tình trạng", show_header=True, header_style="bold")
     for check in checks:

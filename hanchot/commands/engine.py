@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -27,7 +27,7 @@ MSG = {
     "Nhấn Ctrl-C để dừng.",
     "dev_ready": "hanchot dev đã sẵn sàng (dữ liệu trong {data}).\n"
     "  Temporal: {address} (tiến trình {pid}) — giao diện: {ui}\n"
-    "  SMTP cục bộ: 127.0.0.1:{smtp} — thư lưu trong {mail}\n"
+    "  SMTP cục bộ: 127.0.0.1:{smtp} — thư lưu trong {mail} (mở bằng trình đọc thư: {eml})\n"
     "  Cơ sở dữ liệu: {db}\n"
     "  Bảng điều khiển: {web}\n"
     "{account}"
@@ -35,8 +35,16 @@ MSG = {
     "first_account": "  Tài khoản điều phối đầu tiên: {email} / mật khẩu: {password}"
     " (chỉ hiện một lần; đổi bằng hanchot user)\n",
     "loaded": "Đã nạp lịch {id}: {what}.",
+    "next_message": "Tin nhắn kế tiếp: {kind} {obligation} ({period}) lúc {at}, tới tối đa"
+    " {units} đơn vị chưa nộp.",
+    "next_remind": "nhắc hạn",
+    "next_escalate": "đôn đốc",
+    "no_next_message": "Chưa có tin nhắn nào được lên lịch trong năm nay và năm sau.",
     "stopped": "Đã dừng.",
     "err_connect": "lỗi: không kết nối được Temporal tại {address}: {detail}",
+    "already_running": "lỗi: một hanchot dev khác đang chạy trên thư mục dữ liệu {data}"
+    "{where}; dùng hệ thống đó, hoặc dừng nó (Ctrl-C) trước khi chạy lại.",
+    "already_running_where": " (tiến trình {pid}, Temporal {temporal}, bảng điều khiển {web})",
 }
 
 
@@ -146,17 +154,47 @@ def dev(
     except CalendarError as exc:
         raise fail_config(exc) from None
 
-    from boundary.types import TASK_QUEUE
-    from hanchot.commands._observe import serve_metrics, setup_logging, temporal_runtime
-    from hanchot.commands.notify import _settings
-    from hanchot.settings import Settings
-    from hanchot.worker import store_access
-    from store import db, migrate
+    from store import db
     from store.private import private_dir
 
     data = data_dir or db.data_dir()
     private_dir(data, ours=True)
     os.environ.setdefault(db.DATA_DIR_ENV, str(data))
+    with _only_instance(data):
+        _dev(data, configs)
+
+
+@contextlib.contextmanager
+def _only_instance(data: Path) -> Iterator[None]:
+    """Refuse, in one line, a second `hanchot dev` on the same data dir."""
+    from hanchot.devaddress import DevAlreadyRunning, single_instance
+
+    try:
+        with single_instance(data):
+            yield
+    except DevAlreadyRunning as exc:
+        running = exc.running
+        where = (
+            MSG["already_running_where"].format(
+                pid=running.pid, temporal=running.temporal, web=running.dashboard
+            )
+            if running
+            else ""
+        )
+        text = MSG["already_running"].format(data=data, where=where)
+        Console(stderr=True, highlight=False).print(Text(text, style="red"))
+        raise typer.Exit(1) from None
+
+
+def _dev(data: Path, configs: list[Path]) -> None:
+    from boundary.types import TASK_QUEUE
+    from hanchot.commands._observe import serve_metrics, setup_logging, temporal_runtime
+    from hanchot.commands.notify import _settings
+    from hanchot.devaddress import DevAddresses, write
+    from hanchot.settings import Settings
+    from hanchot.worker import store_access
+    from store import db, migrate
+
     url = os.environ.get(db.DATABASE_URL_ENV) or f"sqlite:///{data.resolve() / 'hanchot.db'}"
     settings = Settings.from_env()
     setup_logging(settings, _settings().secrets(), default_level="warning")
@@ -179,6 +217,7 @@ def dev(
                 ui=stack.ui_url,
                 smtp=stack.smtp_port,
                 mail=data / "mail",
+                eml=data / "mail" / "eml",
                 db=db.masked(url),
                 web=stack.dashboard_url,
                 account=(
@@ -189,10 +228,43 @@ def dev(
                     else ""
                 ),
             )
-            _out().print(Text(text))
+            write(
+                data,
+                DevAddresses(
+                    os.getpid(),
+                    stack.temporal_address,
+                    stack.dashboard_url,
+                    f"127.0.0.1:{stack.smtp_port}",
+                ),
+            )
+            # soft_wrap: the one-time password is never broken across two lines
+            _out().print(Text(text), soft_wrap=True)
+            _out().print(Text(_next_line(store_access(url))), soft_wrap=True)
             await until_stopped()
 
     _run(run(), metrics)
+
+
+def _next_line(store: StoreAccess) -> str:
+    """ "Next message at …": the first run shows that something will happen, and when
+    (from the calendars published in the store, as the engine will follow them)."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from activities.calendars import PublishedCalendars
+    from deadlines.vi import fmt_instant
+    from hanchot.next_message import next_message
+
+    found = next_message(PublishedCalendars(store).load_all(), datetime.now(UTC))
+    if found is None:
+        return MSG["no_next_message"]
+    return MSG["next_message"].format(
+        kind=MSG[f"next_{found.kind}"],
+        obligation=found.obligation_name,
+        period=found.period_label,
+        at=fmt_instant(found.at, ZoneInfo(found.timezone)),
+        units=found.units,
+    )
 
 
 def _load(store: StoreAccess, paths: list[Path], actor: str) -> None:

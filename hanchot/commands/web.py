@@ -58,6 +58,9 @@ def web(
     with db.session_factory(engine)() as session:
         users = count_users(session)
     engine.dispose()
+    from hanchot.metrics import quiet_default_runtime
+
+    quiet_default_runtime()  # the SDK's warnings go through logging, not to stdout
     gateway = TemporalGateway.lazy(engine_settings.temporal_address, engine_settings.namespace)
     app = create_app(settings, gateway)
     out = Console(highlight=False)

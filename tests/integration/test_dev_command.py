@@ -31,11 +31,20 @@ HANCHOT = str(Path(sys.executable).parent / "hanchot")
 class DevProcess:
     """`hanchot dev` in its own session, its output read line by line without blocking."""
 
-    def __init__(self, config: Path | None, data: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, config: Path | None, data: Path | None, env: dict[str, str], cwd: Path | None = None
+    ) -> None:
+        """`data` None: no --data-dir, the default under `cwd`."""
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
         self.proc = subprocess.Popen(
-            [HANCHOT, "dev", *([str(config)] if config else []), "--data-dir", str(data)],
+            [
+                HANCHOT,
+                "dev",
+                *([str(config)] if config else []),
+                *(["--data-dir", str(data)] if data else []),
+            ],
+            cwd=cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

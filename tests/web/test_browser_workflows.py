@@ -140,7 +140,10 @@ async def test_approving_an_extension(engine: Engine, browser: Browser) -> None:
     assert not asked.duplicate
     before = await handle.query(UnitDeadline.state)
 
-    context = await browser.new_context(base_url=engine.base_url)
+    # On a phone: the decision buttons must be on screen without sideways scrolling.
+    context = await browser.new_context(
+        base_url=engine.base_url, viewport={"width": 390, "height": 844}
+    )
     page = await context.new_page()
     page.set_default_timeout(20_000)
     await page.goto("/extensions")
@@ -151,7 +154,12 @@ async def test_approving_an_extension(engine: Engine, browser: Browser) -> None:
     await expect(row).to_contain_text("Chờ số liệu của trạm y tế xã")
     await expect(row).to_contain_text("7 ngày")
     await page.screenshot(path=screenshot_path("extension-queue"), full_page=True)
-    await row.get_by_role("button", name="Đồng ý").click()
+    approve = row.get_by_role("button", name="Đồng ý")
+    await approve.scroll_into_view_if_needed()
+    place = await approve.bounding_box()
+    assert place is not None and place["x"] + place["width"] <= 390, place
+    assert await page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+    await approve.click()
     await expect(page.get_by_role("status")).to_have_text("Đã đồng ý gia hạn.")
     await expect(page.locator("#extensions")).to_have_count(0)
     await page.screenshot(path=screenshot_path("extension-approved"), full_page=True)

@@ -82,7 +82,7 @@ def test_matrix_filters_by_kind_parent_and_status(site: Site) -> None:
 
 def test_htmx_filter_returns_only_the_table(site: Site) -> None:
     page = site.client("coordinator").get("/matrix?kind=district", headers={"HX-Request": "true"})
-    assert page.text.lstrip().startswith('<div id="matrix">')
+    assert page.text.lstrip().startswith('<div id="matrix" ')
     assert "<html" not in page.text
 
 

@@ -10,8 +10,9 @@ from fastapi.responses import Response
 
 from store import queues
 from store.web_users import SessionUser
-from web.deps import DB, NotFound, UserScope, render, require
+from web.deps import DB, NotFound, UserScope, app_state, render, require
 from web.formatting import CHANNEL_VI, OUTBOX_STATUS_VI
+from web.outbox_view import shown
 from web.params import Id
 from web.routes.common import export_or
 from web.tables import Table
@@ -90,4 +91,5 @@ def outbox_message(
     if not found:
         raise NotFound
     payload = json.dumps(found[0].payload, ensure_ascii=False, indent=2, sort_keys=True)
-    return render(request, "outbox_message.html", m=found[0], payload=payload)
+    message = shown(found[0], app_state(request).settings.secret)
+    return render(request, "outbox_message.html", m=found[0], payload=payload, shown=message)

@@ -3,12 +3,16 @@ one cycle's breakdown by unit kind and parent unit, and the rates chart."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from deadlines.expected import Rates
+from deadlines.expected import DeadlineStatus, Rates
 from store import dashboard
+from store.base import utcnow
 from store.models import Cycle, Obligation
+from store.next_steps import NextStep, next_steps
 from store.scopes import unit_tree
 from store.web_users import SessionUser
 from web.chart import chart_of
@@ -79,9 +83,35 @@ def overview(
             )
         return t
 
+    upcoming = next_steps(session, [r.cycle.id for r in rows], utcnow())
     return export_or(format, table) or render(
-        request, "overview.html", sel=sel, rows=rows, total=sum_rates(rows)
+        request,
+        "overview.html",
+        sel=sel,
+        rows=[CycleRow.of(r, upcoming.get(r.cycle.id)) for r in rows],
+        total=sum_rates(rows),
+        overdue_total=sum(r.counts.get(DeadlineStatus.OVERDUE, 0) for r in rows),
     )
+
+
+@dataclass(frozen=True)
+class CycleRow:
+    """One overview line: the cycle, its rates, and what is still owed (so the page can
+    lead with what is overdue, and never say "open" alone when every unit is late)."""
+
+    cycle: dashboard.CycleInfo
+    rates: Rates
+    overdue: int
+    owing: int
+    next_step: NextStep | None
+    """What happens next to the units still owing (None when nobody owes anything)."""
+
+    @classmethod
+    def of(cls, summary: dashboard.CycleSummary, upcoming: NextStep | None) -> CycleRow:
+        owing = sum(n for status, n in summary.counts.items() if not status.is_settled)
+        overdue = summary.counts.get(DeadlineStatus.OVERDUE, 0)
+        shown = upcoming if owing and not summary.cycle.closed else None
+        return cls(summary.cycle, summary.rates, overdue, owing, shown)
 
 
 def sum_rates(rows: list[dashboard.CycleSummary]) -> Rates | None:
@@ -138,6 +168,8 @@ def cycle_page(
         info=info,
         rates=rates,
         counts=sorted(counts.items(), key=lambda kv: kv[0].value),
+        overdue=counts.get(DeadlineStatus.OVERDUE, 0),
+        owing=sum(n for status, n in counts.items() if not status.is_settled),
         kinds=kinds,
         parents=parents,
     )
