@@ -64,7 +64,11 @@ def calendar() -> Calendar:
             units.append(Unit(kid, name, "commune", district, focal_points=(f"fp-{kid}",)))
     return Calendar(
         id=CAL,
-        name="Lịch báo cáo BĐG tỉnh Thử",
+        # as long as real calendar names are: a select box must not widen a phone's page
+        name=(
+            "Lịch báo cáo công tác bình đẳng giới và vì sự tiến bộ của phụ nữ tỉnh Thử"
+            " (chính quyền hai cấp)"
+        ),
         organisation=Organisation("ubnd-thu", "UBND tỉnh Thử"),
         people=tuple(people),
         units=tuple(units),
