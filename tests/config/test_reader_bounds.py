@@ -164,7 +164,7 @@ def test_anchors_and_merge_keys_of_a_normal_size_still_work() -> None:
 
 def test_duplicate_key_names_the_key_not_its_whole_value() -> None:
     (issue,) = refused(BASE.replace("units:\n", "units:\nunits:\n", 1))
-    assert issue.message == 'lỗi cú pháp YAML: khóa bị lặp: found duplicate key "units"'
+    assert issue.message == "lỗi cú pháp YAML: khóa bị lặp: 'units'"
 
 
 def test_anchor_set_twice_is_refused() -> None:
