@@ -19,8 +19,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from deadlines import present
 from deadlines.expected import DeadlineStatus, Rates
 from deadlines.model import Role
+from store import deadline_facts
 from store.models import (
     Calendar,
     Cycle,
@@ -51,6 +53,7 @@ class DigestUnit:
     """The latest extension request's status (requested, approved, refused), if any."""
     focal_points: list[str] = field(default_factory=list)
     """"Name (email, telegram)" for each focal point, in config order."""
+    escalations_sent: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,11 +210,12 @@ def build_digest(session: Session, calendar_key: str, person_key: str, at: datet
         return empty
     contacts = _focal_points(session, {u.id for *_, u in rows})
     extensions = _extensions(session, [d.id for d, *_ in rows])
+    escalated = deadline_facts.escalations_sent(session, [d.workflow_id for d, *_ in rows])
     by_obligation: dict[int, list[DigestUnit]] = defaultdict(list)
     obligations: dict[int, Obligation] = {}
     latest: dict[int, str] = {}
     for deadline, cycle, obligation, unit in rows:
-        due_on: date = deadline.due_at.astimezone(tz).date()
+        due_on: date = present.last_day(deadline.due_at, tz)
         obligations[obligation.id] = obligation
         latest[obligation.id] = max(latest.get(obligation.id, ""), cycle.period)
         by_obligation[obligation.id].append(
@@ -221,10 +225,11 @@ def build_digest(session: Session, calendar_key: str, person_key: str, at: datet
                 period=cycle.period,
                 period_label=_label(cycle),
                 due_on=due_on.isoformat(),
-                days_overdue=max((today - due_on).days, 0),
+                days_overdue=max(-present.days_left(due_on, today), 0),
                 reminders_sent=deadline.reminders_sent,
                 extension=extensions.get(deadline.id),
                 focal_points=contacts.get(unit.id, []),
+                escalations_sent=escalated.get(deadline.workflow_id, 0),
             )
         )
     groups = []

@@ -5,10 +5,11 @@ words, and what each timeline event means.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from deadlines import present
 from deadlines.expected import DeadlineStatus, format_rate
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -83,11 +84,18 @@ def fmt_due(value: datetime | None) -> str:
     """A legal end is 24:00 local of its last day: show that day as a person reads it."""
     if value is None:
         return "—"
-    return f"hết ngày {(value - timedelta(seconds=1)).astimezone(TZ):%d/%m/%Y}"
+    return present.due_text(present.last_day(value, TZ))
 
 
 def due_day(value: datetime) -> date:
-    return (value - timedelta(seconds=1)).astimezone(TZ).date()
+    return present.last_day(value, TZ)
+
+
+def days_left_text(value: datetime | None) -> str:
+    """ "còn 3 ngày" / "quá hạn 2 ngày" by the one rule in deadlines.present."""
+    if value is None:
+        return "—"
+    return present.days_text(present.last_day(value, TZ), datetime.now(TZ).date())
 
 
 def fmt_rate(rate: float | None) -> str:
@@ -186,4 +194,7 @@ FILTERS = {
     "size": fmt_size,
     "status_label": status_label,
     "status_class": status_class,
+    "days_left": days_left_text,
+    "kind": present.kind_text,
+    "step": present.step_text,
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from deadlines import present
 from deadlines.expected import Rates
 from store import dashboard
 from store.models import Cycle, Obligation
@@ -124,7 +125,7 @@ def cycle_page(
         )
         t.add("Toàn kỳ", "", *_rates_row(rates))
         for b in kinds:
-            t.add(b.label, "Loại đơn vị", *_rates_row(b.rates))
+            t.add(present.kind_text(b.label), "Loại đơn vị", *_rates_row(b.rates))
         for b in parents:
             t.add(b.label, "Đơn vị cấp trên", *_rates_row(b.rates))
         return t

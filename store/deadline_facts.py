@@ -1,0 +1,87 @@
+"""Facts about deadlines that outputs show beside their status, read in bulk: how many
+escalations went out (the store keeps a count of reminders only; escalations are the
+`escalated` events of the audit log), the latest submission (when, document number) and
+a unit's focal points, for exports handed to leadership and for digests.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from deadlines.model import Role
+from store.models import AuditEntry, Person, Submission, UnitContact, UnitDeadline
+
+
+@dataclass(frozen=True, slots=True)
+class Handed:
+    submitted_at: datetime
+    document_number: str | None
+
+
+def escalations_sent(session: Session, workflow_ids: Iterable[str]) -> dict[str, int]:
+    """workflow id -> escalations sent; a deadline never escalated is absent (0)."""
+    subjects = [f"deadline:{w}" for w in workflow_ids]
+    out: dict[str, int] = {}
+    for chunk in range(0, len(subjects), 500):
+        rows = session.execute(
+            sa.select(AuditEntry.subject, sa.func.count())
+            .where(
+                AuditEntry.action == "escalated",
+                AuditEntry.subject.in_(subjects[chunk : chunk + 500]),
+            )
+            .group_by(AuditEntry.subject)
+        )
+        for subject, count in rows:
+            out[subject.removeprefix("deadline:")] = int(count)
+    return out
+
+
+def latest_submissions(session: Session, cycle_ids: list[int]) -> dict[tuple[int, int], Handed]:
+    """(unit id, cycle id) -> the latest submission of that deadline."""
+    out: dict[tuple[int, int], Handed] = {}
+    if not cycle_ids:
+        return out
+    rows = session.execute(
+        sa.select(
+            UnitDeadline.unit_id,
+            UnitDeadline.cycle_id,
+            Submission.submitted_at,
+            Submission.document_number,
+        )
+        .join(Submission, Submission.deadline_id == UnitDeadline.id)
+        .where(UnitDeadline.cycle_id.in_(cycle_ids))
+        .order_by(Submission.submitted_at, Submission.id)
+    )
+    for unit_id, cycle_id, at, number in rows:
+        previous = out.get((unit_id, cycle_id))
+        out[(unit_id, cycle_id)] = Handed(at, number or (previous and previous.document_number))
+    return out
+
+
+def focal_points(session: Session, unit_ids: Iterable[int]) -> dict[int, list[Person]]:
+    """unit id -> its focal points, in the calendar's order."""
+    out: dict[int, list[Person]] = defaultdict(list)
+    ids = list(unit_ids)
+    if not ids:
+        return out
+    rows = session.execute(
+        sa.select(UnitContact.unit_id, Person)
+        .join(Person, UnitContact.person_id == Person.id)
+        .where(UnitContact.unit_id.in_(ids), UnitContact.role == Role.FOCAL_POINT)
+        .order_by(UnitContact.unit_id, UnitContact.position)
+    )
+    for unit_id, person in rows:
+        out[unit_id].append(person)
+    return out
+
+
+def contact_text(person: Person) -> str:
+    """ "Nguyễn Thị A (a@x.vn, @telegram)"."""
+    reach = ", ".join(a for a in (person.email, person.telegram) if a)
+    return f"{person.name} ({reach})" if reach else person.name
