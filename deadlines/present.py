@@ -66,6 +66,12 @@ def due_text(day: date) -> str:
     return f"hết ngày {day_text(day)}"
 
 
+def asked_last_day(due_at: datetime, days: int, tz: ZoneInfo = TZ) -> date:
+    """The last day an extension of `days` would give, before rolling over days off (the
+    workflow's replan may move it to the next working day)."""
+    return last_day(due_at, tz) + timedelta(days=days)
+
+
 def days_left(day: date, today: date) -> int:
     """Calendar days from today to the last day (see DAYS_RULE); negative once overdue."""
     return (day - today).days

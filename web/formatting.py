@@ -91,6 +91,11 @@ def due_day(value: datetime) -> date:
     return present.last_day(value, TZ)
 
 
+def asked_due(value: datetime, days: int) -> str:
+    """What an extension of `days` on the deadline in force would make it."""
+    return present.due_text(present.asked_last_day(value, days, TZ))
+
+
 def days_left_text(value: datetime | None) -> str:
     """ "còn 3 ngày" / "quá hạn 2 ngày" by the one rule in deadlines.present."""
     if value is None:
@@ -195,6 +200,7 @@ FILTERS = {
     "status_label": status_label,
     "status_class": status_class,
     "days_left": days_left_text,
+    "asked_due": asked_due,
     "kind": present.kind_text,
     "step": present.step_text,
 }

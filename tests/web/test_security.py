@@ -211,8 +211,9 @@ def test_uploads_of_other_types_are_refused(site: Site) -> None:
 # --- login everywhere ----------------------------------------------------------------------
 
 
-PUBLIC = {"/login", "/nop/{token}", "/logout"}
-"""The login form, the submit link, and logging out (which shows nothing either way)."""
+PUBLIC = {"/login", "/nop/{token}", "/nop/{token}/gia-han", "/logout"}
+"""The login form, the submit link (and its extension request, signed by the same token),
+and logging out (which shows nothing either way)."""
 
 
 def test_no_page_answers_without_login_except_the_submit_link(site: Site) -> None:

@@ -10,6 +10,7 @@ from web.routes import (
     quarantine,
     record,
     submit,
+    submit_extension,
     units,
 )
 
@@ -24,4 +25,5 @@ ROUTERS = [
     record.router,
     plan.router,
     submit.router,
+    submit_extension.router,
 ]

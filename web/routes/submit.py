@@ -106,6 +106,10 @@ def _page(
         "document": "",
         "note": "",
         "upload_limit": fmt_size(app_state(request).settings.upload_max_bytes),
+        "ext_error": None,
+        "ext_done": None,
+        "ext_days": "",
+        "ext_reason": "",
     }
     context.update(extra)
     return render(request, "submit.html", status_code, **context)
