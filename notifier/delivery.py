@@ -36,7 +36,7 @@ from notifier.registry import Registry
 from notifier.render import text as say
 from notifier.settings import NotifierSettings
 from notifier.telegram.transport import ChatMoved
-from store import channels
+from store import channels, deadline_facts
 from store.base import utcnow
 from store.enums import Channel, OutboxStatus
 from store.models import OutboxMessage, Person
@@ -228,7 +228,7 @@ class Deliverer:
                 timezone=person.calendar.timezone,
                 address=route.address,
                 deadline_id=row.deadline_id,
-                payload=dict(row.payload),
+                payload=deadline_facts.with_receiver(session, row.deadline_id, dict(row.payload)),
                 attempts=row.attempts + 1,
             )
 

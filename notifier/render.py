@@ -164,11 +164,24 @@ def facts(payload: dict[str, Any], ctx: Context) -> dict[str, Any]:
         ),
         "submit_url": ctx.submit_url,
         "dashboard_url": ctx.dashboard_url,
+        "receiver_text": _receiver_text(payload),
         "step_text": present.step_text(str(payload.get("step") or "")),
         "tag": f"[HC-{ctx.token}]" if ctx.token else "",
         "reference": ctx.reference,
         "channel_label": strings(lang).get(f"channel_{payload.get('affected_channel')}", ""),
     }
+
+
+def _receiver_text(payload: dict[str, Any]) -> str:
+    """ "Sở Nội vụ — liên hệ: Nguyễn Văn A (a@x.vn, @tg)": whom to call about the report."""
+    name = payload.get("receiver_name")
+    if not name:
+        return ""
+    people = []
+    for person in payload.get("receiver_contacts") or []:
+        reach = ", ".join(a for a in (person.get("email"), person.get("telegram")) if a)
+        people.append(f"{person['name']} ({reach})" if reach else person["name"])
+    return f"{name} — liên hệ: {'; '.join(people)}" if people else str(name)
 
 
 def render(kind: str, payload: dict[str, Any], ctx: Context) -> Rendered:

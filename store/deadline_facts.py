@@ -1,7 +1,8 @@
 """Facts about deadlines that outputs show beside their status, read in bulk: how many
 escalations went out (the store keeps a count of reminders only; escalations are the
 `escalated` events of the audit log), the latest submission (when, document number) and
-a unit's focal points, for exports handed to leadership and for digests.
+a unit's focal points, for exports handed to leadership and for digests; the receiving
+unit's contacts for reminders and escalations.
 """
 
 from __future__ import annotations
@@ -10,12 +11,22 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from deadlines.model import Role
-from store.models import AuditEntry, Person, Submission, UnitContact, UnitDeadline
+from store.models import (
+    AuditEntry,
+    Cycle,
+    Obligation,
+    Person,
+    Submission,
+    Unit,
+    UnitContact,
+    UnitDeadline,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,3 +96,29 @@ def contact_text(person: Person) -> str:
     """ "Nguyễn Thị A (a@x.vn, @telegram)"."""
     reach = ", ".join(a for a in (person.email, person.telegram) if a)
     return f"{person.name} ({reach})" if reach else person.name
+
+
+RECEIVER_KINDS = ("reminder", "escalation")
+
+
+def with_receiver(
+    session: Session, deadline_id: int | None, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """A reminder's or escalation's payload with whom to call at the receiving unit: its
+    name and its focal points' names and addresses (read when the message is sent, so a
+    changed phone book is the one shown)."""
+    if deadline_id is None or payload.get("kind") not in RECEIVER_KINDS:
+        return payload
+    found = session.execute(
+        sa.select(Unit.id, Unit.name)
+        .join(Obligation, Obligation.receiver_id == Unit.id)
+        .join(Cycle, Cycle.obligation_id == Obligation.id)
+        .join(UnitDeadline, UnitDeadline.cycle_id == Cycle.id)
+        .where(UnitDeadline.id == deadline_id)
+    ).first()
+    if found is None:
+        return payload
+    unit_id, unit_name = found
+    people = focal_points(session, [unit_id]).get(unit_id, [])
+    contacts = [{"name": p.name, "email": p.email, "telegram": p.telegram} for p in people]
+    return {**payload, "receiver_name": unit_name, "receiver_contacts": contacts}

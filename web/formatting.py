@@ -96,6 +96,11 @@ def asked_due(value: datetime, days: int) -> str:
     return present.due_text(present.asked_last_day(value, days, TZ))
 
 
+def sent(deadline: Any) -> str:
+    """ "đã nhắc 2 lần, đôn đốc 1 lần" of anything with reminders_sent, escalations_sent."""
+    return present.sent_text(deadline.reminders_sent, deadline.escalations_sent)
+
+
 def days_left_text(value: datetime | None) -> str:
     """ "còn 3 ngày" / "quá hạn 2 ngày" by the one rule in deadlines.present."""
     if value is None:
@@ -201,6 +206,7 @@ FILTERS = {
     "status_class": status_class,
     "days_left": days_left_text,
     "asked_due": asked_due,
+    "sent": sent,
     "kind": present.kind_text,
     "step": present.step_text,
 }

@@ -113,6 +113,9 @@ def test_extension_queue_and_decision(site: Site) -> None:
     client = site.client("coordinator")
     page = client.get("/extensions").text
     assert "Chờ số liệu từ trạm y tế" in page and "7 ngày" in page
+    # Who asked, and the date a yes would give, before anyone decides
+    assert "Đầu mối xa-xss" in page or "fp-xa-xss" in page
+    assert "<td>hết ngày Thứ Hai, 16/06/2025</td>" in page
     request_id = re.search(r'action="/extensions/(\d+)/decide"', page).group(1)
     token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page).group(1)
     done = client.post(
