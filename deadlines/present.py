@@ -48,6 +48,7 @@ _STEP_KIND_VI = {
     "quarantined": "thông báo trả lời bị cách ly",
 }
 _REMIND = re.compile(r"^remind:(?P<days>[+-]?\d+)d(?:@(?P<at>\d\d:\d\d))?$")
+_EXTENDED = re.compile(r"^ext\d+:(?P<rest>.+)$")
 _ESCALATE = re.compile(r"^escalate:(?P<n>\d+):(?P<to>[a-z_]+)$")
 
 
@@ -105,7 +106,10 @@ def kind_text(kind: str | None) -> str:
 
 
 def step_text(step: str) -> str:
-    """A workflow step in words: `remind:-3d` -> "nhắc trước hạn 3 ngày"."""
+    """A workflow step in words: `remind:-3d` -> "nhắc trước hạn 3 ngày"; the steps of an
+    extended timeline (`ext1:remind:-3d`) read as the step, counted from the new deadline."""
+    if m := _EXTENDED.match(step):
+        return step_text(m["rest"])
     if m := _REMIND.match(step):
         n = int(m["days"])
         text = (

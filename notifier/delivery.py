@@ -21,9 +21,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -83,8 +84,9 @@ class Deliverer:
         registry: Registry,
         settings: NotifierSettings,
         lease: timedelta = DEFAULT_LEASE,
+        clock: Callable[[], datetime] = utcnow,  # "today" of the words (days left)
     ) -> None:
-        self.store = store
+        self.store, self.clock = store, clock
         self.registry = registry
         self.settings = settings
         self.lease = lease
@@ -123,7 +125,7 @@ class Deliverer:
 
     async def _send(self, row: Row) -> Outcome:
         try:
-            message = compose(self.settings, row)
+            message = compose(self.settings, row, self.clock())
         except Exception as exc:  # a template bug: retrying renders the same error
             log.exception("rendering outbox row %d failed", row.id)
             return await asyncio.to_thread(self._failed, row, f"render: {exc}")

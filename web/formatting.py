@@ -9,6 +9,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import jinja2
+
 from deadlines import present
 from deadlines.expected import DeadlineStatus, format_rate
 
@@ -101,11 +103,20 @@ def sent(deadline: Any) -> str:
     return present.sent_text(deadline.reminders_sent, deadline.escalations_sent)
 
 
-def days_left_text(value: datetime | None) -> str:
+def days_left_text(value: datetime | None, now: datetime | None = None) -> str:
     """ "còn 3 ngày" / "quá hạn 2 ngày" by the one rule in deadlines.present."""
     if value is None:
         return "—"
-    return present.days_text(present.last_day(value, TZ), datetime.now(TZ).date())
+    today = (now or datetime.now(TZ)).astimezone(TZ).date()
+    return present.days_text(present.last_day(value, TZ), today)
+
+
+@jinja2.pass_context
+def _days_left_filter(context: Any, value: datetime | None) -> str:
+    """On a page: counted to the app's clock (the server's time under time-skipping)."""
+    request = context.get("request")
+    hanchot = getattr(getattr(getattr(request, "app", None), "state", None), "hanchot", None)
+    return days_left_text(value, hanchot.clock() if hanchot is not None else None)
 
 
 def fmt_rate(rate: float | None) -> str:
@@ -204,7 +215,7 @@ FILTERS = {
     "size": fmt_size,
     "status_label": status_label,
     "status_class": status_class,
-    "days_left": days_left_text,
+    "days_left": _days_left_filter,
     "asked_due": asked_due,
     "sent": sent,
     "kind": present.kind_text,
