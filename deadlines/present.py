@@ -49,6 +49,7 @@ _STEP_KIND_VI = {
 }
 _REMIND = re.compile(r"^remind:(?P<days>[+-]?\d+)d(?:@(?P<at>\d\d:\d\d))?$")
 _EXTENDED = re.compile(r"^ext\d+:(?P<rest>.+)$")
+_RESENT = re.compile(r"^resend:(?P<n>\d+):(?P<rest>.+)$")
 _ESCALATE = re.compile(r"^escalate:(?P<n>\d+):(?P<to>[a-z_]+)$")
 
 
@@ -122,6 +123,10 @@ def step_text(step: str) -> str:
         return text + (f", lúc {m['at']}" if m["at"] else "")
     if m := _ESCALATE.match(step):
         return f"đôn đốc lần {m['n']} ({ROLE_VI.get(m['to'], m['to'].replace('_', ' '))})"
+    if m := _RESENT.match(step):
+        return f"gửi lại lần {m['n']}: {step_text(m['rest'])}"
+    if step.startswith("manual:"):
+        return "nhắc do cán bộ điều phối gửi"
     if step.startswith("snooze:"):
         return "nhắc lại sau khi hoãn"
     if step.startswith("digest:"):

@@ -335,7 +335,7 @@ def _tag(row: OutboxMessage) -> dict[str, Any]:
     }
 
 
-SYSTEM_STEPS = ("notice:", "telegram-link:")
+SYSTEM_STEPS = ("notice:", "telegram-link:", "resend:", "manual:")  # asked by a person: at once
 """Rows no workflow delivers: the notifier's own notices and link emails."""
 
 

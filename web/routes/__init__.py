@@ -1,6 +1,7 @@
 """The dashboard's routes, one module per page family; `ROUTERS` lists them all."""
 
 from web.routes import (
+    act,
     auth,
     extensions,
     matrix,
@@ -26,4 +27,5 @@ ROUTERS = [
     plan.router,
     submit.router,
     submit_extension.router,
+    act.router,
 ]
