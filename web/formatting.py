@@ -48,6 +48,10 @@ EVENT_VI = {
     "applied": "Trả lời đã xử lý",
     "quarantined": "Trả lời bị cách ly",
     "refused": "Trả lời bị từ chối",
+    "evidence_replaced": "Thay tệp báo cáo",
+    "evidence_added": "Bổ sung tệp báo cáo",
+    "resent": "Gửi lại tin",
+    "reminded_overdue": "Nhắc các đơn vị quá hạn",
 }
 SOURCE_VI = {
     "audit": "Quy trình",
@@ -191,6 +195,10 @@ def event_text(event: Any) -> str:
                 else "Đồng ý"
             )
         return "Không đồng ý" + (f": {d['note']}" if d.get("note") else "")
+    if kind in ("evidence_replaced", "evidence_added"):
+        text = ", ".join(f["file_name"] for f in d.get("files", []))
+        gone = ", ".join(f["file_name"] for f in d.get("replaced", []))
+        return text + (f" (thay cho {gone})" if gone else "")
     if kind in ("excused", "reopened"):
         return f"lý do: {d.get('reason', '')}" if d.get("reason") else ""
     if kind == "closed":

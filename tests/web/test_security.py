@@ -211,8 +211,9 @@ def test_uploads_of_other_types_are_refused(site: Site) -> None:
 # --- login everywhere ----------------------------------------------------------------------
 
 
-PUBLIC = {"/login", "/nop/{token}", "/nop/{token}/gia-han", "/logout"}
-"""The login form, the submit link (and its extension request, signed by the same token),
+PUBLIC = {"/login", "/nop/{token}", "/nop/{token}/gia-han", "/nop/{token}/tep", "/logout"}
+"""The login form, the submit link (its extension request and file changes, signed by the
+same token),
 and logging out (which shows nothing either way)."""
 
 

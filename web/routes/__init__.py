@@ -12,6 +12,7 @@ from web.routes import (
     record,
     submit,
     submit_extension,
+    submit_files,
     units,
 )
 
@@ -27,5 +28,6 @@ ROUTERS = [
     plan.router,
     submit.router,
     submit_extension.router,
+    submit_files.router,
     act.router,
 ]
