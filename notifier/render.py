@@ -173,13 +173,15 @@ def facts(payload: dict[str, Any], ctx: Context) -> dict[str, Any]:
 
 
 def _receiver_text(payload: dict[str, Any]) -> str:
-    """ "Sở Nội vụ — liên hệ: Nguyễn Văn A (a@x.vn, @tg)": whom to call about the report."""
+    """ "Sở Nội vụ — liên hệ: Nguyễn Văn A (0912 345 678, a@x.vn)": whom to call about it."""
     name = payload.get("receiver_name")
     if not name:
         return ""
     people = []
     for person in payload.get("receiver_contacts") or []:
-        reach = ", ".join(a for a in (person.get("email"), person.get("telegram")) if a)
+        reach = ", ".join(
+            a for a in (person.get("phone"), person.get("email"), person.get("telegram")) if a
+        )
         people.append(f"{person['name']} ({reach})" if reach else person["name"])
     return f"{name} — liên hệ: {'; '.join(people)}" if people else str(name)
 

@@ -93,8 +93,8 @@ def focal_points(session: Session, unit_ids: Iterable[int]) -> dict[int, list[Pe
 
 
 def contact_text(person: Person) -> str:
-    """ "Nguyễn Thị A (a@x.vn, @telegram)"."""
-    reach = ", ".join(a for a in (person.email, person.telegram) if a)
+    """ "Nguyễn Thị A (0912 345 678, a@x.vn, @telegram)"."""
+    reach = ", ".join(a for a in (person.phone, person.email, person.telegram) if a)
     return f"{person.name} ({reach})" if reach else person.name
 
 
@@ -120,5 +120,7 @@ def with_receiver(
         return payload
     unit_id, unit_name = found
     people = focal_points(session, [unit_id]).get(unit_id, [])
-    contacts = [{"name": p.name, "email": p.email, "telegram": p.telegram} for p in people]
+    contacts = [
+        {"name": p.name, "phone": p.phone, "email": p.email, "telegram": p.telegram} for p in people
+    ]
     return {**payload, "receiver_name": unit_name, "receiver_contacts": contacts}

@@ -123,13 +123,13 @@ def _focal_points(session: Session, unit_ids: set[int]) -> dict[int, list[str]]:
     if not unit_ids:
         return out
     rows = session.execute(
-        sa.select(UnitContact.unit_id, Person.name, Person.email, Person.telegram)
+        sa.select(UnitContact.unit_id, Person.name, Person.phone, Person.email, Person.telegram)
         .join(Person, UnitContact.person_id == Person.id)
         .where(UnitContact.unit_id.in_(unit_ids), UnitContact.role == Role.FOCAL_POINT)
         .order_by(UnitContact.unit_id, UnitContact.position)
     )
-    for unit_id, name, email, telegram in rows:
-        reach = ", ".join(a for a in (email, telegram) if a)
+    for unit_id, name, phone, email, telegram in rows:
+        reach = ", ".join(a for a in (phone, email, telegram) if a)
         out[unit_id].append(f"{name} ({reach})" if reach else name)
     return out
 
