@@ -83,6 +83,7 @@ class Contact:
     name: str
     email: str | None
     telegram: str | None
+    phone: str | None = None
 
 
 def unit_row(session: Session, unit_id: int) -> Unit | None:
@@ -97,7 +98,7 @@ def unit_row(session: Session, unit_id: int) -> Unit | None:
 
 def contacts(unit: Unit) -> list[Contact]:
     return [
-        Contact(c.role.value, c.person.name, c.person.email, c.person.telegram)
+        Contact(c.role.value, c.person.name, c.person.email, c.person.telegram, c.person.phone)
         for c in sorted(unit.contacts, key=lambda c: (c.role, c.position))
     ]
 
