@@ -164,7 +164,7 @@ def facts(payload: dict[str, Any], ctx: Context) -> dict[str, Any]:
         ),
         "submit_url": ctx.submit_url,
         "dashboard_url": ctx.dashboard_url,
-        "receiver_text": _receiver_text(payload),
+        "receiver_text": _receiver_text(payload, lang),
         "step_text": present.step_text(str(payload.get("step") or "")),
         "tag": f"[HC-{ctx.token}]" if ctx.token else "",
         "reference": ctx.reference,
@@ -172,7 +172,7 @@ def facts(payload: dict[str, Any], ctx: Context) -> dict[str, Any]:
     }
 
 
-def _receiver_text(payload: dict[str, Any]) -> str:
+def _receiver_text(payload: dict[str, Any], language: str = "vi") -> str:
     """ "Sở Nội vụ — liên hệ: Nguyễn Văn A (0912 345 678, a@x.vn)": whom to call about it."""
     name = payload.get("receiver_name")
     if not name:
@@ -183,7 +183,8 @@ def _receiver_text(payload: dict[str, Any]) -> str:
             a for a in (person.get("phone"), person.get("email"), person.get("telegram")) if a
         )
         people.append(f"{person['name']} ({reach})" if reach else person["name"])
-    return f"{name} — liên hệ: {'; '.join(people)}" if people else str(name)
+    word = "liên hệ" if language == "vi" else "contact"
+    return f"{name} — {word}: {'; '.join(people)}" if people else str(name)
 
 
 def render(kind: str, payload: dict[str, Any], ctx: Context) -> Rendered:
