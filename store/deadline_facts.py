@@ -16,10 +16,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from deadlines import present
 from deadlines.model import Role
 from store.models import (
     AuditEntry,
     Cycle,
+    ExtensionRequest,
     Obligation,
     Person,
     Submission,
@@ -101,12 +103,32 @@ def contact_text(person: Person) -> str:
 RECEIVER_KINDS = ("reminder", "escalation")
 
 
+def _asked(session: Session, deadline_id: int, payload: dict[str, Any]) -> dict[str, Any]:
+    """An extension request's payload with who asked and the last day a yes would give."""
+    found = session.execute(
+        sa.select(ExtensionRequest, Person.name, UnitDeadline)
+        .join(UnitDeadline, ExtensionRequest.deadline_id == UnitDeadline.id)
+        .join(Person, ExtensionRequest.requested_by_id == Person.id, isouter=True)
+        .where(ExtensionRequest.deadline_id == deadline_id)
+        .order_by(ExtensionRequest.requested_at.desc(), ExtensionRequest.id.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        return payload
+    request, name, deadline = found
+    day = present.asked_last_day(deadline.due_at, request.requested_days)
+    return {**payload, "asked_by": name, "asked_due_text": present.due_text(day)}
+
+
 def with_receiver(
     session: Session, deadline_id: int | None, payload: dict[str, Any]
 ) -> dict[str, Any]:
     """A reminder's or escalation's payload with whom to call at the receiving unit: its
     name and its focal points' names and addresses (read when the message is sent, so a
-    changed phone book is the one shown)."""
+    changed phone book is the one shown); an extension request's with who asked and the
+    last day a yes would give."""
+    if deadline_id is not None and payload.get("kind") == "extension_requested":
+        return _asked(session, deadline_id, payload)
     if deadline_id is None or payload.get("kind") not in RECEIVER_KINDS:
         return payload
     found = session.execute(

@@ -199,6 +199,9 @@ async def _scenario(
             # 2. The coordinator opens the request email and approves from its link.
             request = await outbox.deliver(wid, "extension_requested", COORDINATOR)
             decide = _link(_plain(request), "Đồng ý hoặc từ chối tại:")
+            # who asked, and the last day a yes gives, before the decision
+            assert "(người đề nghị: Trần Văn A)" in _plain(request)
+            assert "Nếu đồng ý, hạn mới là hết ngày " in _plain(request)
             assert decide == "/extensions"
             async with browser(app) as coordinator:
                 _, token = await _form(coordinator, "/login")
