@@ -56,6 +56,8 @@ def test_the_overview_export_has_the_pages_figures(site: Site) -> None:
     values = dict(zip(header, commune, strict=True))
     assert (values["Phải nộp"], values["Đã nộp"], values["Đúng hạn"]) == (5, 3, 2)
     assert values["Tỷ lệ báo cáo"] == pytest.approx(0.6)
+    # the last day (hết ngày 09/06/2025) as a date, never 10/06/2025 00:00
+    assert (values["Hạn cuối"].day, values["Hạn cuối"].hour) == (9, 0)
     csv_rows = _csv(client.get("/?year=2025&format=csv").content)
     assert "60,0%" in next(r for r in csv_rows if r[0] == "Báo cáo 6 tháng cấp xã")
 

@@ -69,7 +69,7 @@ def overview(
         )
         for r in rows:
             c = r.cycle
-            due = c.legal_end_at
+            due = present.last_day(c.legal_end_at)  # the last day, not the exclusive instant
             t.add(
                 c.obligation_name,
                 c.period_label,
