@@ -166,6 +166,7 @@ def facts(payload: dict[str, Any], ctx: Context) -> dict[str, Any]:
         "dashboard_url": ctx.dashboard_url,
         "receiver_text": _receiver_text(payload, lang),
         "asked_by": payload.get("asked_by"),
+        "asked_anchor": payload.get("asked_anchor") or "",
         "asked_due_text": payload.get("asked_due_text") if lang == "vi" else None,
         "step_text": present.step_text(str(payload.get("step") or "")),
         "tag": f"[HC-{ctx.token}]" if ctx.token else "",

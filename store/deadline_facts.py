@@ -117,7 +117,12 @@ def _asked(session: Session, deadline_id: int, payload: dict[str, Any]) -> dict[
         return payload
     request, name, deadline = found
     day = present.asked_last_day(deadline.due_at, request.requested_days)
-    return {**payload, "asked_by": name, "asked_due_text": present.due_text(day)}
+    return {
+        **payload,
+        "asked_by": name,
+        "asked_due_text": present.due_text(day),
+        "asked_anchor": f"#ext-{request.id}",  # its row on the decision page
+    }
 
 
 def with_receiver(

@@ -202,6 +202,7 @@ async def _scenario(
             # who asked, and the last day a yes gives, before the decision
             assert "(người đề nghị: Trần Văn A)" in _plain(request)
             assert "Nếu đồng ý, hạn mới là hết ngày " in _plain(request)
+            assert re.search(r"/extensions#ext-\d+\s", _plain(request))  # its own row
             assert decide == "/extensions"
             async with browser(app) as coordinator:
                 _, token = await _form(coordinator, "/login")
