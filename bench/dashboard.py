@@ -55,7 +55,7 @@ from store.models import Unit as UnitRow  # noqa: E402
 from store.scopes import Scope  # noqa: E402
 from web.accounts import create_account  # noqa: E402
 from web.app import create_app  # noqa: E402
-from web.gateway import Action, Decision, GatewayResult, Submission  # noqa: E402
+from web.gateway import Action, Decision, ExtensionAsked, GatewayResult, Submission  # noqa: E402
 from web.settings import WebSettings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -82,6 +82,9 @@ class NoGateway:
         raise AssertionError("read-only bench")
 
     async def decide_extension(self, workflow_id: str, decision: Decision) -> GatewayResult:
+        raise AssertionError("read-only bench")
+
+    async def request_extension(self, workflow_id: str, asked: ExtensionAsked) -> GatewayResult:
         raise AssertionError("read-only bench")
 
     async def excuse(self, workflow_id: str, action: Action) -> GatewayResult:

@@ -19,6 +19,7 @@ from config.values import (
     ID_HINT,
     check_email,
     check_id,
+    check_phone,
     check_telegram,
     parse_date,
     parse_duration,
@@ -54,7 +55,7 @@ _TOP = {
     "working_days",
 }
 _DEFAULTS = {"reading", "reminder_time", "working_hours", "reminders", "escalation", "open_before"}
-_PERSON = {"id", "name", "email", "telegram", "language"}
+_PERSON = {"id", "name", "email", "telegram", "language", "phone"}
 _UNIT = {"id", "name", "kind", "parent", "opened", "closed", "successor", "focal_point", "head"}
 _LANGS = {"vi", "en"}
 
@@ -244,9 +245,10 @@ def _person(node: Node, report: Report) -> Person | None:
     email = read(node.child("email"), check_email, report)
     telegram = read(node.child("telegram"), check_telegram, report)
     lang = read(node.child("language"), _language, report, "vi, en") or "vi"
+    phone = read(node.child("phone"), check_phone, report)
     if pid is None or name is None:
         return None
-    return Person(pid, name, email, telegram, lang)
+    return Person(pid, name, email, telegram, lang, phone)
 
 
 def _unit(node: Node, report: Report) -> Unit | None:

@@ -182,6 +182,18 @@ def check_email(value: object) -> str:
     return text
 
 
+_PHONE = re.compile(r"^\+?[0-9(][0-9 .()-]{5,23}$")
+
+
+def check_phone(value: object) -> str:
+    """A telephone number as people write it: 0912 345 678, (024) 3825 1234, +84 24 ..."""
+    text = " ".join(str(value).split())
+    digits = sum(c.isdigit() for c in text)
+    if not _PHONE.match(text) or not 6 <= digits <= 15:
+        raise ValueError(f"'{text}' không phải số điện thoại (6-15 chữ số)")
+    return text
+
+
 def check_telegram(value: object) -> str:
     text = scalar(value).strip()
     if not _TELEGRAM.match(text):

@@ -66,6 +66,8 @@ class Person:
     email: str | None = None
     telegram: str | None = None
     language: str = "vi"
+    phone: str | None = None
+    """Shown to whoever must call this person (reminders carry the receiving unit's)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """The dashboard's way into the workflows: `web.gateway.WorkflowGateway` over Temporal.
 
-Each call is a workflow update (`submit`, `decide_extension`, `excuse`, `reopen`) on
-the unit's UnitDeadline workflow, with the same request dataclasses the CLI and the bot
+Each call is a workflow update (`submit`, `request_extension`, `decide_extension`, `excuse`,
+`reopen`) on the unit's UnitDeadline workflow, with the same request dataclasses the CLI and the bot
 send, so the workflow validates it, applies it once per request id and mirrors it into
 the store before answering. A validator's refusal (Vietnamese, for a person) becomes
 GatewayRefused; an engine that cannot be reached becomes GatewayUnavailable. The sending
@@ -23,6 +23,7 @@ from boundary.types import (
     ActorRequest,
     EvidenceRef,
     ExtensionDecision,
+    ExtensionRequestInput,
     SubmitRequest,
 )
 from web import gateway as gw
@@ -76,6 +77,12 @@ class TemporalGateway:
             note=decision.note,
         )
         return await self._update(workflow_id, "decide_extension", request)
+
+    async def request_extension(
+        self, workflow_id: str, asked: gw.ExtensionAsked
+    ) -> gw.GatewayResult:
+        request = ExtensionRequestInput(asked.request_id, asked.by, asked.days, asked.reason)
+        return await self._update(workflow_id, "request_extension", request)
 
     async def excuse(self, workflow_id: str, action: gw.Action) -> gw.GatewayResult:
         request = ActorRequest(action.request_id, action.by, action.reason)

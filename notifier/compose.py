@@ -114,6 +114,7 @@ def compose(settings: NotifierSettings, row: Row, now: datetime | None = None) -
         token=token,
         submit_url=url,
         reference=reference,
+        dashboard_url=settings.public_url,
         **({"now": now} if now is not None else {}),
     )
     rendered = render(row.kind, row.payload, ctx)

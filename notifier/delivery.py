@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
@@ -37,7 +37,7 @@ from notifier.registry import Registry
 from notifier.render import text as say
 from notifier.settings import NotifierSettings
 from notifier.telegram.transport import ChatMoved
-from store import channels
+from store import channels, deadline_facts
 from store.base import utcnow
 from store.enums import Channel, OutboxStatus
 from store.models import OutboxMessage, Person
@@ -85,8 +85,9 @@ class Deliverer:
         registry: Registry,
         settings: NotifierSettings,
         lease: timedelta = DEFAULT_LEASE,
+        clock: Callable[[], datetime] = utcnow,  # "today" of the words (days left)
     ) -> None:
-        self.store = store
+        self.store, self.clock = store, clock
         self.registry = registry
         self.settings = settings
         self.lease = lease
@@ -128,7 +129,7 @@ class Deliverer:
 
     async def _send(self, row: Row) -> Outcome:
         try:
-            message = compose(self.settings, row)
+            message = compose(self.settings, row, self.clock())
         except Exception as exc:  # a template bug: retrying renders the same error
             log.exception("rendering outbox row %d failed", row.id)
             return await self.db(self._failed, row, f"render: {exc}")
@@ -239,7 +240,7 @@ class Deliverer:
             timezone=person.calendar.timezone,
             address=route.address,
             deadline_id=row.deadline_id,
-            payload=dict(row.payload),
+            payload=deadline_facts.with_receiver(session, row.deadline_id, dict(row.payload)),
             attempts=row.attempts + 1,
         )
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import io
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from deadlines import present
 from deadlines.expected import Rates, format_rate
 
 EXTENSION_VI = {
@@ -67,6 +69,7 @@ def _rate_facts(group: dict[str, Any]) -> dict[str, Any]:
         "on_time_rate": format_rate(on_time),
         "reporting_before": format_rate(reporting_before) if before else "",
         "on_time_before": format_rate(on_time_before) if before else "",
+        "values": (reporting, on_time, reporting_before, on_time_before),
         "reporting_change": _change(reporting, reporting_before),
         "on_time_change": _change(on_time, on_time_before),
     }
@@ -80,7 +83,10 @@ def digest_facts(payload: dict[str, Any], language: str) -> dict[str, Any]:
         units = [
             {
                 **unit,
-                "due_text": _day(unit["due_on"]),
+                "escalations_sent": unit.get("escalations_sent") or 0,
+                "due_text": present.due_text(date.fromisoformat(unit["due_on"]))
+                if language == "vi"
+                else _day(unit["due_on"]),
                 "extension_text": labels.get(unit.get("extension"), unit.get("extension")),
                 "focal_text": "; ".join(unit.get("focal_points") or []) or "—",
             }
@@ -91,6 +97,8 @@ def digest_facts(payload: dict[str, Any], language: str) -> dict[str, Any]:
         **payload,
         "groups": groups,
         "as_of_text": _day(payload["as_of"]),
+        "overdue_path": "/matrix?"
+        + urlencode({"calendar": payload.get("calendar_key") or "", "status": "overdue"}),
         "overdue": sum(len(g["units"]) for g in groups),
         "weekly": payload.get("digest_kind") == "weekly",
     }
@@ -103,6 +111,7 @@ HEADERS_VI = (
     "Hạn cuối",
     "Số ngày quá hạn",
     "Số lần đã nhắc",
+    "Số lần đôn đốc",
     "Gia hạn",
     "Đầu mối",
 )
@@ -138,6 +147,7 @@ def digest_xlsx(payload: dict[str, Any]) -> bytes:
                     date.fromisoformat(unit["due_on"]),
                     unit["days_overdue"],
                     unit["reminders_sent"],
+                    unit["escalations_sent"],
                     unit["extension_text"],
                     unit["focal_text"],
                 )
@@ -156,15 +166,22 @@ def digest_xlsx(payload: dict[str, Any]) -> bytes:
                 r["expected"],
                 r["submitted"],
                 r["on_time"],
-                r["reporting"],
-                r["on_time_rate"],
+                r["values"][0],
+                r["values"][1],
                 r["previous_label"],
-                r["reporting_before"],
-                r["on_time_before"],
+                r["values"][2],
+                r["values"][3],
             )
         )
+    for row in rates.iter_rows(min_row=2, min_col=6, max_col=10):
+        for cell in row:
+            if cell.column != 8:  # the previous period's label
+                cell.number_format = "0.0%"
     fill = PatternFill("solid", fgColor="DDE6F0")
-    for sheet, widths in ((overdue, (40, 16, 32, 12, 10, 10, 20, 40)), (rates, (40, 16))):
+    for sheet, widths in (
+        (overdue, (40, 16, 32, 14, 10, 10, 10, 20, 40)),
+        (rates, (40, 16, 10, 10, 10, 12, 14, 16, 16, 18)),
+    ):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
             cell.fill = fill
@@ -172,6 +189,7 @@ def digest_xlsx(payload: dict[str, Any]) -> bytes:
         for index, width in enumerate(widths):
             sheet.column_dimensions[chr(ord("A") + index)].width = width
         sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

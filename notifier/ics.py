@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from deadlines import present
 from deadlines.plan import due_vi, shift_reason
 from deadlines.timeline import CyclePlan
 from deadlines.vi import fmt_date, fmt_span
@@ -69,7 +70,7 @@ def cycle_event(
     lines = [
         f"Hạn ghi trong văn bản: {due_vi(cycle.due_text) or 'hết đợt'} ({fmt_date(cycle.nominal)})"
     ]
-    lines.append(f"Hạn cuối: hết ngày {fmt_date(cycle.legal_end)}")
+    lines.append(f"Hạn cuối: {present.due_text(cycle.legal_end)}")
     if reason := shift_reason(cycle):
         lines.append(f"Lý do: {reason}")
     if cycle.data_window:
@@ -107,7 +108,7 @@ def deadline_event(
     lines = []
     if due_text:
         lines.append(f"Hạn ghi trong văn bản: {due_vi(due_text)}")
-    lines.append(f"Hạn cuối: hết ngày {fmt_date(legal_end)}")
+    lines.append(f"Hạn cuối: {present.due_text(legal_end)}")
     if data_window:
         lines.append(f"Số liệu tính từ {fmt_span(data_window)}")
     if url:

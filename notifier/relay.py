@@ -29,7 +29,7 @@ from store.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-SYSTEM_STEPS = ("notice:", "telegram-link:")
+SYSTEM_STEPS = ("notice:", "telegram-link:", "resend:", "manual:")  # asked by a person: at once
 """Rows no workflow delivers: the notifier's own notices and link emails."""
 BATCH = 2_000
 """Rows a sweep holds at most (queued in lanes or being sent)."""

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from babel.dates import format_date, format_datetime
 
+from deadlines import present
 from deadlines.plan import due_vi
 from notifier.digest import digest_facts
 
@@ -61,6 +62,8 @@ class Context:
     token: str = ""
     submit_url: str = ""
     reference: str = ""
+    dashboard_url: str = ""
+    """The dashboard's address (HANCHOT_PUBLIC_URL), for links to act on a message."""
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -103,7 +106,9 @@ def text(language: str, key: str, **values: object) -> str:
 
 
 def day(value: date, language: str) -> str:
-    """ "Thứ Hai, 16/06/2025" (vi) or "Monday, 16/06/2025" (en)."""
+    """ "Thứ Hai, 16/06/2025" (vi, the words of deadlines.present) or "Monday, 16/06/2025"."""
+    if language_of(language) == "vi":
+        return present.day_text(value)
     return format_date(value, "EEEE, dd/MM/yyyy", locale=language_of(language))
 
 
@@ -134,7 +139,7 @@ def facts(payload: dict[str, Any], ctx: Context) -> dict[str, Any]:
     due_at = _iso_instant(payload.get("due_at"))
     days_left = None
     if legal_end is not None:
-        days_left = (legal_end - ctx.now.astimezone(tz).date()).days
+        days_left = present.days_left(legal_end, ctx.now.astimezone(tz).date())
     for key in ("new_last_day",):
         if details.get(key):
             details[key + "_text"] = day(date.fromisoformat(details[key]), lang)
@@ -158,10 +163,31 @@ def facts(payload: dict[str, Any], ctx: Context) -> dict[str, Any]:
             " – ".join(short_day(date.fromisoformat(d)) for d in window) if window else ""
         ),
         "submit_url": ctx.submit_url,
+        "dashboard_url": ctx.dashboard_url,
+        "receiver_text": _receiver_text(payload, lang),
+        "asked_by": payload.get("asked_by"),
+        "asked_anchor": payload.get("asked_anchor") or "",
+        "asked_due_text": payload.get("asked_due_text") if lang == "vi" else None,
+        "step_text": present.step_text(str(payload.get("step") or "")),
         "tag": f"[HC-{ctx.token}]" if ctx.token else "",
         "reference": ctx.reference,
         "channel_label": strings(lang).get(f"channel_{payload.get('affected_channel')}", ""),
     }
+
+
+def _receiver_text(payload: dict[str, Any], language: str = "vi") -> str:
+    """ "Sở Nội vụ — liên hệ: Nguyễn Văn A (0912 345 678, a@x.vn)": whom to call about it."""
+    name = payload.get("receiver_name")
+    if not name:
+        return ""
+    people = []
+    for person in payload.get("receiver_contacts") or []:
+        reach = ", ".join(
+            a for a in (person.get("phone"), person.get("email"), person.get("telegram")) if a
+        )
+        people.append(f"{person['name']} ({reach})" if reach else person["name"])
+    word = "liên hệ" if language == "vi" else "contact"
+    return f"{name} — {word}: {'; '.join(people)}" if people else str(name)
 
 
 def render(kind: str, payload: dict[str, Any], ctx: Context) -> Rendered:
@@ -178,6 +204,7 @@ def render(kind: str, payload: dict[str, Any], ctx: Context) -> Rendered:
             "person_name": ctx.person_name,
             "language": lang,
             "reference": ctx.reference,
+            "dashboard_url": ctx.dashboard_url,
         }
     else:
         variables = facts(payload, ctx)

@@ -123,7 +123,9 @@ def calendar_model(session: Session, key: str) -> dm.Calendar:
         organisation=dm.Organisation(
             row.organisation_key, row.organisation_name, row.timezone, row.language
         ),
-        people=tuple(dm.Person(p.key, p.name, p.email, p.telegram, p.language) for p in people),
+        people=tuple(
+            dm.Person(p.key, p.name, p.email, p.telegram, p.language, p.phone) for p in people
+        ),
         units=tuple(_unit(u, keys) for u in units),
         supervisors=tuple(dm.Supervisor(p, tuple(u)) for p, u in supervisors.items()),
         obligations=tuple(from_json(dm.Obligation, {**o.config, "id": o.key}) for o in obligations),

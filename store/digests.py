@@ -19,8 +19,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from deadlines import present
 from deadlines.expected import DeadlineStatus, Rates
 from deadlines.model import Role
+from store import deadline_facts
 from store.models import (
     Calendar,
     Cycle,
@@ -51,6 +53,7 @@ class DigestUnit:
     """The latest extension request's status (requested, approved, refused), if any."""
     focal_points: list[str] = field(default_factory=list)
     """"Name (email, telegram)" for each focal point, in config order."""
+    escalations_sent: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,13 +123,13 @@ def _focal_points(session: Session, unit_ids: set[int]) -> dict[int, list[str]]:
     if not unit_ids:
         return out
     rows = session.execute(
-        sa.select(UnitContact.unit_id, Person.name, Person.email, Person.telegram)
+        sa.select(UnitContact.unit_id, Person.name, Person.phone, Person.email, Person.telegram)
         .join(Person, UnitContact.person_id == Person.id)
         .where(UnitContact.unit_id.in_(unit_ids), UnitContact.role == Role.FOCAL_POINT)
         .order_by(UnitContact.unit_id, UnitContact.position)
     )
-    for unit_id, name, email, telegram in rows:
-        reach = ", ".join(a for a in (email, telegram) if a)
+    for unit_id, name, phone, email, telegram in rows:
+        reach = ", ".join(a for a in (phone, email, telegram) if a)
         out[unit_id].append(f"{name} ({reach})" if reach else name)
     return out
 
@@ -209,11 +212,12 @@ def build_digest(session: Session, calendar_key: str, person_key: str, at: datet
         return empty
     contacts = _focal_points(session, {u.id for *_, u in rows})
     extensions = _extensions(session, [d.id for d, *_ in rows])
+    escalated = deadline_facts.escalations_sent(session, [d.workflow_id for d, *_ in rows])
     by_obligation: dict[int, list[DigestUnit]] = defaultdict(list)
     obligations: dict[int, Obligation] = {}
     latest: dict[int, str] = {}
     for deadline, cycle, obligation, unit in rows:
-        due_on: date = deadline.due_at.astimezone(tz).date()
+        due_on: date = present.last_day(deadline.due_at, tz)
         obligations[obligation.id] = obligation
         latest[obligation.id] = max(latest.get(obligation.id, ""), cycle.period)
         by_obligation[obligation.id].append(
@@ -223,10 +227,11 @@ def build_digest(session: Session, calendar_key: str, person_key: str, at: datet
                 period=cycle.period,
                 period_label=_label(cycle),
                 due_on=due_on.isoformat(),
-                days_overdue=max((today - due_on).days, 0),
+                days_overdue=max(-present.days_left(due_on, today), 0),
                 reminders_sent=deadline.reminders_sent,
                 extension=extensions.get(deadline.id),
                 focal_points=contacts.get(unit.id, []),
+                escalations_sent=escalated.get(deadline.workflow_id, 0),
             )
         )
     groups = []

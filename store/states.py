@@ -61,6 +61,7 @@ def person_state(person: dm.Person) -> State:
         "email": person.email,
         "telegram": person.telegram,
         "language": person.language,
+        "phone": person.phone,
     }
 
 
@@ -70,6 +71,7 @@ def stored_person(row: Person) -> State:
         "email": row.email,
         "telegram": row.telegram,
         "language": row.language,
+        "phone": row.phone,
     }
 
 
@@ -78,6 +80,7 @@ def update_person(row: Person, state: State) -> None:
     row.email = state["email"]
     row.telegram = state["telegram"]
     row.language = state["language"]
+    row.phone = state.get("phone")
 
 
 def unit_state(unit: dm.Unit) -> State:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from deadlines.expected import DeadlineStatus
+from store import deadline_facts
 from store.models import (
     AuditEntry,
     Cycle,
@@ -47,6 +48,12 @@ class DeadlineLine:
     extended_until: datetime | None
     submitted_at: datetime | None
     reminders_sent: int
+    escalations_sent: int = 0
+
+    @property
+    def due_at(self) -> datetime:
+        """The legal end in force: the extension when granted, else the calendar's."""
+        return self.extended_until or self.legal_end_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +83,7 @@ class Contact:
     name: str
     email: str | None
     telegram: str | None
+    phone: str | None = None
 
 
 def unit_row(session: Session, unit_id: int) -> Unit | None:
@@ -90,7 +98,7 @@ def unit_row(session: Session, unit_id: int) -> Unit | None:
 
 def contacts(unit: Unit) -> list[Contact]:
     return [
-        Contact(c.role.value, c.person.name, c.person.email, c.person.telegram)
+        Contact(c.role.value, c.person.name, c.person.email, c.person.telegram, c.person.phone)
         for c in sorted(unit.contacts, key=lambda c: (c.role, c.position))
     ]
 
@@ -104,7 +112,8 @@ def deadlines_of(session: Session, unit_id: int) -> list[DeadlineLine]:
         .join(Obligation, Cycle.obligation_id == Obligation.id)
         .where(UnitDeadline.unit_id == unit_id)
         .order_by(UnitDeadline.legal_end_at.desc())
-    )
+    ).all()
+    escalated = deadline_facts.escalations_sent(session, [d.workflow_id for d, *_ in rows])
     return [
         DeadlineLine(
             d.id,
@@ -116,6 +125,7 @@ def deadlines_of(session: Session, unit_id: int) -> list[DeadlineLine]:
             d.extended_until,
             d.submitted_at,
             d.reminders_sent,
+            escalated.get(d.workflow_id, 0),
         )
         for d, name, label in rows
     ]

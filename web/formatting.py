@@ -5,10 +5,13 @@ words, and what each timeline event means.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import jinja2
+
+from deadlines import present
 from deadlines.expected import DeadlineStatus, format_rate
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -45,6 +48,10 @@ EVENT_VI = {
     "applied": "Trả lời đã xử lý",
     "quarantined": "Trả lời bị cách ly",
     "refused": "Trả lời bị từ chối",
+    "evidence_replaced": "Thay tệp báo cáo",
+    "evidence_added": "Bổ sung tệp báo cáo",
+    "resent": "Gửi lại tin",
+    "reminded_overdue": "Nhắc các đơn vị quá hạn",
 }
 SOURCE_VI = {
     "audit": "Quy trình",
@@ -83,11 +90,37 @@ def fmt_due(value: datetime | None) -> str:
     """A legal end is 24:00 local of its last day: show that day as a person reads it."""
     if value is None:
         return "—"
-    return f"hết ngày {(value - timedelta(seconds=1)).astimezone(TZ):%d/%m/%Y}"
+    return present.due_text(present.last_day(value, TZ))
 
 
 def due_day(value: datetime) -> date:
-    return (value - timedelta(seconds=1)).astimezone(TZ).date()
+    return present.last_day(value, TZ)
+
+
+def asked_due(value: datetime, days: int) -> str:
+    """What an extension of `days` on the deadline in force would make it."""
+    return present.due_text(present.asked_last_day(value, days, TZ))
+
+
+def sent(deadline: Any) -> str:
+    """ "đã nhắc 2 lần, đôn đốc 1 lần" of anything with reminders_sent, escalations_sent."""
+    return present.sent_text(deadline.reminders_sent, deadline.escalations_sent)
+
+
+def days_left_text(value: datetime | None, now: datetime | None = None) -> str:
+    """ "còn 3 ngày" / "quá hạn 2 ngày" by the one rule in deadlines.present."""
+    if value is None:
+        return "—"
+    today = (now or datetime.now(TZ)).astimezone(TZ).date()
+    return present.days_text(present.last_day(value, TZ), today)
+
+
+@jinja2.pass_context
+def _days_left_filter(context: Any, value: datetime | None) -> str:
+    """On a page: counted to the app's clock (the server's time under time-skipping)."""
+    request = context.get("request")
+    hanchot = getattr(getattr(getattr(request, "app", None), "state", None), "hanchot", None)
+    return days_left_text(value, hanchot.clock() if hanchot is not None else None)
 
 
 def fmt_rate(rate: float | None) -> str:
@@ -162,6 +195,10 @@ def event_text(event: Any) -> str:
                 else "Đồng ý"
             )
         return "Không đồng ý" + (f": {d['note']}" if d.get("note") else "")
+    if kind in ("evidence_replaced", "evidence_added"):
+        text = ", ".join(f["file_name"] for f in d.get("files", []))
+        gone = ", ".join(f["file_name"] for f in d.get("replaced", []))
+        return text + (f" (thay cho {gone})" if gone else "")
     if kind in ("excused", "reopened"):
         return f"lý do: {d.get('reason', '')}" if d.get("reason") else ""
     if kind == "closed":
@@ -186,4 +223,9 @@ FILTERS = {
     "size": fmt_size,
     "status_label": status_label,
     "status_class": status_class,
+    "days_left": _days_left_filter,
+    "asked_due": asked_due,
+    "sent": sent,
+    "kind": present.kind_text,
+    "step": present.step_text,
 }

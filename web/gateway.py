@@ -50,6 +50,16 @@ class Decision:
 
 
 @dataclass(frozen=True, slots=True)
+class ExtensionAsked:
+    """A unit asks for more days (from the submit page's signed link)."""
+
+    request_id: str
+    by: str
+    days: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Action:
     """excuse and reopen: who and why."""
 
@@ -81,6 +91,8 @@ class WorkflowGateway(Protocol):
     async def submit(self, workflow_id: str, submission: Submission) -> GatewayResult: ...
 
     async def decide_extension(self, workflow_id: str, decision: Decision) -> GatewayResult: ...
+
+    async def request_extension(self, workflow_id: str, asked: ExtensionAsked) -> GatewayResult: ...
 
     async def excuse(self, workflow_id: str, action: Action) -> GatewayResult: ...
 

@@ -19,6 +19,7 @@ from fastapi import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from web.formatting import TZ, fmt_date, fmt_datetime, fmt_rate
 
@@ -99,6 +100,14 @@ def to_xlsx(table: Table) -> bytes:
     sheet = book.create_sheet(
         title=table.title[:31].translate(str.maketrans("[]:*?/\\", "()-----"))
     )
+    if table.headers:
+        # A leader's spreadsheet: the header stays in view, every column has a filter,
+        # and columns are wide enough for their longest value (within reason).
+        sheet.freeze_panes = "A2"
+        last = get_column_letter(len(table.headers))
+        sheet.auto_filter.ref = f"A1:{last}{len(table.rows) + 1}"
+        for index, width in enumerate(_widths(table), start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
     bold = Font(bold=True)
     header = []
     for title in table.headers:
@@ -112,6 +121,15 @@ def to_xlsx(table: Table) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _widths(table: Table) -> list[float]:
+    """Characters per column, from the header and the first rows' text (10 to 50)."""
+    widths = [float(min(max(len(h), 10), 50)) for h in table.headers]
+    for row in table.rows[:1000]:
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], float(min(len(_text(value)) + 2, 50)))
+    return widths
 
 
 def export_response(table: Table, fmt: str) -> Response:

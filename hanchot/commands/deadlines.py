@@ -11,7 +11,7 @@ import asyncio
 import getpass
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -71,7 +71,9 @@ def _local(instant: datetime | None) -> str:
 
 def _end_of_day(instant: datetime) -> str:
     """A legal end is 24:00 local on its last day: show that day, as a person reads it."""
-    return f"hết ngày {(instant - timedelta(seconds=1)).astimezone(TZ):%d/%m/%Y}"
+    from deadlines import present
+
+    return present.due_text(present.last_day(instant, TZ))
 
 
 def workflow_id(deadline: str) -> str:
@@ -122,8 +124,12 @@ def status(
     """Mọi hạn nộp của một đơn vị: trạng thái, hạn, lần nhắc và lịch sử gần nhất."""
     import sqlalchemy as sa
 
+    from deadlines import present
+    from deadlines.expected import DeadlineStatus
     from hanchot.worker import store_access
+    from store import deadline_facts
     from store.models import Calendar, Unit, UnitDeadline
+    from web.formatting import event_label
 
     bounded(bounds.check_id, unit)
     store = store_access()
@@ -138,6 +144,7 @@ def status(
         if calendar is not None:
             query = query.where(Calendar.key == calendar)
         rows = session.scalars(query).all()
+        escalated = deadline_facts.escalations_sent(session, [r.workflow_id for r in rows])
         known = rows or session.scalar(
             sa.select(Unit.id)
             .join(Calendar, Unit.calendar_id == Calendar.id)
@@ -152,22 +159,37 @@ def status(
         _out().print(MSG["no_unit"].format(unit=unit))
         return
     live = asyncio.run(_live_states([r.workflow_id for r in rows]))
-    table = Table("Hạn nộp", "Trạng thái", "Hạn cuối", "Đã nhắc", "Việc tiếp theo", "Gần nhất")
+    today = datetime.now(TZ).date()
+    table = Table(
+        "Hạn nộp", "Trạng thái", "Hạn cuối", "Còn / quá hạn", "Đã gửi", "Việc tiếp theo", "Gần nhất"
+    )
     for row in rows:
         state = live.get(row.workflow_id)
         status_value = state.status if state else row.status.value
         upcoming = state.pending_steps[0] if state and state.pending_steps else None
-        following = f"{upcoming.key} lúc {_local(upcoming.at)}" if upcoming else "—"
+        following = present.next_text(upcoming.key, upcoming.at) if upcoming else "—"
         last = state.history[-1] if state and state.history else None
-        latest = f"{last.event} ({last.by}) {_local(last.at)}" if last else "—"
+        latest = (
+            f"{event_label('audit', last.event)} ({last.by}) {_local(last.at)}" if last else "—"
+        )
+        shown = present.present(
+            status_value,
+            row.due_at,
+            today,
+            state.reminders_sent if state else row.reminders_sent,
+            state.escalations_sent if state else escalated.get(row.workflow_id, 0),
+            TZ,
+        )
         table.add_row(
             Text(row.workflow_id.removeprefix("deadline/")),
-            STATUS_VI.get(status_value, status_value),
-            _end_of_day(row.due_at),
-            str(state.reminders_sent if state else row.reminders_sent),
+            shown.status,
+            shown.due,
+            "—" if DeadlineStatus(status_value).is_settled else shown.days,
+            shown.sent,
             Text(following),
             Text(latest),
         )
+    _out().print(Text(present.DAYS_RULE))
     _out().print(table)
 
 

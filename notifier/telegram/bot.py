@@ -10,6 +10,7 @@ the Telegram update id, so an update delivered twice is applied once.
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from typing import Any
 
 from telegram import Update
@@ -23,9 +24,10 @@ from telegram.ext import (
     filters,
 )
 
+from deadlines import present
 from notifier.render import day, language_of, text
 from notifier.telegram.buttons import ButtonHandlers
-from notifier.telegram.common import ONE_SECOND, TZ, log
+from notifier.telegram.common import TZ, log
 from notifier.telegram.messages import MessageHandlers
 from notifier.telegram.pacing import PacedLimiter
 from notifier.telegram.updates import PerChatProcessor
@@ -98,7 +100,8 @@ class HanchotBot(ButtonHandlers, MessageHandlers):
             return
         lines = [text(who.lang, "status_header")]
         for item in items:
-            local_day = (item.due_at.astimezone(TZ) - ONE_SECOND).date()
+            local_day = present.last_day(item.due_at, TZ)
+            today = datetime.now(TZ).date()
             lines.append(
                 text(
                     who.lang,
@@ -108,6 +111,7 @@ class HanchotBot(ButtonHandlers, MessageHandlers):
                     unit=html.escape(item.unit_name),
                     legal_end=day(local_day, who.lang),
                     status=item.status.label_vi() if who.lang == "vi" else item.status.value,
+                    days=present.days_text(local_day, today),
                 )
             )
         await self._say(update, "\n".join(lines))

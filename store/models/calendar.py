@@ -55,6 +55,7 @@ class Person(Base):
     name: Mapped[str] = mapped_column(sa.Text)
     email: Mapped[str | None] = mapped_column(sa.Text)
     telegram: Mapped[str | None] = mapped_column(sa.Text)
+    phone: Mapped[str | None] = mapped_column(sa.Text)
     language: Mapped[str] = mapped_column(sa.String(16))
     removed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

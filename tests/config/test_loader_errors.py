@@ -117,6 +117,8 @@ CASES = [
      "không phải Thứ Bảy hay Chủ nhật"),
     ("bad-email", "email: lan@thu.example", "email: lan-at-thu", "lan-at-thu",
      "people[0].email", "không phải địa chỉ email"),
+    ("bad-phone", "email: lan@thu.example", "email: lan@thu.example, phone: gọi tôi",
+     "gọi tôi", "people[0].phone", "không phải số điện thoại"),
     ("bad-id-chars", "{id: xa-a,", "{id: Xã A,", "Xã A", "units[2].id", "mã 'Xã A' không hợp lệ"),
     ("escalation-not-increasing", "defaults:\n",
      "defaults:\n  escalation: [{after: 3d, to: head}, {after: 1d, to: supervisor}]\n",
@@ -219,3 +221,11 @@ def test_markup_and_sql_in_names_are_kept_verbatim() -> None:
     text = BASE.replace("name: UBND xã A", f'name: "{name}"', 1)
     cal = load_calendar_text(text, "thu.yaml")
     assert cal.unit("xa-a").name == name
+
+
+def test_a_phone_is_kept_as_people_write_it() -> None:
+    from config.loader import load_calendar_text
+
+    text = BASE.replace("email: lan@thu.example", "email: lan@thu.example, phone: (0204)  3812 345")
+    [lan, *_] = load_calendar_text(text, "thu.yaml").people
+    assert lan.phone == "(0204) 3812 345"

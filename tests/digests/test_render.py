@@ -44,8 +44,10 @@ def test_email_lists_the_overdue_unit_in_vietnamese(tmp_path: Path) -> None:
     assert "Kính gửi Hoàng Văn Lãnh Đạo," in out.text
     assert "■ Báo cáo 6 tháng công tác bình đẳng giới — 6 tháng đầu năm 2031" in out.text
     assert (
-        f"• Sở Y tế (6 tháng đầu năm {YEAR}): quá hạn 5 ngày (hạn cuối 15/06/{YEAR}); "
-        "đã nhắc 3 lần; gia hạn: Đang xin gia hạn; đầu mối: Trần Văn A (a@thu.example, @fp_aaa)"
+        f"• Sở Y tế (6 tháng đầu năm {YEAR}): quá hạn 5 ngày "
+        f"(hạn cuối hết ngày Chủ nhật, 15/06/{YEAR}); "
+        "đã nhắc 3 lần, đôn đốc 0 lần; gia hạn: Đang xin gia hạn; "
+        "đầu mối: Trần Văn A (a@thu.example, @fp_aaa)"
     ) in out.text
     assert (
         "Tỷ lệ nộp 50,0% (1/2), đúng hạn 50,0% (1/2); kỳ trước (6 tháng đầu năm 2030): "
@@ -61,7 +63,7 @@ def test_weekly_title_and_telegram_text(tmp_path: Path) -> None:
     assert out.subject.startswith(f"Tổng hợp tuần 20/06/{YEAR}:")
     assert f"📋 <b>Tổng hợp tuần 20/06/{YEAR}</b>" in out.chat
     assert "Nộp 50,0% (kỳ trước 100,0%), đúng hạn 50,0% (kỳ trước 50,0%)" in out.chat
-    assert "• Sở Y tế: 5 ngày, nhắc 3 lần, đang xin gia hạn — Trần Văn A" in out.chat
+    assert "• Sở Y tế: 5 ngày, nhắc 3 lần, đôn đốc 0 lần, đang xin gia hạn — Trần Văn A" in out.chat
 
 
 def test_all_clear_message(tmp_path: Path) -> None:
@@ -84,10 +86,15 @@ def test_xlsx_has_a_row_per_overdue_unit_and_the_rates(tmp_path: Path) -> None:
     assert rows[0][:5] == ("Báo cáo", "Kỳ", "Đơn vị", "Hạn cuối", "Số ngày quá hạn")
     assert rows[1][2] == "Sở Y tế"
     assert rows[1][3].date().isoformat() == f"{YEAR}-06-15"
-    assert rows[1][4:7] == (5, 3, "Đang xin gia hạn")
+    assert rows[1][4:8] == (5, 3, 0, "Đang xin gia hạn")
     rates = list(book["Tỷ lệ"].iter_rows(values_only=True))
-    assert rates[1][2:7] == (2, 1, 1, "50,0%", "50,0%")
-    assert rates[1][7:] == ("6 tháng đầu năm 2030", "100,0%", "50,0%")
+    # Rates are numbers a spreadsheet can sort and chart, shown as percentages.
+    assert rates[1][2:7] == (2, 1, 1, 0.5, 0.5)
+    assert rates[1][7:] == ("6 tháng đầu năm 2030", 1.0, 0.5)
+    assert book["Tỷ lệ"]["F2"].number_format == "0.0%"
+    for sheet in book.worksheets:  # fit to hand on: header in view, filters on every column
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref == sheet.dimensions
     assert xlsx_name(data) == f"bao-cao-qua-han-{YEAR}-06-20.xlsx"
 
 

@@ -117,6 +117,12 @@ async def test_status_lists_what_the_units_still_owe_with_legal_ends(
     [answer] = telegram.texts(FP_A)
     assert "Báo cáo 6 tháng công tác bình đẳng giới" in answer
     assert "Sở Y tế: hạn cuối hết ngày Thứ Hai, 16/06/2031" in answer
+    from datetime import date, datetime
+
+    from deadlines import present
+
+    today = datetime.now(present.TZ).date()  # the bot counts to the wall clock's today
+    assert f"(Chưa mở, {present.days_text(date(2031, 6, 16), today)})" in answer
 
 
 async def test_forged_foreign_unknown_and_oversized_change_nothing(

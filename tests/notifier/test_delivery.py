@@ -52,6 +52,10 @@ async def test_a_reminder_reaches_email_and_telegram_with_everything_it_carries(
     assert "Kính gửi Trần Văn A" in plain and "Hạn cuối:" in plain
     assert "Số liệu tính từ" not in plain  # this obligation declares no data window
     assert "https://hanchot.example/nop/" in plain and 'href="https://hanchot.example/nop/' in html
+    # Act from the email: ask for more days from the same link, and know whom to call
+    assert "Xin gia hạn tại: https://hanchot.example/nop/" in plain and "#gia-han" in html
+    contact = "Sở Nội vụ — liên hệ: Nguyễn Thị Điều Phối (0204 3812 345, coord@thu.example)"
+    assert f"Nơi nhận:          {contact}" in plain and contact in html
     assert '<meta charset="utf-8">' in html
     [ics] = [p for p in mail.iter_attachments() if p.get_content_type() == "text/calendar"]
     cal = ICal.from_ical(ics.get_payload(decode=True))
@@ -62,6 +66,7 @@ async def test_a_reminder_reaches_email_and_telegram_with_everything_it_carries(
 
     [sent] = telegram.sent
     assert sent["chat_id"] == CHAT and sent["parse_mode"] == "HTML"
+    assert f"Nơi nhận: {contact}" in sent["text"]
     assert (
         f"#{tokens.reference(tokens.outbox_key(wid, step, 'telegram', tg_row.recipient_id))}"
         in sent["text"]

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from icalendar import Alarm, Calendar, Component, Event
 
 from config.loader import load_calendar
+from deadlines import present
 from deadlines.plan import due_vi, shift_reason, year_plan
 from deadlines.timeline import CyclePlan
 from deadlines.vi import fmt_date, fmt_span
@@ -100,7 +101,7 @@ def reference_deadline_event(
     lines = []
     if due_text:
         lines.append(f"Hạn ghi trong văn bản: {due_vi(due_text)}")
-    lines.append(f"Hạn cuối: hết ngày {fmt_date(legal_end)}")
+    lines.append(f"Hạn cuối: {present.due_text(legal_end)}")
     if data_window:
         lines.append(f"Số liệu tính từ {fmt_span(data_window)}")
     if url:
@@ -125,7 +126,7 @@ def reference_cycle_event(
     lines = [
         f"Hạn ghi trong văn bản: {due_vi(cycle.due_text) or 'hết đợt'} ({fmt_date(cycle.nominal)})"
     ]
-    lines.append(f"Hạn cuối: hết ngày {fmt_date(cycle.legal_end)}")
+    lines.append(f"Hạn cuối: {present.due_text(cycle.legal_end)}")
     if reason := shift_reason(cycle):
         lines.append(f"Lý do: {reason}")
     if cycle.data_window:

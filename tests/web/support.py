@@ -34,6 +34,11 @@ class RecordingGateway:
     async def decide_extension(self, workflow_id: str, decision: gw.Decision) -> gw.GatewayResult:
         return await self._call("decide_extension", workflow_id, decision)
 
+    async def request_extension(
+        self, workflow_id: str, asked: gw.ExtensionAsked
+    ) -> gw.GatewayResult:
+        return await self._call("request_extension", workflow_id, asked)
+
     async def excuse(self, workflow_id: str, action: gw.Action) -> gw.GatewayResult:
         return await self._call("excuse", workflow_id, action)
 

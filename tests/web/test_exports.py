@@ -56,6 +56,8 @@ def test_the_overview_export_has_the_pages_figures(site: Site) -> None:
     values = dict(zip(header, commune, strict=True))
     assert (values["Phải nộp"], values["Đã nộp"], values["Đúng hạn"]) == (5, 3, 2)
     assert values["Tỷ lệ báo cáo"] == pytest.approx(0.6)
+    # the last day (hết ngày 09/06/2025) as a date, never 10/06/2025 00:00
+    assert (values["Hạn cuối"].day, values["Hạn cuối"].hour) == (9, 0)
     csv_rows = _csv(client.get("/?year=2025&format=csv").content)
     assert "60,0%" in next(r for r in csv_rows if r[0] == "Báo cáo 6 tháng cấp xã")
 
@@ -100,4 +102,38 @@ def test_the_unit_deadlines_and_cycle_breakdowns_export(site: Site) -> None:
     cycle = re.search(r'href="/cycles/(\d+)">Báo cáo 6 tháng cấp xã<', overview).group(1)
     breakdown = _csv(client.get(f"/cycles/{cycle}?format=csv").content)
     assert breakdown[1][:3] == ["Toàn kỳ", "", "5"]
-    assert breakdown[2][:3] == ["commune", "Loại đơn vị", "5"]
+    assert breakdown[2][:3] == ["xã", "Loại đơn vị", "5"]  # a kind in words, never its code
+
+
+def test_the_matrix_export_is_fit_to_hand_to_leadership(site: Site) -> None:
+    content = site.client("coordinator").get("/matrix?year=2025&format=xlsx").content
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == sheet.dimensions
+    assert all(sheet.column_dimensions[c].width >= 10 for c in ("A", "B", "E"))
+    header, *body = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert header[:5] == ["Mã đơn vị", "Đơn vị", "Loại đơn vị", "Cấp", "Cán bộ đầu mối"]
+    title = "Báo cáo 6 tháng cấp xã — 6 tháng đầu năm 2025"
+    column = header.index(f"{title}: trạng thái")
+    assert header[column + 1 : column + 6] == [
+        f"{title}: hạn cuối (hết ngày)",
+        f"{title}: ngày nộp",
+        f"{title}: số văn bản",
+        f"{title}: tỷ lệ cấp dưới đã nộp",
+        f"{title}: số cấp dưới nộp trễ",
+    ]
+    submitted = [r for r in body if r[column] in ("Đã nộp đúng hạn", "Đã nộp muộn")]
+    assert submitted
+    for row in submitted:
+        assert row[2] == "xã"  # the kind in words, not `commune`
+        assert row[4]  # who to call
+        last_day, handed, number = row[column + 1 : column + 4]
+        # The last day as a date (midnight, no time of day), never the exclusive instant.
+        assert (last_day.hour, last_day.minute) == (0, 0)
+        # factory.legal_end: 24:00 local of 09/06, stored as 10/06 00:00 local
+        assert (last_day.day, last_day.month) == (9, 6)
+        assert handed is not None and number == f"12/BC-{row[0]}"
+    rates = header.index(f"{title}: tỷ lệ cấp dưới đã nộp")
+    parent = next(r for r in body if r[rates] is not None)
+    assert isinstance(parent[rates], float)
+    assert sheet.cell(row=body.index(parent) + 2, column=rates + 1).number_format == "0.0%"

@@ -26,7 +26,7 @@ def test_overview_counts_as_dhis2(site: Site) -> None:
     cells = re.findall(r'<td class="num">([^<]*)</td>', commune)
     # 6 communes, 1 excused: expected 5, submitted 3 (2 on time, 1 late), 2 not submitted
     assert cells == ["5", "3", "2", "2", "1", "60,0%", "40,0%"]
-    assert "hết ngày 09/06/2025" in commune
+    assert "hết ngày Thứ Hai, 09/06/2025" in commune
 
 
 def test_supervisor_sees_only_his_district(site: Site) -> None:
@@ -117,6 +117,9 @@ def test_extension_queue_and_decision(site: Site) -> None:
     client = site.client("coordinator")
     page = client.get("/extensions").text
     assert "Chờ số liệu từ trạm y tế" in page and "7 ngày" in page
+    # Who asked, and the date a yes would give, before anyone decides
+    assert "Đầu mối xa-xss" in page or "fp-xa-xss" in page
+    assert "<td>hết ngày Thứ Hai, 16/06/2025</td>" in page
     request_id = re.search(r'action="/extensions/(\d+)/decide"', page).group(1)
     token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page).group(1)
     done = client.post(
@@ -154,12 +157,12 @@ def test_a_refused_decision_is_shown_not_hidden(site: Site) -> None:
 
 def test_outbox_and_quarantine_are_scoped(site: Site) -> None:
     everything = site.client("coordinator")
-    assert everything.get("/outbox").text.count("remind:-1d") == 2
+    assert everything.get("/outbox").text.count("nhắc trước hạn 1 ngày") == 2  # the step in words
     quarantine = everything.get("/quarantine").text
     assert "la@khac.example" in quarantine and "không có mã hạn nộp trong tiêu đề" in quarantine
     district_b = site.client("district_coordinator")
     outbox_b = district_b.get("/outbox").text
-    assert outbox_b.count("remind:-1d") == 1 and "xa-xss@thu.example" in outbox_b
+    assert outbox_b.count("nhắc trước hạn 1 ngày") == 1 and "xa-xss@thu.example" in outbox_b
     quarantine_b = district_b.get("/quarantine").text
     assert "la@khac.example" not in quarantine_b and "xa-a1@thu.example" not in quarantine_b
 
@@ -183,7 +186,7 @@ def test_cycle_page_breaks_rates_down_by_kind_and_parent(site: Site) -> None:
     overview = client.get("/?year=2025").text
     cycle = re.search(r'href="/cycles/(\d+)">Báo cáo 6 tháng cấp xã<', overview).group(1)
     page = client.get(f"/cycles/{cycle}").text
-    assert "Theo loại đơn vị" in page and "commune" in page
+    assert "Theo loại đơn vị" in page and "<td>xã</td>" in page and "commune" not in page
     assert "UBND huyện A" in page and "UBND huyện B" in page
     assert XSS not in page
 

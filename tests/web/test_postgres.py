@@ -76,7 +76,7 @@ def test_the_dashboard_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
             "60,0%",
             "40,0%",
         ]
-        assert "hết ngày 09/06/2025" in commune  # read from the snapshot by a JSON path
+        assert "hết ngày Thứ Hai, 09/06/2025" in commune  # read from the snapshot by a JSON path
         matrix = client.get("/matrix?year=2025&status=at_risk").text
         assert set(re.findall(r'href="/units/\d+">([^<]+)<', matrix)) == {"UBND huyện A"}
         for path in ("/chart", "/plan?year=2025", "/extensions", "/outbox", "/quarantine"):

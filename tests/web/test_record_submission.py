@@ -63,7 +63,7 @@ def test_the_form_is_on_the_unit_page_for_open_deadlines_only(any_site: Site) ->
     form = client.get(f"/units/{uid}", params={"record": wid}).text
     assert f'action="/units/{uid}/submissions"' in form
     assert 'name="received_on" value="20/06/2025"' in form  # today in Asia/Ho_Chi_Minh
-    assert "hết ngày 09/06/2025" in form
+    assert "hết ngày Thứ Hai, 09/06/2025" in form
     settled = client.get(f"/units/{uid}", params={"record": closed}).text
     assert "Hạn nộp này không còn nhận báo cáo" in settled and 'id="ghi-nhan"' not in settled
     viewer = site.client("supervisor").get(f"/units/{unit_id(site, 'xa-a2')}").text

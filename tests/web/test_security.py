@@ -214,8 +214,10 @@ def test_uploads_of_other_types_are_refused(site: Site) -> None:
 # --- login everywhere ----------------------------------------------------------------------
 
 
-PUBLIC = {"/login", "/nop/{token}", "/logout"}
-"""The login form, the submit link, and logging out (which shows nothing either way)."""
+PUBLIC = {"/login", "/nop/{token}", "/nop/{token}/gia-han", "/nop/{token}/tep", "/logout"}
+"""The login form, the submit link (its extension request and file changes, signed by the
+same token),
+and logging out (which shows nothing either way)."""
 
 
 def test_no_page_answers_without_login_except_the_submit_link(site: Site) -> None:

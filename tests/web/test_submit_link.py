@@ -167,3 +167,48 @@ def test_a_link_to_a_unit_removed_from_the_calendar_submits_nothing(site: Site) 
 def test_a_link_naming_nobody_or_another_units_person_submits_nothing(site: Site) -> None:
     _refused(site, _token(site, None))
     _refused(site, _token(site, "fp-xa-a1"))  # a focal point, of another unit
+
+
+def _ask(site: Site, token: str, data: dict[str, str]):  # type: ignore[no-untyped-def]
+    client = site.client()
+    page = client.get(f"/nop/{token}")
+    assert f'action="/nop/{token}/gia-han"' in page.text  # offered beside "Nộp báo cáo"
+    form = csrf(client, f"/nop/{token}")
+    return client.post(f"/nop/{token}/gia-han", data={**data, "csrf_token": form})
+
+
+def test_an_extension_is_asked_from_the_link(site: Site) -> None:
+    wid = site.filled.deadlines[("bc-xa", "2025-H1", "xa-a2")]
+    token = make_token(site.settings.secret, wid, person="fp-xa-a2")
+    answer = _ask(site, token, {"days": "7", "reason": "Chờ số liệu từ trạm y tế"})
+    assert answer.status_code == 200, answer.text
+    [(name, workflow_id, asked)] = site.gateway.calls
+    assert (name, workflow_id) == ("request_extension", wid)
+    assert (asked.by, asked.days, asked.reason) == ("fp-xa-a2", 7, "Chờ số liệu từ trạm y tế")
+    # factory.legal_end: hết ngày 09/06/2025; 7 days more is Monday 16/06/2025
+    assert "Đã gửi đề nghị gia hạn 7 ngày" in answer.text
+    assert "hạn mới là hết ngày Thứ Hai, 16/06/2025" in answer.text
+    [kept] = _inbound(site)
+    assert kept.outcome is InboundOutcome.APPLIED and kept.raw_ref == asked.request_id
+
+
+def test_an_extension_needs_days_in_bounds_and_a_reason(site: Site) -> None:
+    wid = site.filled.deadlines[("bc-xa", "2025-H1", "xa-a2")]
+    token = make_token(site.settings.secret, wid, person="fp-xa-a2")
+    for days in ("0", "91", "bảy", "-3", ""):
+        answer = _ask(site, token, {"days": days, "reason": "Chờ số liệu"})
+        assert answer.status_code == 400 and "từ 1 đến 90" in answer.text
+    answer = _ask(site, token, {"days": "5", "reason": "   "})
+    assert answer.status_code == 400 and "Hãy ghi lý do" in answer.text
+    assert site.gateway.calls == []
+
+
+def test_the_workflows_refusal_of_an_extension_is_shown(site: Site) -> None:
+    wid = site.filled.deadlines[("bc-xa", "2025-H1", "xa-a2")]
+    token = make_token(site.settings.secret, wid, person="fp-xa-a2")
+    site.gateway.refuse = "đã có một đề nghị gia hạn đang chờ quyết định"
+    answer = _ask(site, token, {"days": "5", "reason": "Chờ số liệu"})
+    assert answer.status_code == 409
+    assert "đã có một đề nghị gia hạn đang chờ quyết định" in answer.text
+    [kept] = _inbound(site)
+    assert kept.outcome is InboundOutcome.REFUSED

@@ -59,7 +59,7 @@ defaults:
     - {{after: 5d, to: supervisor}}
   open_before: 30d
 people:
-  - {{id: coord, name: Nguyễn Thị Điều Phối, email: coord@thu.example}}
+  - {{id: coord, name: Nguyễn Thị Điều Phối, email: coord@thu.example, phone: 0204 3812 345}}
   - {{id: fp-a, name: Trần Văn A, email: a@thu.example, telegram: "@fp_aaa"}}
   - {{id: head-a, name: Lê Văn Trưởng, email: truong@thu.example}}
   - {{id: fp-b, name: Phạm Thị B, email: b@thu.example}}

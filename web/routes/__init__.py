@@ -1,6 +1,7 @@
 """The dashboard's routes, one module per page family; `ROUTERS` lists them all."""
 
 from web.routes import (
+    act,
     auth,
     extensions,
     matrix,
@@ -10,6 +11,8 @@ from web.routes import (
     quarantine,
     record,
     submit,
+    submit_extension,
+    submit_files,
     units,
 )
 
@@ -24,4 +27,7 @@ ROUTERS = [
     record.router,
     plan.router,
     submit.router,
+    submit_extension.router,
+    submit_files.router,
+    act.router,
 ]

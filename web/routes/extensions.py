@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from deadlines import bounds
+from deadlines import bounds, present
 from store import queues
 from store.web_users import SessionUser
 from web import gateway as gw
@@ -49,6 +49,7 @@ def queue_page(
                 "Kỳ",
                 "Hạn hiện tại",
                 "Số ngày xin",
+                "Hạn mới nếu đồng ý",
                 "Lý do",
                 "Người xin",
                 "Lúc xin",
@@ -61,6 +62,7 @@ def queue_page(
                 r.period_label,
                 due_day(r.due_at),
                 r.days,
+                present.asked_last_day(r.due_at, r.days),
                 r.reason,
                 r.requested_by,
                 r.requested_at,

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
+from deadlines import present
 from deadlines.expected import DeadlineStatus
-from store import dashboard
+from store import dashboard, deadline_facts
 from store.ids import parse_id
 from store.scopes import unit_tree
 from store.web_users import SessionUser
@@ -61,7 +63,7 @@ def matrix_page(
         parent_id=parent_id,
         status=status,
     )
-    export = export_or(format, lambda: matrix_table(m, sel.year))
+    export = export_or(format, lambda: matrix_table(m, sel.year, session))
     if export is not None:
         return export
     size = size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
@@ -86,20 +88,40 @@ def matrix_page(
     )
 
 
-def matrix_table(m: dashboard.Matrix, year: int | None) -> Table:
-    """Every filtered row: the unit, then per column its status and, for parent rows,
-    what the units below it did."""
-    headers = ["Mã đơn vị", "Đơn vị", "Loại", "Cấp"]
+def matrix_table(m: dashboard.Matrix, year: int | None, session: Session) -> Table:
+    """Every filtered row: the unit, its focal points, then per column its status, the last
+    day in force (a date), when it was submitted and under which document number, and, for
+    parent rows, what the units below it did."""
+    handed = deadline_facts.latest_submissions(session, [c.id for c in m.columns])
+    focal = deadline_facts.focal_points(session, [r.node.id for r in m.rows])
+    headers = ["Mã đơn vị", "Đơn vị", "Loại đơn vị", "Cấp", "Cán bộ đầu mối"]
     for c in m.columns:
         title = f"{c.obligation_name} — {c.period_label}"
-        headers += [title, f"{title}: hạn", f"{title}: cấp dưới đã nộp", f"{title}: cấp dưới trễ"]
+        headers += [
+            f"{title}: trạng thái",
+            f"{title}: hạn cuối (hết ngày)",
+            f"{title}: ngày nộp",
+            f"{title}: số văn bản",
+            f"{title}: tỷ lệ cấp dưới đã nộp",
+            f"{title}: số cấp dưới nộp trễ",
+        ]
     t = Table(f"ma-tran-{year}", f"Ma trận {year}", headers)
     for row in m.rows:
-        values: list[Value] = [row.node.key, row.node.name, row.node.kind, row.node.depth]
-        for cell, roll in zip(row.cells, row.rollups, strict=True):
+        people = "; ".join(deadline_facts.contact_text(p) for p in focal.get(row.node.id, []))
+        values: list[Value] = [
+            row.node.key,
+            row.node.name,
+            present.kind_text(row.node.kind),
+            row.node.depth,
+            people or None,
+        ]
+        for column, cell, roll in zip(m.columns, row.cells, row.rollups, strict=True):
+            got = handed.get((row.node.id, column.id)) if cell else None
             values += [
                 cell.status.label_vi() if cell else None,
-                cell.due_at if cell else None,
+                present.last_day(cell.due_at) if cell else None,
+                got.submitted_at if got else None,
+                got.document_number if got else None,
                 Percent(roll.rates.reporting_rate) if roll else None,
                 roll.late if roll else None,
             ]

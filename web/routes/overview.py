@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from deadlines import present
 from deadlines.expected import DeadlineStatus, Rates
 from store import dashboard
 from store.base import utcnow
@@ -73,7 +74,7 @@ def overview(
         )
         for r in rows:
             c = r.cycle
-            due = c.legal_end_at
+            due = present.last_day(c.legal_end_at)  # the last day, not the exclusive instant
             t.add(
                 c.obligation_name,
                 c.period_label,
@@ -157,7 +158,7 @@ def cycle_page(
         )
         t.add("Toàn kỳ", "", *_rates_row(rates))
         for b in kinds:
-            t.add(b.label, "Loại đơn vị", *_rates_row(b.rates))
+            t.add(present.kind_text(b.label), "Loại đơn vị", *_rates_row(b.rates))
         for b in parents:
             t.add(b.label, "Đơn vị cấp trên", *_rates_row(b.rates))
         return t

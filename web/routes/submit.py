@@ -150,11 +150,21 @@ def _page(
 ) -> Response:
     context: dict[str, object] = {
         "target": target,
+        "problem": None,
         "error": None,
         "done": None,
         "document": "",
         "note": "",
         "upload_limit": fmt_size(app_state(request).settings.upload_max_bytes),
+        "ext_error": None,
+        "ext_done": None,
+        "ext_days": "",
+        "ext_reason": "",
+        "files_error": None,
+        "files_done": None,
+        "files_open": target is not None
+        and target.status.submitted
+        and app_state(request).clock() < target.due_at,
     }
     context.update(extra)
     return render(request, "submit.html", status_code, **context)

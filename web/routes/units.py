@@ -122,7 +122,16 @@ def deadlines_table(unit_key: str, deadlines: list[unit_history.DeadlineLine]) -
     t = Table(
         f"han-nop-{unit_key}",
         "Hạn nộp",
-        ["Nghĩa vụ", "Kỳ", "Trạng thái", "Hạn cuối", "Gia hạn đến", "Nộp lúc", "Đã nhắc"],
+        [
+            "Nghĩa vụ",
+            "Kỳ",
+            "Trạng thái",
+            "Hạn cuối",
+            "Gia hạn đến",
+            "Nộp lúc",
+            "Số lần đã nhắc",
+            "Số lần đôn đốc",
+        ],
     )
     for d in deadlines:
         t.add(
@@ -133,6 +142,7 @@ def deadlines_table(unit_key: str, deadlines: list[unit_history.DeadlineLine]) -
             due_day(d.extended_until) if d.extended_until else None,
             d.submitted_at,
             d.reminders_sent,
+            d.escalations_sent,
         )
     return t
 
