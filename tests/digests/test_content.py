@@ -8,10 +8,10 @@ from pathlib import Path
 from activities import contracts as act
 from activities.digests import DigestActivities
 from activities.store_access import StoreAccess
+from boundary.types import DigestTarget
 from store import digests
 from tests.digests.seed import AS_OF, CAL, YEAR, seed
 from tests.workflows.support import sqlite_store
-from workflows.types import DigestTarget
 
 
 def seeded(tmp_path: Path, overdue: bool = True) -> StoreAccess:

@@ -9,13 +9,13 @@ from openpyxl import load_workbook
 
 from activities import contracts as act
 from activities.digests import DigestActivities
+from boundary.types import DigestTarget
 from notifier.delivery import Deliverer
 from store.enums import Channel, OutboxStatus
 from tests.digests.seed import AS_OF, CAL, YEAR, seed
 from tests.fakes.smtp import FakeSMTP
 from tests.fakes.telegram_api import FakeTelegram
 from tests.notifier.world import World
-from workflows.types import DigestTarget
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from activities import contracts as act
 from activities.digests import DigestActivities
+from boundary.types import DigestTarget
 from notifier.delivery import Deliverer
 from store.enums import Channel, OutboxStatus
 from store.models import OutboxMessage
@@ -18,7 +19,6 @@ from tests.digests.seed import AS_OF, CAL, YEAR, seed
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_html import check
 from tests.notifier.world import World
-from workflows.types import DigestTarget
 
 UNITS = 300
 

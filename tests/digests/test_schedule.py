@@ -9,10 +9,10 @@ import pytest
 from temporalio.client import ScheduleActionStartWorkflow
 from temporalio.service import RPCError
 
+from boundary.types import DigestRunInput
 from hanchot.schedules import DigestConfig, ensure_digest_schedules
 from tests.workflows.support import dev_server
 from workflows.digest import DAILY_SCHEDULE_ID, WEEKLY_SCHEDULE_ID
-from workflows.types import DigestRunInput
 
 
 def test_config_defaults_and_environment() -> None:

@@ -18,12 +18,12 @@ from temporalio.worker import Worker
 
 from activities.digests import DigestActivities
 from activities.store_access import StoreAccess
+from boundary.types import DigestRunInput, DigestRunResult
 from deadlines.workdays import WorkCalendar
 from store.models import OutboxMessage, Person
 from tests.digests.seed import seed
 from tests.workflows.support import sleep_until, sqlite_store, time_skipping
 from workflows.digest import Digest
-from workflows.types import DigestRunInput, DigestRunResult
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from temporalio.worker import Worker
 
 from activities.store_access import StoreAccess
+from boundary.types import Step
 from store import db
 from store.models import AuditEntry, OutboxMessage
 from store.models import UnitDeadline as DeadlineRow
@@ -29,7 +30,6 @@ from tests.faults.conftest import wait_until
 from tests.faults.tcp_proxy import TcpProxy
 from tests.notifier.world import YEAR, World
 from tests.workflows.support import WORKFLOWS, calendar_file, dev_server, engine_activities
-from workflows.types import Step
 from workflows.unit_deadline import UnitDeadline
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]

@@ -18,13 +18,13 @@ import pytest
 import sqlalchemy as sa
 from temporalio.worker import Worker
 
+from boundary.types import Step
 from hanchot.devstack import connect, free_port, start_temporal, stop
 from store.models import OutboxMessage
 from store.models import UnitDeadline as DeadlineRow
 from tests.faults.conftest import wait_until
 from tests.notifier.world import YEAR, World
 from tests.workflows.support import WORKFLOWS, calendar_file, engine_activities
-from workflows.types import Step
 from workflows.unit_deadline import UnitDeadline
 
 pytestmark = pytest.mark.integration

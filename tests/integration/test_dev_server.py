@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from temporalio.client import Client
 
+from boundary.types import SubmitRequest
 from hanchot.schedules import ensure_calendar_sync
 from hanchot.worker import build_worker
 from store import deadlines_repo
@@ -22,7 +23,6 @@ from store.models import OutboxMessage
 from tests.workflows.support import dev_server, publish, sqlite_store
 from workflows.calendar_sync import SCHEDULE_ID
 from workflows.cycle import Cycle
-from workflows.types import SubmitRequest
 from workflows.unit_deadline import UnitDeadline
 
 pytestmark = pytest.mark.integration

@@ -16,11 +16,11 @@ from temporalio.client import Client
 from activities.cycles import find_plan
 from activities.publishing import read_file
 from activities.snapshot import freeze
+from boundary.types import CycleRef, DeadlineState
 from store import db
 from store.models import AuditEntry, OutboxMessage
 from tests.integration.test_dev_command import DevProcess, hanchot
 from tests.integration.test_dev_server import big_calendar
-from workflows.types import CycleRef, DeadlineState
 
 pytestmark = pytest.mark.integration
 

@@ -14,12 +14,12 @@ from temporalio.client import Client, WorkflowHandle
 
 from activities.deadlines import DeadlineActivities
 from activities.planning import PlanningActivities
+from boundary.types import DeadlineState
 from notifier.inbound import Engine
 from notifier.telegram.bot import HanchotBot
 from store.models import UnitDeadline
 from tests.notifier.world import World
 from tests.workflows.support import run_timeout, time_skipping, until, worker
-from workflows.types import DeadlineState
 from workflows.unit_deadline import UnitDeadline as UnitDeadlineWorkflow
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from temporalio.converter import AdvancedJSONEncoder
 
 from activities.store_access import StoreAccess
+from boundary.types import UnitDeadlineInput
 from notifier.settings import NotifierSettings, Secret, SmtpSettings, TelegramSettings
 from store import channels, db, deadlines_repo, migrate, outbox
 from store.calendars import save_calendar
@@ -19,7 +20,6 @@ from store.enums import Channel
 from store.models import OutboxMessage, Person, UnitDeadline
 from tests.workflows.support import frozen_h1, make_calendar, sqlite_store
 from workflows import deadline_state as ds
-from workflows.types import UnitDeadlineInput
 
 CALENDAR = "test-cal"
 YEAR = 2031

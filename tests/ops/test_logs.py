@@ -22,6 +22,7 @@ from activities.contracts import DigestInput
 from activities.delivery import DeliveryActivities
 from activities.delivery_contract import DELIVER_NOTIFICATION, DeliverInput
 from activities.digests import DigestActivities
+from boundary.types import DigestTarget
 from hanchot.logs import LogSettingsError, configure
 from notifier.delivery import Deliverer
 from store.enums import Channel
@@ -34,7 +35,6 @@ from tests.notifier.conftest import (  # noqa: F401  (fixtures, used by name)
     world,
 )
 from tests.notifier.world import CALENDAR, World
-from workflows.types import DigestTarget
 
 SECRET = "bot-token-9f8e7d6c5b4a"
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from playwright.async_api import Browser, async_playwright, expect
 from temporalio.client import Client
 
+from boundary.types import ExtensionRequestInput, UpdateResult
 from config.loader import load_calendar
 from hanchot.gateway import TemporalGateway
 from hanchot.schedules import ensure_calendar_sync
@@ -36,7 +37,6 @@ from web.accounts import create_account
 from web.app import create_app
 from web.server import serving
 from web.settings import WebSettings
-from workflows.types import ExtensionRequestInput, UpdateResult
 from workflows.unit_deadline import UnitDeadline
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]

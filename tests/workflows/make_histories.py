@@ -24,21 +24,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from activities import contracts as act
-from tests.workflows.support import (
-    Recorder,
-    Unplannable,
-    run_timeout,
-    sleep_until,
-    time_skipping,
-    unit_input,
-    worker,
-)
-from workflows.calendar_revision import CalendarRevision, workflow_id
-from workflows.calendar_sync import CalendarSync
-from workflows.cycle import Cycle
-from workflows.digest import Digest
-from workflows.simulated_unit import SIM_SUBMIT, SimulatedUnit
-from workflows.types import (
+from boundary.types import (
     ActorRequest,
     CloseRequest,
     Contacts,
@@ -55,6 +41,20 @@ from workflows.types import (
     SubmitRequest,
     SyncInput,
 )
+from tests.workflows.support import (
+    Recorder,
+    Unplannable,
+    run_timeout,
+    sleep_until,
+    time_skipping,
+    unit_input,
+    worker,
+)
+from workflows.calendar_revision import CalendarRevision, workflow_id
+from workflows.calendar_sync import CalendarSync
+from workflows.cycle import Cycle
+from workflows.digest import Digest
+from workflows.simulated_unit import SIM_SUBMIT, SimulatedUnit
 from workflows.unit_deadline import UnitDeadline
 
 HISTORIES = Path(__file__).resolve().parents[1] / "data" / "histories"

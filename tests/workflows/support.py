@@ -29,6 +29,7 @@ from activities.publishing import publish_files
 from activities.revisions import RevisionActivities
 from activities.snapshot import FrozenCycle, freeze
 from activities.store_access import StoreAccess
+from boundary.types import Timeline, UnitDeadlineInput
 from config.loader import load_calendar_text
 from deadlines.model import Calendar
 from deadlines.periods import periods_in_year
@@ -40,7 +41,6 @@ from workflows.calendar_sync import CalendarSync
 from workflows.cycle import Cycle
 from workflows.digest import Digest
 from workflows.simulated_unit import SimulatedUnit
-from workflows.types import Timeline, UnitDeadlineInput
 from workflows.unit_deadline import UnitDeadline
 
 WORKFLOWS = [UnitDeadline, Cycle, CalendarSync, CalendarRevision, SimulatedUnit, Digest]

@@ -16,6 +16,16 @@ from temporalio.service import RPCError
 
 from activities import contracts as act
 from activities.store_access import StoreAccess
+from boundary.types import (
+    CloseRequest,
+    CycleInput,
+    CycleProgress,
+    CycleRef,
+    DeadlineState,
+    SubmitRequest,
+    SyncInput,
+    SyncResult,
+)
 from store import deadlines_repo
 from store.models import Cycle as CycleRow
 from store.models import OutboxMessage
@@ -35,16 +45,6 @@ from tests.workflows.support import (
 )
 from workflows.calendar_sync import CalendarSync
 from workflows.cycle import Cycle
-from workflows.types import (
-    CloseRequest,
-    CycleInput,
-    CycleProgress,
-    CycleRef,
-    DeadlineState,
-    SubmitRequest,
-    SyncInput,
-    SyncResult,
-)
 from workflows.unit_deadline import UnitDeadline
 
 

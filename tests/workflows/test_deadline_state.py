@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from boundary.types import Step, Timeline
 from deadlines.expected import DeadlineStatus as S
 from workflows import deadline_state as ds
-from workflows.types import Step, Timeline
 
 T0 = datetime(2031, 6, 1, 1, 0, tzinfo=UTC)
 DUE = T0 + timedelta(days=14)

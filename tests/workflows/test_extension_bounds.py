@@ -17,6 +17,12 @@ from temporalio.exceptions import ApplicationError
 
 import activities.contracts as act
 from activities.planning import PlanningActivities
+from boundary.types import (
+    ActorRequest,
+    ExtensionDecision,
+    ExtensionRequestInput,
+    SubmitRequest,
+)
 from deadlines import bounds
 from tests.workflows.support import (
     Recorder,
@@ -28,12 +34,6 @@ from tests.workflows.support import (
 )
 from tests.workflows.test_unit_deadline import start
 from workflows import deadline_state as ds
-from workflows.types import (
-    ActorRequest,
-    ExtensionDecision,
-    ExtensionRequestInput,
-    SubmitRequest,
-)
 from workflows.unit_deadline import UnitDeadline
 
 GUARD = 60

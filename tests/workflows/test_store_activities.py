@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from activities import contracts as act
 from activities.deadlines import DeadlineActivities
 from activities.store_access import StoreAccess
+from boundary.types import EvidenceRef, ExtensionRecord, HistoryEntry, SubmissionRecord
 from store import deadlines_repo
 from store.calendars import save_calendar
 from store.models import AuditEntry, ExtensionRequest, OutboxMessage, Submission, UnitDeadline
 from tests.workflows.support import frozen_h1, make_calendar
-from workflows.types import EvidenceRef, ExtensionRecord, HistoryEntry, SubmissionRecord
 
 YEAR = 2031
 

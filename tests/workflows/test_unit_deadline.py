@@ -15,6 +15,16 @@ import pytest
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 
 from activities.snapshot import replan
+from boundary.types import (
+    ActorRequest,
+    DeadlineState,
+    ExtensionDecision,
+    ExtensionRequestInput,
+    SnoozeRequest,
+    SubmitRequest,
+    Timeline,
+    UnitDeadlineInput,
+)
 from deadlines.workdays import WorkCalendar
 from tests.workflows.support import (
     OBLIGATION,
@@ -25,16 +35,6 @@ from tests.workflows.support import (
     time_skipping,
     unit_input,
     worker,
-)
-from workflows.types import (
-    ActorRequest,
-    DeadlineState,
-    ExtensionDecision,
-    ExtensionRequestInput,
-    SnoozeRequest,
-    SubmitRequest,
-    Timeline,
-    UnitDeadlineInput,
 )
 from workflows.unit_deadline import UnitDeadline
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from temporalio.client import Client, WorkflowHandle
 
+from boundary.types import Contacts, RevisionUpdate, UnitDeadlineInput
 from tests.workflows.support import (
     Recorder,
     env_year,
@@ -17,7 +18,6 @@ from tests.workflows.support import (
     unit_input,
     worker,
 )
-from workflows.types import Contacts, RevisionUpdate, UnitDeadlineInput
 from workflows.unit_deadline import UnitDeadline
 
 
@@ -118,7 +118,7 @@ async def test_a_revision_leaves_an_extended_deadline_on_its_own_timeline() -> N
         moved = unit_input(year, due="before 30/06")
         handle = await start(env.client, queue, inp)
         await sleep_until(env, inp.cycle.timeline.steps[0].at + timedelta(hours=1))
-        from workflows.types import ExtensionDecision, ExtensionRequestInput
+        from boundary.types import ExtensionDecision, ExtensionRequestInput
 
         await handle.execute_update(
             UnitDeadline.request_extension, ExtensionRequestInput("r1", "fp-a", 3, "Chờ số liệu")
