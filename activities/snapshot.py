@@ -1,8 +1,8 @@
 """From the pure core's plans to the frozen data a workflow holds, and back for re-planning.
 
 `freeze` turns a calendar's CyclePlan into a CycleSnapshot (UTC instants, ISO dates) plus
-each expected unit's contacts; `rules_model` rebuilds just enough of a Calendar and an
-Obligation from the frozen Rules to re-plan an extension with the same code.
+each expected unit's contacts; `rules_model` rebuilds the day rules and an Obligation
+from the frozen Rules to re-plan an extension with the same code (no calendar needed).
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from deadlines.extension import extension_plan, snooze_slot
 from deadlines.model import (
     Calendar,
     DayOff,
+    DayRules,
     EscalationRule,
     EscalationTarget,
     Obligation,
-    Organisation,
     PeriodKind,
     ReminderOffset,
     Submitters,
@@ -160,16 +160,12 @@ def freeze(
     return FrozenCycle(snapshot, units)
 
 
-def rules_model(rules: Rules, obligation_id: str) -> tuple[Calendar, Obligation]:
-    """A minimal Calendar and Obligation carrying the frozen rules (no units, no people)."""
-    calendar = Calendar(
-        id="frozen",
-        name="frozen",
-        organisation=Organisation("frozen", "frozen", rules.timezone),
-        people=(),
-        units=(),
-        supervisors=(),
-        obligations=(),
+def rules_model(rules: Rules, obligation_id: str) -> tuple[DayRules, Obligation]:
+    """The day rules and the obligation's timing rules a cycle froze: all that re-planning
+    an extension or placing a snooze needs (no calendar, no units, no people)."""
+    days = DayRules(
+        calendar_id="",
+        timezone=rules.timezone,
         days_off=tuple(DayOff(date.fromisoformat(d.day), d.name) for d in rules.days_off),
         working_saturdays=tuple(
             DayOff(date.fromisoformat(d.day), d.name) for d in rules.working_saturdays
@@ -196,18 +192,18 @@ def rules_model(rules: Rules, obligation_id: str) -> tuple[Calendar, Obligation]
         ),
         reminder_time=time.fromisoformat(rules.reminder_time),
     )
-    return calendar, obligation
+    return days, obligation
 
 
 def replan(
     rules: Rules, obligation_id: str, period_id: str, new_last_day: date, generation: int
 ) -> Timeline:
-    calendar, obligation = rules_model(rules, obligation_id)
+    days, obligation = rules_model(rules, obligation_id)
     period = Period(period_id, PeriodKind.ONE_OFF, new_last_day, new_last_day)
-    plan = extension_plan(calendar, obligation, period, new_last_day)
+    plan = extension_plan(days, obligation, period, new_last_day)
     return timeline_of(plan, timedelta(seconds=rules.close_after_seconds), generation)
 
 
 def working_slot(rules: Rules, instant: datetime) -> datetime:
-    calendar, obligation = rules_model(rules, "frozen")
-    return snooze_slot(calendar, obligation, instant)
+    days, obligation = rules_model(rules, "")
+    return snooze_slot(days, obligation, instant)

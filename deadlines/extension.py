@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from deadlines.model import Calendar, DueRule, Obligation
+from deadlines.model import Calendar, DayRules, DueRule, Obligation
 from deadlines.periods import Period
 from deadlines.timeline import CyclePlan, next_slot, plan_cycle
 from deadlines.workdays import WorkCalendar
 
 
 def extension_plan(
-    calendar: Calendar, obligation: Obligation, period: Period, new_last_day: date
+    calendar: Calendar | DayRules, obligation: Obligation, period: Period, new_last_day: date
 ) -> CyclePlan:
     """The timeline as if the rule had said "by `new_last_day`" from the start.
 
@@ -28,8 +28,11 @@ def extension_plan(
     return plan_cycle(calendar, obligation, period, rule)
 
 
-def snooze_slot(calendar: Calendar, obligation: Obligation, instant: datetime) -> datetime:
+def snooze_slot(
+    calendar: Calendar | DayRules, obligation: Obligation, instant: datetime
+) -> datetime:
     """The first moment at or after `instant` when the obligation's people may be messaged."""
-    work = WorkCalendar.of(calendar)
-    tz = ZoneInfo(calendar.organisation.timezone)
+    days = calendar.day_rules if isinstance(calendar, Calendar) else calendar
+    work = WorkCalendar.of(days)
+    tz = ZoneInfo(days.timezone)
     return next_slot(instant, obligation.working_hours, work, tz)[0]

@@ -233,6 +233,20 @@ class DayOff:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class DayRules:
+    """What planning a deadline needs of its calendar: the time zone its days are counted
+    in and the days the calendar itself moves off or on (the rest is the `holidays`
+    package). A cycle freezes these, so an extension or a snooze is planned from them
+    alone, with no calendar around."""
+
+    calendar_id: str
+    timezone: str
+    days_off: tuple[DayOff, ...] = ()
+    working_saturdays: tuple[DayOff, ...] = ()
+    working_days: tuple[DayOff, ...] = ()
+
+
 @dataclass(frozen=True)
 class Calendar:
     id: str
@@ -248,6 +262,16 @@ class Calendar:
     """Holidays of the `holidays` package the Government did not give off this time."""
     source: str = ""
     """Where the calendar was loaded from (file name), for messages only."""
+
+    @cached_property
+    def day_rules(self) -> DayRules:
+        return DayRules(
+            self.id,
+            self.organisation.timezone,
+            self.days_off,
+            self.working_saturdays,
+            self.working_days,
+        )
 
     @cached_property
     def units_by_id(self) -> dict[str, Unit]:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from deadlines.model import (
     Calendar,
+    DayRules,
     DueRule,
     EscalationTarget,
     Obligation,
@@ -122,10 +123,13 @@ def _last_day(rule: DueRule | None, nominal: date, reading: Reading) -> date:
 
 
 def plan_cycle(
-    calendar: Calendar, obligation: Obligation, period: Period, rule: DueRule | None
+    calendar: Calendar | DayRules, obligation: Obligation, period: Period, rule: DueRule | None
 ) -> CyclePlan:
-    tz = ZoneInfo(calendar.organisation.timezone)
-    work = WorkCalendar.of(calendar)
+    """The cycle's timeline. Of the calendar only its day rules count (`DayRules`): a frozen
+    cycle re-plans an extension from those, with no calendar at hand."""
+    days = calendar.day_rules if isinstance(calendar, Calendar) else calendar
+    tz = ZoneInfo(days.timezone)
+    work = WorkCalendar.of(days)
     nominal = nominal_date(rule, period)
     last_day = _last_day(rule, nominal, obligation.reading)
     legal_end, skipped = work.roll_forward(last_day)
@@ -159,7 +163,7 @@ def plan_cycle(
     if reminders:
         opens_at = min(opens_at, reminders[0].at - timedelta(days=1))
     return CyclePlan(
-        calendar_id=calendar.id,
+        calendar_id=days.calendar_id,
         obligation_id=obligation.id,
         period=period,
         due_text=rule.text if rule is not None else "",

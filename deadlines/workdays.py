@@ -17,7 +17,7 @@ from importlib import metadata
 
 import holidays
 
-from deadlines.model import Calendar, DayOff
+from deadlines.model import Calendar, DayOff, DayRules
 
 HOLIDAYS_VERSION = metadata.version("holidays")
 
@@ -49,8 +49,8 @@ class WorkCalendar:
         self._working = {d.day: d.name for d in (*working_saturdays, *working_days)}
 
     @classmethod
-    def of(cls, calendar: Calendar) -> WorkCalendar:
-        return cls(calendar.days_off, calendar.working_saturdays, calendar.working_days)
+    def of(cls, rules: Calendar | DayRules) -> WorkCalendar:
+        return cls(rules.days_off, rules.working_saturdays, rules.working_days)
 
     def day_off_reason(self, day: date) -> str | None:
         """Why `day` is not a working day, in Vietnamese; None if it is one."""

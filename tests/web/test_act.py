@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from activities.store_access import StoreAccess
 from notifier.compose import Row, compose
-from notifier.delivery import sweepable
+from notifier.relay import sweepable
 from notifier.settings import NotifierSettings, Secret
 from store import db
 from store.enums import Channel, OutboxStatus
