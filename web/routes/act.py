@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from store import resend
 from store.web_users import SessionUser
 from web.deps import NotFound, State, UserScope, actor, require
+from web.params import Id
 
 router = APIRouter()
 DECIDE = Depends(require("decide"))
@@ -17,7 +18,7 @@ DECIDE = Depends(require("decide"))
 
 @router.post("/outbox/{message_id}/resend", response_model=None)
 def resend_message(
-    state: State, scope: UserScope, message_id: int, user: SessionUser = DECIDE
+    state: State, scope: UserScope, message_id: Id, user: SessionUser = DECIDE
 ) -> Response:
     with state.writer() as session, session.begin():
         copy = resend.resend(session, message_id, scope, actor(user))
@@ -28,7 +29,7 @@ def resend_message(
 
 @router.post("/cycles/{cycle_id}/remind-overdue", response_model=None)
 def remind_overdue(
-    state: State, scope: UserScope, cycle_id: int, user: SessionUser = DECIDE
+    state: State, scope: UserScope, cycle_id: Id, user: SessionUser = DECIDE
 ) -> Response:
     with state.writer() as session, session.begin():
         count = resend.remind_overdue(session, cycle_id, scope, actor(user), state.clock())
