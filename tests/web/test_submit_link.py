@@ -164,6 +164,24 @@ def test_a_link_to_a_unit_removed_from_the_calendar_submits_nothing(site: Site) 
     _refused(site, token)
 
 
+def test_a_removed_persons_link_asks_no_extension_and_changes_no_file(site: Site) -> None:
+    """Every route behind the link checks the current calendar, not only the submit form."""
+    token = _token(site)
+    _change(site, sa.update(Person).where(Person.key == "fp-xa-a2").values(removed_at=utcnow()))
+    client = site.client()
+    form = csrf(client, "/login")
+    asked = client.post(
+        f"/nop/{token}/gia-han", data={"csrf_token": form, "days": "5", "reason": "Chờ số liệu"}
+    )
+    files = client.post(
+        f"/nop/{token}/tep",
+        data={"csrf_token": form, "mode": "add"},
+        files={"files": ("bao-cao.pdf", b"%PDF-1.4 bao cao", "application/pdf")},
+    )
+    assert (asked.status_code, files.status_code) == (403, 403)
+    assert "không còn là cán bộ đầu mối" in asked.text and site.gateway.calls == []
+
+
 def test_a_link_naming_nobody_or_another_units_person_submits_nothing(site: Site) -> None:
     _refused(site, _token(site, None))
     _refused(site, _token(site, "fp-xa-a1"))  # a focal point, of another unit

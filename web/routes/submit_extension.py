@@ -17,7 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from store.enums import InboundOutcome
 from web import gateway as gw
 from web.deps import State
-from web.routes.submit import UNAVAILABLE, _claim, _page, _remember, _target
+from web.routes.submit import UNAVAILABLE, _open, _page, _remember, _target
+from web.security import read_form
 
 router = APIRouter()
 MAX_DAYS = 90
@@ -30,13 +31,13 @@ NEED_REASON = "Hãy ghi lý do xin gia hạn."
 
 @router.post("/nop/{token}/gia-han", response_model=None)
 async def ask_extension(request: Request, state: State, token: str) -> Response:
-    claim, problem, code = _claim(state, token)
-    if claim is None:
-        return _page(request, None, code, problem=problem)
-    target = await run_in_threadpool(_target, state, claim.workflow_id)
-    if target is None:
-        return _page(request, None, 404, problem="Không tìm thấy hạn nộp của liên kết này.")
-    form = await request.form(max_files=0, max_fields=4)
+    # The same door as the submit page: a link whose person is no longer the unit's focal
+    # point (or was removed) opens nothing here either.
+    claim, target, refused = await _open(request, state, token)
+    if refused is not None:
+        return refused
+    assert claim is not None and target is not None
+    form = await read_form(request)  # the route's limits: no file, a few fields
     raw_days = str(form.get("days") or "").strip()
     reason = str(form.get("reason") or "").strip()[:REASON_MAX]
     again = {"problem": None, "ext_days": raw_days[:3], "ext_reason": reason}
@@ -60,5 +61,5 @@ async def ask_extension(request: Request, state: State, token: str) -> Response:
     await run_in_threadpool(
         _remember, state, claim, target, request_id, InboundOutcome.APPLIED, None
     )
-    fresh = await run_in_threadpool(_target, state, claim.workflow_id)
+    fresh = await run_in_threadpool(_target, state, claim)
     return _page(request, fresh or target, problem=None, ext_done=days)

@@ -11,7 +11,8 @@ from starlette.datastructures import UploadFile
 
 from store import amend
 from web.deps import State
-from web.routes.submit import _claim, _page, _target
+from web.routes.submit import _open, _page
+from web.security import read_form
 from web.uploads import UploadRefused, accept
 
 router = APIRouter()
@@ -19,15 +20,17 @@ MAX_FILES = 5
 NEED_FILE = "Hãy chọn ít nhất một tệp."
 
 
-@router.post("/nop/{token}/tep", response_model=None)
+@router.post(
+    "/nop/{token}/tep", response_model=None, form_limits={"max_files": MAX_FILES, "max_fields": 8}
+)
 async def amend_files(request: Request, state: State, token: str) -> Response:
-    claim, problem, code = _claim(state, token)
-    if claim is None:
-        return _page(request, None, code, problem=problem)
-    target = await run_in_threadpool(_target, state, claim.workflow_id)
-    if target is None:
-        return _page(request, None, 404, problem="Không tìm thấy hạn nộp của liên kết này.")
-    form = await request.form(max_files=MAX_FILES, max_fields=4)
+    # The same door as the submit page: a link whose person is no longer the unit's focal
+    # point (or was removed) opens nothing here either.
+    claim, target, refused = await _open(request, state, token)
+    if refused is not None:
+        return refused
+    assert claim is not None and target is not None
+    form = await read_form(request)
     replace = form.get("mode") == "replace"
     files = []
     for upload in form.getlist("files"):
