@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from activities.calendars import published, revision_calendar
 from config.document import calendar_of, exported_from, read_yaml
 from config.errors import CalendarError, ConfigIssue
+from config.loader import read_calendar_text
 from deadlines.model import Calendar
 from store import revisions
 from store.calendar_model import CalendarNotStored
@@ -35,25 +36,9 @@ class Loaded:
     """The revision the file was exported from (its `# hanchot-revision:` marker), if any."""
 
 
-def _text(path: Path) -> str:
-    try:
-        content = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CalendarError([ConfigIssue(str(path), None, "", "không tìm thấy tệp")]) from None
-    except UnicodeDecodeError as exc:
-        raise CalendarError(
-            [ConfigIssue(str(path), None, "", f"tệp không phải UTF-8 (byte {exc.start})")]
-        ) from None
-    except OSError as exc:
-        raise CalendarError(
-            [ConfigIssue(str(path), None, "", f"không đọc được tệp: {exc.strerror}")]
-        ) from None
-    return content
-
-
 def read_file(path: Path) -> tuple[Calendar, dict[str, Any]]:
     """Read and validate a YAML calendar file (raises CalendarError, as `hanchot check`)."""
-    return read_yaml(_text(path), str(path))
+    return read_yaml(read_calendar_text(path), str(path))
 
 
 def read_files(paths: Sequence[Path]) -> list[Loaded]:
@@ -63,7 +48,7 @@ def read_files(paths: Sequence[Path]) -> list[Loaded]:
     seen: dict[str, str] = {}
     for path in paths:
         try:
-            content = _text(path)
+            content = read_calendar_text(path)
             calendar, document = read_yaml(content, str(path))
         except CalendarError as exc:
             issues.extend(exc.errors)

@@ -61,6 +61,12 @@ _LANGS = {"vi", "en"}
 
 
 def load_calendar(path: Path | str) -> Calendar:
+    return load_calendar_text(read_calendar_text(path), str(path))
+
+
+def read_calendar_text(path: Path | str) -> str:
+    """A calendar file's text, read within the size bound (CalendarError naming the file
+    otherwise): every reader of calendar files goes through here, `hanchot load` too."""
     path = Path(path)
     try:
         with path.open("rb") as stream:  # bounded: a 50 GB file is refused, not read
@@ -79,7 +85,7 @@ def load_calendar(path: Path | str) -> Calendar:
         raise CalendarError(
             [ConfigIssue(str(path), None, "", f"không đọc được tệp: {exc.strerror}")]
         ) from None
-    return load_calendar_text(content, str(path))
+    return content
 
 
 def load_calendar_text(content: str, source: str) -> Calendar:

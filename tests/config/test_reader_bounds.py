@@ -206,3 +206,17 @@ def test_a_source_sentence_may_be_a_paragraph_but_not_a_book() -> None:
     assert cal.obligation("bc-nam").source == paragraph.strip()
     issues = refused(BASE.replace(obligation, obligation + f"    source: {paragraph * 2}\n"))
     assert [e.field for e in issues] == ["obligations[1].source"]
+
+
+def test_load_publishes_nothing_from_an_oversize_file(tmp_path) -> None:
+    """`hanchot load` reads files through the same bound as `check` (it once had its own,
+    unbounded read)."""
+    from activities.publishing import read_files
+
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as out:  # bytes past the bound that are not UTF-8: never read
+        out.write(BASE.encode() + b"# " + b"x" * bounds.CALENDAR_MAX_BYTES + b"\xff\n")
+    with pytest.raises(CalendarError) as info:
+        read_files([big])
+    (issue,) = info.value.errors
+    assert "quá lớn" in issue.message and issue.file == str(big)
