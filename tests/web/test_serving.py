@@ -71,21 +71,33 @@ async def test_hanchot_web_serves_until_interrupted(tmp_path: Path) -> None:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    # Interrupting as soon as /login answers raced the "ready" lines: uvicorn accepts
+    # connections a moment before `serving` yields, and a Ctrl-C in that moment stops the
+    # process before it prints them. Wait for the lines themselves, read off the pipe.
+    assert process.stdout is not None
+    seen: list[str] = []
+
+    def read_until_ready() -> bool:
+        assert process.stdout is not None
+        for line in process.stdout:
+            seen.append(line)
+            if "Chưa có tài khoản nào" in line:
+                return True
+        return False
+
     try:
+        ready = await asyncio.wait_for(asyncio.to_thread(read_until_ready), timeout=30)
+        if not ready:
+            pytest.fail("hanchot web stopped before it was ready:\n" + "".join(seen))
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            for _ in range(200):
-                try:
-                    answer = await client.get("/login")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.1)
-            else:
-                pytest.fail("hanchot web did not start")
+            answer = await client.get("/login")
         assert answer.status_code == 200 and "Đăng nhập" in answer.text
     finally:
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=30)
+        rest, _ = process.communicate(timeout=30)
+    output = "".join(seen) + rest
     assert process.returncode == 0, output
+    assert f"Bảng điều khiển: http://127.0.0.1:{port}" in output
     assert "Chưa có tài khoản nào" in output and "Đã dừng." in output
 
 
