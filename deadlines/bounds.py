@@ -41,6 +41,14 @@ YAML_MAX_DEPTH = 20
 """Nesting of a calendar: its deepest field (obligations, one, submitters, kinds) is 5."""
 YAML_MAX_NODES = 500_000
 """Values of a calendar once its aliases are expanded."""
+WORKBOOK_MAX_BYTES = 5_000_000
+"""An uploaded units-and-people workbook: 10,000 units with their people is about 1 MB."""
+WORKBOOK_MAX_UNPACKED = 60_000_000
+"""The workbook's parts once unzipped: a small zip that unpacks to gigabytes is refused."""
+WORKBOOK_MAX_ROWS = 20_000
+"""Rows of one sheet of that workbook (the whole country has some 3,300 communes)."""
+WORKBOOK_MAX_COLUMNS = 30
+"""Columns read from one sheet: the layout has 9; more are ignored, never read."""
 NAME_MAX = 500
 """Names and the other one-line texts of a calendar."""
 TEXT_MAX = 2000

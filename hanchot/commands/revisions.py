@@ -43,7 +43,7 @@ MSG = {
     "people": "Người có tin nhắn tiếp theo thay đổi:",
 }
 HISTORY = ("Phiên bản", "Thời điểm", "Người công bố", "Nguồn", "Thay đổi", "Hệ thống đã áp dụng")
-SOURCE = {"yaml": "tệp YAML", "dashboard": "bảng điều khiển", "import": "khôi phục"}
+SOURCE = {"yaml": "tệp YAML", "dashboard": "bảng điều khiển", "import": "nhập từ Excel"}
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -213,10 +213,14 @@ def print_preview(out: Console, found: Preview) -> None:
 def register(app: typer.Typer) -> None:
     calendar_app = typer.Typer(
         name="calendar",
-        help="Các phiên bản đã công bố của lịch: xuất YAML, lịch sử, so sánh.",
+        help="Các phiên bản đã công bố của lịch: xuất YAML, lịch sử, so sánh; nhập và xuất đơn vị"
+        " bằng Excel.",
         no_args_is_help=True,
     )
     calendar_app.command("export")(export)
     calendar_app.command("history")(history)
     calendar_app.command("diff")(diff)
+    from hanchot.commands import _import_units
+
+    _import_units.register(calendar_app)
     app.add_typer(calendar_app, name="calendar")

@@ -4,6 +4,7 @@ from web.routes import (
     act,
     auth,
     extensions,
+    import_units,
     matrix,
     messages,
     overview,
@@ -30,4 +31,5 @@ ROUTERS = [
     submit_extension.router,
     submit_files.router,
     act.router,
+    import_units.router,
 ]
