@@ -7,7 +7,9 @@ coordinator kept inside his subtree, and roles."""
 from __future__ import annotations
 
 import io
+import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -251,3 +253,15 @@ def test_roles_and_hostile_uploads(site: Site) -> None:
     )  # fmt: skip
     assert gone.status_code == 400 and "Không còn tệp đã xem trước" in gone.text
     assert revisions(site) == [(1, "yaml")]
+
+
+def test_uploads_are_kept_for_publish_and_dropped_after_a_day(site: Site) -> None:
+    client = site.client("coordinator")
+    imports = site.settings.data_dir / "imports"
+    template = client.get(f"/import-units/template?calendar={CAL}").content
+    upload(client, template)
+    [kept] = list(imports.glob("*.xlsx"))
+    old = time.time() - 25 * 3600
+    os.utime(kept, (old, old))
+    upload(client, filled(template, {UNITS: new_rows()[UNITS][:1]}))
+    assert kept not in set(imports.glob("*.xlsx")) and len(list(imports.glob("*.xlsx"))) == 1

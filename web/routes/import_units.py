@@ -10,8 +10,10 @@ A coordinator scoped to a subtree exports that subtree and may change nothing ou
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+import time
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -39,6 +41,7 @@ router = APIRouter()
 EDIT = Depends(require("decide"))
 """Importing changes the calendar: coordinators only, like every other decision."""
 _SHA = re.compile(r"[0-9a-f]{64}")
+KEEP_HOURS = 24
 SAYS = {
     "no_file": "Hãy chọn một tệp Excel (.xlsx) để nhập.",
     "refused": "Tệp không được nhận: {why}. Không có gì được nhập.",
@@ -162,8 +165,15 @@ async def upload(
 
 
 def _keep(state: AppState, sha: str, data: bytes) -> None:
+    """Keep the upload for its Publish button; uploads older than KEEP_HOURS are dropped
+    (a preview nobody published), so previews cannot fill the disk."""
     path = _stored(state, sha)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    stale = time.time() - KEEP_HOURS * 3600
+    for old in path.parent.glob("*.xlsx"):
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < stale:
+                old.unlink()
     if not path.exists() and len(data) <= bounds.WORKBOOK_MAX_BYTES:
         path.write_bytes(data)
 
