@@ -92,6 +92,9 @@ def entry_of(sheet: str, values: dict[str, Any]) -> dict[str, Any]:
             value = ids[0] if len(ids) == 1 else ids
         elif column.key == "kind" and isinstance(value, str):
             value = _KIND_OF_LABEL.get(value.casefold(), value)
+        elif column.key == "phone" and isinstance(value, int) and 8 <= len(str(value)) <= 10:
+            # Typed as a number, Excel dropped the leading 0 every Vietnamese number has.
+            value = f"0{value}"
         elif isinstance(value, (int, float)):
             value = str(value)
         out[column.key] = value

@@ -23,8 +23,8 @@ from activities.publishing import publish_document
 from config.workbook import PEOPLE, UNITS
 from config.workbook_read import read_workbook
 from store import db, migrate
-from store.models import CalendarRevision
-from tests.config.workbooks import filled
+from store.models import CalendarRevision, Unit
+from tests.config.workbooks import filled, new_communes
 from tests.web.conftest import ACCOUNTS, PASSWORD, Site
 from tests.web.factory import CAL, XSS, Filled, calendar
 from tests.web.support import RecordingGateway, csrf
@@ -265,3 +265,32 @@ def test_uploads_are_kept_for_publish_and_dropped_after_a_day(site: Site) -> Non
     os.utime(kept, (old, old))
     upload(client, filled(template, {UNITS: new_rows()[UNITS][:1]}))
     assert kept not in set(imports.glob("*.xlsx")) and len(list(imports.glob("*.xlsx"))) == 1
+
+
+def test_a_500_row_workbook_on_the_dashboard(site: Site) -> None:
+    client = site.client("coordinator")
+    template = client.get(f"/import-units/template?calendar={CAL}").content
+    taken = {u["id"] for u in document()["units"]} | {p["id"] for p in document()["people"]}
+    rows = new_communes(250, "huyen-a", taken)
+    rows[PEOPLE][99]["email"] = "dau-moi-a-thu.example"  # sheet Người, row 101
+    refused = upload(client, filled(template, rows))
+    [[sheet, row, column, value, why]] = cells(refused.text)
+    assert (sheet, row, column, value) == (
+        "Người",
+        "101",
+        "C (Email)",
+        "&#39;dau-moi-a-thu.example&#39;",
+    )
+    assert "không phải địa chỉ email" in why and revisions(site) == [(1, "yaml")]
+
+    rows[PEOPLE][99]["email"] = "dau-moi@a-thu.example"
+    preview = upload(client, filled(template, rows))
+    assert "500 dòng dữ liệu" in preview.text and "500 thay đổi chi tiết" in preview.text
+    assert "Người: thêm 250, sửa 0." in preview.text
+    assert publish_form(client, preview.text).status_code == 303
+    assert revisions(site) == [(1, "yaml"), (2, "import")]
+    with site.app.state.hanchot.reader() as session:  # type: ignore[attr-defined]
+        units = session.scalar(
+            sa.select(sa.func.count()).select_from(Unit).where(Unit.removed_at.is_(None))
+        )
+    assert units == len(document()["units"]) + 250

@@ -1,0 +1,48 @@
+"""A workbook row as the calendar's entry: the forms people type (a kind in words, a phone
+number Excel made a number, several focal points in one cell, a date cell) and the
+template's example rows, which are never imported."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from config.workbook import EXAMPLES, PEOPLE, UNITS
+from config.workbook_apply import apply, canonical, entry_of
+from config.workbook_read import Row, Sheets
+
+
+def test_a_row_reads_as_people_type_it() -> None:
+    unit = entry_of(
+        UNITS,
+        {"id": "xa-tan-hoa", "name": "UBND xã Tân Hòa", "kind": "Xã", "opened": date(2025, 7, 1),
+         "focal_point": "dm-a, dm-b;dm-c", "head": "ct-a"},
+    )  # fmt: skip
+    assert unit == {
+        "id": "xa-tan-hoa",
+        "name": "UBND xã Tân Hòa",
+        "kind": "commune",
+        "focal_point": ["dm-a", "dm-b", "dm-c"],
+        "head": "ct-a",
+        "opened": "01/07/2025",
+    }
+    person = entry_of(PEOPLE, {"id": "dm-a", "name": "Lục Thị Hoa", "phone": 912345678})
+    assert person["phone"] == "0912345678"
+    assert entry_of(PEOPLE, {"id": "x", "name": "X", "phone": "0912 345 678"})["phone"] == (
+        "0912 345 678"
+    )
+
+
+def test_entries_that_say_the_same_are_equal() -> None:
+    written = {"id": "a", "name": "A", "kind": "ward", "focal_point": ["p"], "opened": "2025-07-01"}
+    typed = {"id": "a", "name": "A", "kind": "ward", "focal_point": "p", "opened": "01/07/2025"}
+    assert canonical(UNITS, written) == canonical(UNITS, typed)
+
+
+def test_the_example_rows_are_skipped_and_a_changed_example_is_imported() -> None:
+    document = {"units": [], "people": []}
+    rows = [Row(UNITS, 2, dict(EXAMPLES[UNITS])), Row(PEOPLE, 2, dict(EXAMPLES[PEOPLE]))]
+    untouched = apply(document, Sheets({UNITS: rows[:1], PEOPLE: rows[1:]}))
+    assert (untouched.skipped, untouched.rows, untouched.document["units"]) == (2, 0, [])
+    edited = Row(UNITS, 2, {**EXAMPLES[UNITS], "name": "UBND xã Mới"})
+    taken = apply(document, Sheets({UNITS: [edited]}))
+    assert taken.skipped == 0 and taken.document["units"][0]["name"] == "UBND xã Mới"
