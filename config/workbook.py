@@ -2,8 +2,8 @@
 
 Coordinators keep their contact lists in Excel, so a calendar's units and people travel as
 one workbook: a sheet of units (one row per unit, its focal points and head by person id),
-a sheet of people, and a hidden sheet of the lists the drop-downs offer (unit kinds, the
-calendar's unit and person ids). `template` is the blank form with one example row per
+a sheet of people, and a sheet of the lists the drop-downs offer (unit kinds with their
+meaning, the calendar's unit and person ids). `template` is the blank form with one example row per
 sheet; `export` writes a calendar's current units and people in the same layout, and
 `config.workbook_read` reads either back: an exported file imports with no change.
 """
@@ -64,24 +64,29 @@ SHEETS = {UNITS: UNIT_COLUMNS, PEOPLE: PERSON_COLUMNS}
 SECTIONS = {UNITS: "units", PEOPLE: "people"}
 """Each sheet's list in the calendar's document."""
 
-EXAMPLES: dict[str, dict[str, Any]] = {
-    UNITS: {
-        "id": "xa-vi-du",
-        "name": "UBND xã Ví Dụ (dòng mẫu, sửa hoặc xóa)",
-        "kind": "commune",
-        "parent": "ubnd-tinh",
-        "focal_point": "dm-xa-vi-du",
-        "opened": date(2025, 7, 1),
-    },
-    PEOPLE: {
-        "id": "dm-xa-vi-du",
-        "name": "Nguyễn Thị Ví Dụ (dòng mẫu, sửa hoặc xóa)",
-        "email": "dau-moi@xa-vi-du.example",
-        "phone": "0912 345 678",
-        "language": "vi",
-    },
-}
-"""The template's example rows: a row left exactly as given is skipped on import."""
+
+def examples(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The template's example rows, the unit under the calendar's first top unit: a row
+    left exactly as given is skipped on import."""
+    tops = [u.get("id") for u in _entries(document, "units") if not u.get("parent")]
+    return {
+        UNITS: {
+            "id": "xa-vi-du",
+            "name": "UBND xã Ví Dụ (dòng mẫu, sửa hoặc xóa)",
+            "kind": "commune",
+            "parent": str(tops[0]) if tops and tops[0] else "ubnd-tinh",
+            "focal_point": "dm-xa-vi-du",
+            "opened": date(2025, 7, 1),
+        },
+        PEOPLE: {
+            "id": "dm-xa-vi-du",
+            "name": "Nguyễn Thị Ví Dụ (dòng mẫu, sửa hoặc xóa)",
+            "email": "dau-moi@xa-vi-du.example",
+            "phone": "0912 345 678",
+            "language": "vi",
+        },
+    }
+
 
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _MAX_LISTED = 20_000
@@ -103,7 +108,8 @@ def cell_text(key: str, value: Any) -> Any:
 
 def template(document: dict[str, Any]) -> bytes:
     """The blank workbook for a calendar: headers, one example row per sheet, drop-downs."""
-    return _book(document, {UNITS: [EXAMPLES[UNITS]], PEOPLE: [EXAMPLES[PEOPLE]]}, example=True)
+    shown = examples(document)
+    return _book(document, {UNITS: [shown[UNITS]], PEOPLE: [shown[PEOPLE]]}, example=True)
 
 
 def export(document: dict[str, Any], unit_ids: set[str] | None = None) -> bytes:
@@ -186,7 +192,6 @@ def _lists(book: Workbook, document: dict[str, Any]) -> dict[int, int]:
         for row, value in enumerate(values[:_MAX_LISTED], start=2):
             sheet.cell(row, index, value).data_type = "s"
         sheet.column_dimensions[get_column_letter(index)].width = 24
-    sheet.sheet_state = "hidden"
     return {i: min(max(len(v), 1), _MAX_LISTED) + 1 for i, (_, v) in enumerate(columns, 1)}
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from config.document import calendar_of
 from config.errors import CalendarError, ConfigIssue
-from config.workbook import EXAMPLES, PEOPLE, SECTIONS, SHEETS, UNITS, cell_text
+from config.workbook import PEOPLE, SECTIONS, SHEETS, UNITS, cell_text, examples
 from config.workbook_read import Row, Sheets
 from deadlines.bounds import shown
 from deadlines.model import Calendar
@@ -115,7 +115,7 @@ def apply(document: dict[str, Any], sheets: Sheets, allowed: set[str] | None = N
         entries = [dict(e) if isinstance(e, dict) else e for e in document.get(section) or []]
         index = {e.get("id"): i for i, e in enumerate(entries) if isinstance(e, dict)}
         seen: dict[str, int] = {}
-        example = canonical(sheet, EXAMPLES[sheet])
+        example = canonical(sheet, examples(document)[sheet])
         for row in sheets.rows.get(sheet, []):
             entry = entry_of(sheet, row.values)
             if entry == example:

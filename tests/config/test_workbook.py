@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from config.workbook import EXAMPLES, PEOPLE, UNITS
+from config.workbook import PEOPLE, UNITS, examples
 from config.workbook_apply import apply, canonical, entry_of
 from config.workbook_read import Row, Sheets
 
@@ -39,10 +39,13 @@ def test_entries_that_say_the_same_are_equal() -> None:
 
 
 def test_the_example_rows_are_skipped_and_a_changed_example_is_imported() -> None:
-    document = {"units": [], "people": []}
-    rows = [Row(UNITS, 2, dict(EXAMPLES[UNITS])), Row(PEOPLE, 2, dict(EXAMPLES[PEOPLE]))]
+    document = {"units": [{"id": "tinh", "name": "UBND tỉnh", "kind": "province"}], "people": []}
+    shown = examples(document)
+    assert shown[UNITS]["parent"] == "tinh", "the example sits under the calendar's own top unit"
+    rows = [Row(UNITS, 2, dict(shown[UNITS])), Row(PEOPLE, 2, dict(shown[PEOPLE]))]
     untouched = apply(document, Sheets({UNITS: rows[:1], PEOPLE: rows[1:]}))
-    assert (untouched.skipped, untouched.rows, untouched.document["units"]) == (2, 0, [])
-    edited = Row(UNITS, 2, {**EXAMPLES[UNITS], "name": "UBND xã Mới"})
+    assert (untouched.skipped, untouched.rows) == (2, 0)
+    assert untouched.document["units"] == document["units"]
+    edited = Row(UNITS, 2, {**shown[UNITS], "name": "UBND xã Mới"})
     taken = apply(document, Sheets({UNITS: [edited]}))
-    assert taken.skipped == 0 and taken.document["units"][0]["name"] == "UBND xã Mới"
+    assert taken.skipped == 0 and taken.document["units"][1]["name"] == "UBND xã Mới"
