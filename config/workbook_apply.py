@@ -30,6 +30,7 @@ SAYS = {
     "twice": "mã {id} đã có ở dòng {first} của trang này",
     "outside": "đơn vị {id} nằm ngoài phạm vi của tài khoản",
     "parent_outside": "đơn vị cấp trên {id} nằm ngoài phạm vi của tài khoản",
+    "empty": "ô này không được để trống",
     "no_parent": "đơn vị mới phải có đơn vị cấp trên trong phạm vi của tài khoản",
     "person_outside": "người {id} còn là đầu mối hoặc thủ trưởng của đơn vị ngoài phạm vi "
     "tài khoản, hoặc là lãnh đạo phụ trách; chỉ người điều phối toàn lịch được sửa",
@@ -37,6 +38,9 @@ SAYS = {
 _KIND_OF_LABEL = {label.casefold(): kind for kind, label in KIND_VI.items()}
 _PATH = re.compile(r"^(units|people)\[(\d+)\](?:\.(\w+))?")
 _SPLIT = re.compile(r"[,;\n]")
+_MISSING = re.compile(r"thiếu khóa bắt buộc '(\w+)'")
+_SECTIONS_VI = {"units": "trong danh sách đơn vị", "people": "trong danh sách người"}
+"""The loader names the YAML's sections; a workbook's reader knows them as lists."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,4 +219,9 @@ def _mapped(applied: Applied, issue: ConfigIssue) -> RowIssue:
         return RowIssue(
             f"{issue.field}: {issue.message}" if issue.field else issue.message, hint=issue.hint
         )
-    return _at(row, found[3], issue.message, issue.hint)
+    key, message = found[3], issue.message
+    if key is None and (missing := _MISSING.fullmatch(message)):
+        key, message = missing[1], SAYS["empty"]
+    for section, words in _SECTIONS_VI.items():
+        message = message.replace(f"trong {section}", words)
+    return _at(row, key, message, issue.hint)

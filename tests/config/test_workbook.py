@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from config.workbook import PEOPLE, UNITS, examples
-from config.workbook_apply import apply, canonical, entry_of
+from config.workbook_apply import apply, canonical, entry_of, validate
 from config.workbook_read import Row, Sheets
 
 
@@ -49,3 +49,26 @@ def test_the_example_rows_are_skipped_and_a_changed_example_is_imported() -> Non
     edited = Row(UNITS, 2, {**shown[UNITS], "name": "UBND xã Mới"})
     taken = apply(document, Sheets({UNITS: [edited]}))
     assert taken.skipped == 0 and taken.document["units"][1]["name"] == "UBND xã Mới"
+
+
+def test_loader_errors_are_named_by_cell_in_the_workbook_s_words() -> None:
+    document = {
+        "calendar": {"id": "thu"},
+        "organisation": {"id": "ubnd", "name": "UBND tỉnh Thử"},
+        "units": [{"id": "tinh", "name": "UBND tỉnh Thử", "kind": "province"}],
+        "people": [],
+        "obligations": [],
+    }
+    rows = [
+        Row(UNITS, 2, {"id": "xa-a", "kind": "commune", "parent": "tinh"}, {"name": "B"}),
+        Row(UNITS, 3, {"id": "xa-b", "name": "UBND xã B", "kind": "commune", "parent": "huyen"},
+            {"parent": "D"}),
+    ]  # fmt: skip
+    applied = apply(document, Sheets({UNITS: rows}))
+    _calendar, issues = validate(applied, "thu")
+    said = sorted(str(i).split(" — ")[0] for i in issues)
+    assert said == [
+        "trang Đơn vị, dòng 2, cột B (Tên đơn vị): ô này không được để trống",
+        "trang Đơn vị, dòng 3, cột D (Mã đơn vị cấp trên), giá trị 'huyen': đơn vị cấp trên "
+        "'huyen' không có trong danh sách đơn vị",
+    ]
