@@ -21,7 +21,7 @@ from activities.calendars import revision_calendar
 from activities.preview import Preview, preview
 from activities.publishing import publish_document
 from config import workbook
-from config.workbook_apply import RowIssue, apply, validate
+from config.workbook_apply import RowIssue, apply, in_order, validate
 from config.workbook_read import read_workbook
 from deadlines.model import Calendar
 from store import revisions
@@ -119,7 +119,7 @@ def prepare(
     applied = apply(document, sheets, allowed)
     out = Prepared(key, base, applied.rows, applied.skipped, list(applied.issues))
     model, issues = validate(applied, f"{key}@{base}+import")
-    out.issues.extend(issues)
+    out.issues = in_order([*out.issues, *issues])
     if out.issues or model is None:
         return out
     before = revisions.get(session, key, base)

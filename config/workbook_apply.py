@@ -71,6 +71,19 @@ class RowIssue:
         return f"{text} — hợp lệ: {self.hint}" if self.hint else text
 
 
+def in_order(issues: list[RowIssue]) -> list[RowIssue]:
+    """As a person fixes them: sheet by sheet (units first), row by row, left to right;
+    problems that are no row's last."""
+    sheets = list(SHEETS)
+
+    def key(issue: RowIssue) -> tuple[int, int, int, str]:
+        sheet = sheets.index(issue.sheet) if issue.sheet in sheets else len(sheets)
+        letter = issue.letter or ""
+        return sheet, issue.row or 0, len(letter), letter
+
+    return sorted(issues, key=key)
+
+
 @dataclass
 class Applied:
     document: dict[str, Any]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from config.workbook import PEOPLE, UNITS, examples
-from config.workbook_apply import apply, canonical, entry_of, validate
+from config.workbook_apply import RowIssue, apply, canonical, entry_of, in_order, validate
 from config.workbook_read import Row, Sheets
 
 
@@ -72,3 +72,14 @@ def test_loader_errors_are_named_by_cell_in_the_workbook_s_words() -> None:
         "trang Đơn vị, dòng 3, cột D (Mã đơn vị cấp trên), giá trị 'huyen': đơn vị cấp trên "
         "'huyen' không có trong danh sách đơn vị",
     ]
+
+
+def test_errors_come_in_the_order_a_person_fixes_them() -> None:
+    issues = [
+        RowIssue("c", PEOPLE, 2, "Email", "C"),
+        RowIssue("general"),
+        RowIssue("b", UNITS, 10, "Tên đơn vị", "B"),
+        RowIssue("a2", UNITS, 9, "Đơn vị kế thừa (mã)", "I"),
+        RowIssue("a1", UNITS, 9, "Mã đơn vị", "A"),
+    ]
+    assert [i.message for i in in_order(issues)] == ["a1", "a2", "b", "c", "general"]
