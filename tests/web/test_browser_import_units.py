@@ -124,3 +124,26 @@ async def test_upload_fix_and_publish_on_a_phone(
             assert len([u for u in latest.document["units"] if u.get("parent") == "huyen-b"]) == 15
     finally:
         engine.dispose()
+
+
+async def test_the_errors_on_a_desktop(browser: Browser, site: Site, tmp_path: Path) -> None:
+    context = await browser.new_context(
+        base_url=site.base, viewport={"width": 1280, "height": 800}, locale="vi-VN"
+    )
+    page = await context.new_page()
+    page.set_default_timeout(15_000)
+    await page.goto("/import-units")
+    await page.fill("input[name=email]", ACCOUNTS["coordinator"][0])
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    rows = new_communes(3, "huyen-a", set())
+    rows[UNITS][0]["opened"] = "30/02/2026"
+    rows[UNITS][2]["kind"] = ""
+    await _upload(page, tmp_path, "sai.xlsx", filled(site.template, rows))
+    issues = page.locator("table.issues tbody tr")
+    await expect(issues).to_have_count(2)
+    await expect(issues.first).to_contain_text("G (Ngày thành lập)")
+    await expect(issues.last).to_contain_text("C (Loại đơn vị)")
+    await page.screenshot(path=screenshot_path("import-units-errors-1280"), full_page=True)
+    assert not await _wide(page)
+    await context.close()
