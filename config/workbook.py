@@ -201,7 +201,7 @@ def _validations(book: Workbook, rows: dict[int, int]) -> None:
 
     def listed(column: int) -> str:
         letter = get_column_letter(column)
-        return f"='{LISTS}'!${letter}$2:${letter}${rows[column]}"
+        return f"'{LISTS}'!${letter}$2:${letter}${rows[column]}"  # OOXML: no leading '='
 
     plan = {
         UNITS: {"kind": listed(1), "parent": listed(3), "successor": listed(3), "head": listed(4)},
@@ -212,7 +212,9 @@ def _validations(book: Workbook, rows: dict[int, int]) -> None:
         for index, column in enumerate(SHEETS[name], start=1):
             if column.key not in wanted:
                 continue
-            check = DataValidation(type="list", formula1=wanted[column.key], allow_blank=True)
+            check = DataValidation(
+                type="list", formula1=wanted[column.key], allow_blank=True, showErrorMessage=True
+            )
             check.errorStyle = "warning" if column.key != "language" else "stop"
             check.error = "Giá trị không có trong danh mục; vẫn nhận nếu là mã mới trong tệp này."
             check.errorTitle = "Kiểm tra giá trị"

@@ -84,7 +84,7 @@ def import_units(
     """Nhập đơn vị và người từ tệp Excel: mọi lỗi theo trang, dòng, cột; tất cả hoặc không gì cả.
 
     Cho biết thay đổi theo loại đơn vị và hệ thống đang chạy sẽ làm gì, rồi công bố thành
-    phiên bản mới (--dry-run: không lưu). --template ghi tệp mẫu trống vào TỆP.
+    phiên bản mới (--dry-run: không lưu). --template ghi tệp mẫu trống vào tệp đã cho.
     """
     from activities import unit_import
     from config.workbook_read import WorkbookRefused

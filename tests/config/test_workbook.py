@@ -4,9 +4,12 @@ template's example rows, which are never imported."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
-from config.workbook import PEOPLE, UNITS, examples
+from openpyxl import load_workbook
+
+from config.workbook import LISTS, PEOPLE, UNITS, examples, template
 from config.workbook_apply import RowIssue, apply, canonical, entry_of, in_order, validate
 from config.workbook_read import Row, Sheets
 
@@ -83,3 +86,25 @@ def test_errors_come_in_the_order_a_person_fixes_them() -> None:
         RowIssue("a1", UNITS, 9, "Mã đơn vị", "A"),
     ]
     assert [i.message for i in in_order(issues)] == ["a1", "a2", "b", "c", "general"]
+
+
+def test_the_template_offers_kinds_parents_and_people_in_drop_downs() -> None:
+    document = {
+        "units": [{"id": "tinh", "name": "UBND tỉnh", "kind": "province"},
+                  {"id": "doan-tn", "name": "Tỉnh đoàn", "kind": "youth_union", "parent": "tinh"}],
+        "people": [{"id": "lan", "name": "Lan"}],
+    }  # fmt: skip
+    book = load_workbook(io.BytesIO(template(document)))
+    lists = book[LISTS]
+    kinds = [c.value for c in lists["A"][1:] if c.value]
+    assert "commune" in kinds and "youth_union" in kinds, "the calendar's own kinds too"
+    assert [c.value for c in lists["C"][1:] if c.value] == ["tinh", "doan-tn"]
+    checks = {
+        str(v.sqref): (v.formula1, v.errorStyle, v.showErrorMessage)
+        for v in book[UNITS].data_validations.dataValidation
+    }
+    last = len(kinds) + 1
+    assert checks["C2:C20000"] == (f"'{LISTS}'!$A$2:$A${last}", "warning", True)
+    assert checks["D2:D20000"] == (f"'{LISTS}'!$C$2:$C$3", "warning", True)
+    assert checks["F2:F20000"] == (f"'{LISTS}'!$D$2:$D$2", "warning", True)
+    assert book[UNITS]["A2"].value == "xa-vi-du" and book[UNITS]["D2"].value == "tinh"
