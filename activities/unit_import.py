@@ -97,8 +97,10 @@ def subtree(document: dict[str, Any], root: str) -> set[str]:
     return out
 
 
-def template(session: Session, key: str) -> bytes:
-    return workbook.template(latest_document(session, key)[1])
+def template(session: Session, key: str, scope_root: str | None = None) -> bytes:
+    _number, document = latest_document(session, key)
+    allowed = subtree(document, scope_root) if scope_root is not None else None
+    return workbook.template(document, allowed)
 
 
 def export(session: Session, key: str, scope_root: str | None = None) -> bytes:

@@ -65,10 +65,12 @@ SECTIONS = {UNITS: "units", PEOPLE: "people"}
 """Each sheet's list in the calendar's document."""
 
 
-def examples(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The template's example rows, the unit under the calendar's first top unit: a row
-    left exactly as given is skipped on import."""
-    tops = [u.get("id") for u in _entries(document, "units") if not u.get("parent")]
+def examples(units: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The template's example rows, the unit under the first of `units` whose parent is
+    not among them (the calendar's top, or an account's subtree root). A row left as
+    given (whatever its parent) is skipped on import."""
+    ids = {u.get("id") for u in units}
+    tops = [u.get("id") for u in units if u.get("parent") not in ids]
     return {
         UNITS: {
             "id": "xa-vi-du",
@@ -106,20 +108,32 @@ def cell_text(key: str, value: Any) -> Any:
     return value if isinstance(value, (str, int, date)) else str(value)
 
 
-def template(document: dict[str, Any]) -> bytes:
-    """The blank workbook for a calendar: headers, one example row per sheet, drop-downs."""
-    shown = examples(document)
-    return _book(document, {UNITS: [shown[UNITS]], PEOPLE: [shown[PEOPLE]]}, example=True)
+def template(document: dict[str, Any], unit_ids: set[str] | None = None) -> bytes:
+    """The blank workbook for a calendar (its lists within `unit_ids`, if given): headers,
+    one example row per sheet, drop-downs."""
+    units, people = visible(document, unit_ids)
+    shown = examples(units)
+    rows = {UNITS: [shown[UNITS]], PEOPLE: [shown[PEOPLE]]}
+    return _book(units, people, rows, example=True)
 
 
 def export(document: dict[str, Any], unit_ids: set[str] | None = None) -> bytes:
     """A calendar's units and people (only `unit_ids` and the people they name, if given)."""
+    units, people = visible(document, unit_ids)
+    return _book(units, people, {UNITS: units, PEOPLE: people}, example=False)
+
+
+def visible(
+    document: dict[str, Any], unit_ids: set[str] | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The units in `unit_ids` (all if None) and the people they name (all if None): what
+    an account may see, in the file and in its drop-down lists alike."""
     units = [u for u in _entries(document, "units") if unit_ids is None or u.get("id") in unit_ids]
     people = _entries(document, "people")
     if unit_ids is not None:
         named = {p for u in units for p in _people_of(u)}
         people = [p for p in people if p.get("id") in named]
-    return _book(document, {UNITS: units, PEOPLE: people}, example=False)
+    return units, people
 
 
 def _people_of(unit: dict[str, Any]) -> list[str]:
@@ -133,7 +147,12 @@ def _entries(document: dict[str, Any], section: str) -> list[dict[str, Any]]:
     return [e for e in found if isinstance(e, dict)] if isinstance(found, list) else []
 
 
-def _book(document: dict[str, Any], rows: dict[str, list[dict[str, Any]]], example: bool) -> bytes:
+def _book(
+    units: list[dict[str, Any]],
+    people: list[dict[str, Any]],
+    rows: dict[str, list[dict[str, Any]]],
+    example: bool,
+) -> bytes:
     book = Workbook()
     first = book.active
     assert first is not None
@@ -143,7 +162,7 @@ def _book(document: dict[str, Any], rows: dict[str, list[dict[str, Any]]], examp
         _header(sheet, columns)
         for entry in rows[name]:
             _row(sheet, columns, entry, italic=example)
-    _validations(book, _lists(book, document))
+    _validations(book, _lists(book, units, people))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -175,16 +194,17 @@ def _row(
             cell.font = Font(italic=True, color="808080")
 
 
-def _lists(book: Workbook, document: dict[str, Any]) -> dict[int, int]:
+def _lists(
+    book: Workbook, units: list[dict[str, Any]], people: list[dict[str, Any]]
+) -> dict[int, int]:
     """The drop-downs' lists: kinds (with their meaning), unit ids, person ids."""
     sheet = book.create_sheet(LISTS)
-    units = _entries(document, "units")
     kinds = list(KINDS) + sorted({str(u["kind"]) for u in units if u.get("kind")} - set(KINDS))
     columns = [
         ("Loại đơn vị", kinds),
         ("Nghĩa", [KIND_VI.get(k, "") for k in kinds]),
         ("Mã đơn vị đã có", [str(u["id"]) for u in units if u.get("id")][:_MAX_LISTED]),
-        ("Mã người đã có", [str(p["id"]) for p in _entries(document, "people") if p.get("id")]),
+        ("Mã người đã có", [str(p["id"]) for p in people if p.get("id")]),
         ("Ngôn ngữ", list(LANGUAGES)),
     ]
     for index, (title, values) in enumerate(columns, start=1):

@@ -132,10 +132,10 @@ def apply(document: dict[str, Any], sheets: Sheets, allowed: set[str] | None = N
         entries = [dict(e) if isinstance(e, dict) else e for e in document.get(section) or []]
         index = {e.get("id"): i for i, e in enumerate(entries) if isinstance(e, dict)}
         seen: dict[str, int] = {}
-        example = canonical(sheet, examples(document)[sheet])
+        example = _unplaced(canonical(sheet, examples([])[sheet]))
         for row in sheets.rows.get(sheet, []):
             entry = entry_of(sheet, row.values)
-            if entry == example:
+            if _unplaced(entry) == example:
                 out.skipped += 1
                 continue
             out.rows += 1
@@ -158,6 +158,11 @@ def apply(document: dict[str, Any], sheets: Sheets, allowed: set[str] | None = N
     if allowed is not None:
         _check_scope(document, out, allowed)
     return out
+
+
+def _unplaced(entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry but for its parent: the example row is recognised under any parent."""
+    return {k: v for k, v in entry.items() if k != "parent"}
 
 
 def _at(row: Row, key: str | None, message: str, hint: str | None = None) -> RowIssue:

@@ -43,7 +43,7 @@ def test_entries_that_say_the_same_are_equal() -> None:
 
 def test_the_example_rows_are_skipped_and_a_changed_example_is_imported() -> None:
     document = {"units": [{"id": "tinh", "name": "UBND tỉnh", "kind": "province"}], "people": []}
-    shown = examples(document)
+    shown = examples(document["units"])
     assert shown[UNITS]["parent"] == "tinh", "the example sits under the calendar's own top unit"
     rows = [Row(UNITS, 2, dict(shown[UNITS])), Row(PEOPLE, 2, dict(shown[PEOPLE]))]
     untouched = apply(document, Sheets({UNITS: rows[:1], PEOPLE: rows[1:]}))

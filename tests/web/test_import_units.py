@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from activities.publishing import publish_document
-from config.workbook import PEOPLE, UNITS
+from config.workbook import LISTS, PEOPLE, UNITS
 from config.workbook_read import read_workbook
 from store import db, migrate
 from store.models import CalendarRevision, Unit
@@ -204,6 +204,16 @@ def test_a_subtree_coordinator_changes_only_his_subtree(site: Site) -> None:
     exported = client.get(f"/import-units/export?calendar={CAL}").content
     keys = {r.values["id"] for r in read_workbook(exported).rows[UNITS]}
     assert keys == {"huyen-b", "xa-b1", "xa-b2", "xa-xss"}
+    template = client.get(f"/import-units/template?calendar={CAL}").content
+    for data in (exported, template):  # the drop-downs list no id outside the subtree
+        lists = load_workbook(io.BytesIO(data))[LISTS]
+        assert {c.value for c in lists["C"][1:] if c.value} == keys
+        people = {c.value for c in lists["D"][1:] if c.value}
+        assert people == {"fp-huyen-b", "fp-xa-b1", "fp-xa-b2", "fp-xa-xss"}
+    assert load_workbook(io.BytesIO(template))[UNITS]["D2"].value == "huyen-b"
+    untouched = upload(client, template)
+    assert "Bỏ qua 2 dòng mẫu chưa sửa" in untouched.text
+    assert "Tệp không thay đổi gì" in untouched.text
     book = load_workbook(io.BytesIO(exported))
     book[UNITS].append(["xa-a9", "UBND xã A9", "commune", "huyen-a"])
     book[UNITS].append(["xa-a1", "UBND xã A Một", "commune", "huyen-a"])

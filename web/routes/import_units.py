@@ -120,7 +120,7 @@ def template(
     if chosen is None:
         raise NotFound
     try:
-        data = unit_import.template(session, chosen.key)
+        data = unit_import.template(session, chosen.key, _root(session, scope))
     except unit_import.ImportRefused:
         raise NotFound from None
     return _download(data, f"mau-don-vi-{chosen.key}")
