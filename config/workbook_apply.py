@@ -30,6 +30,7 @@ SAYS = {
     "twice": "mã {id} đã có ở dòng {first} của trang này",
     "outside": "đơn vị {id} nằm ngoài phạm vi của tài khoản",
     "parent_outside": "đơn vị cấp trên {id} nằm ngoài phạm vi của tài khoản",
+    "successor_outside": "đơn vị kế thừa {id} nằm ngoài phạm vi của tài khoản: nó sẽ phải nộp thay",
     "empty": "ô này không được để trống",
     "no_parent": "đơn vị mới phải có đơn vị cấp trên trong phạm vi của tài khoản",
     "person_outside": "người {id} còn là đầu mối hoặc thủ trưởng của đơn vị ngoài phạm vi "
@@ -186,6 +187,9 @@ def _check_scope(before: dict[str, Any], out: Applied, allowed: set[str]) -> Non
     old_parent = {
         u.get("id"): u.get("parent") for u in before.get("units") or [] if isinstance(u, dict)
     }
+    old_successor = {
+        u.get("id"): u.get("successor") for u in before.get("units") or [] if isinstance(u, dict)
+    }
     reach: set[Any] = set(allowed)
     grew = True
     while grew:  # new units under new units of the same file
@@ -204,6 +208,10 @@ def _check_scope(before: dict[str, Any], out: Applied, allowed: set[str]) -> Non
         elif parent not in reach and (unit_id not in old_parent or parent != old_parent[unit_id]):
             said = SAYS["parent_outside"].format(id=shown(parent)) if parent else SAYS["no_parent"]
             out.issues.append(_at(row, "parent", said))
+        successor = row.values.get("successor")
+        if successor and successor not in reach and successor != old_successor.get(unit_id):
+            said = SAYS["successor_outside"].format(id=shown(successor))
+            out.issues.append(_at(row, "successor", said))
     outside = {p for u in units if u.get("id") not in reach for p in _named(u)}
     outside |= {s.get("person") for s in before.get("supervisors") or [] if isinstance(s, dict)}
     people_before = {p.get("id"): p for p in before.get("people") or [] if isinstance(p, dict)}

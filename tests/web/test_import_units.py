@@ -218,6 +218,8 @@ def test_a_subtree_coordinator_changes_only_his_subtree(site: Site) -> None:
     book[UNITS].append(["xa-a9", "UBND xã A9", "commune", "huyen-a"])
     book[UNITS].append(["xa-a1", "UBND xã A Một", "commune", "huyen-a"])
     book[UNITS].append(["xa-b9", "UBND xã B9", "commune", "xa-b1"])
+    book[UNITS].append(["xa-b8", "UBND xã B8", "commune", "huyen-b", None, None, None,
+                        "01/01/2026", "xa-a2"])  # fmt: skip
     book[PEOPLE].append(["coord", "Người khác", "x@thu.example"])
     out = io.BytesIO()
     book.save(out)
@@ -226,6 +228,7 @@ def test_a_subtree_coordinator_changes_only_his_subtree(site: Site) -> None:
     assert found == {
         ("Đơn vị", "6", "D (Mã đơn vị cấp trên)"),
         ("Đơn vị", "7", "A (Mã đơn vị)"),
+        ("Đơn vị", "9", "I (Đơn vị kế thừa (mã))"),
         ("Người", "6", "A (Mã người)"),
     }, "the new unit under huyen-b's own commune (row 8) is allowed"
     text = refused.text
