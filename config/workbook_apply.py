@@ -126,6 +126,8 @@ def canonical(sheet: str, entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def apply(document: dict[str, Any], sheets: Sheets, allowed: set[str] | None = None) -> Applied:
+    """`document` with the workbook's rows laid on it (people first: units name them),
+    and the problems only the workbook can have: an id twice, a row outside `allowed`."""
     new = dict(document)
     out = Applied(new)
     for sheet in (PEOPLE, UNITS):
