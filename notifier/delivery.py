@@ -34,6 +34,7 @@ from notifier import metrics, notices
 from notifier.base import NotConfigured, Outgoing, Sent, TransportError
 from notifier.compose import Row, compose
 from notifier.registry import Registry
+from notifier.render import DEFAULT_TZ
 from notifier.render import text as say
 from notifier.settings import NotifierSettings
 from notifier.telegram.transport import ChatMoved
@@ -185,17 +186,12 @@ class Deliverer:
             return Outcome(row_id, "already", message_id=row.message_id, **tag)
         if row.status in (OutboxStatus.FAILED, OutboxStatus.DISABLED):
             return Outcome(row_id, "failed", error=row.last_error, **tag)
-        person = row.recipient
         if row.channel not in self.registry:
             row.last_error = f"{row.channel.value} chưa được cấu hình: tin được giữ trong outbox"
             return Outcome(row_id, "held", error=row.last_error, **tag)
-        route = channels.route(session, person, row.channel)
-        if route.address is None:
-            self._set(row, OutboxStatus.FAILED, route.disabled_reason)
-            return Outcome(row_id, "unreachable", error=route.disabled_reason, **tag)
-        if route.disabled_reason is not None:
-            self._set(row, OutboxStatus.DISABLED, f"kênh đã tắt: {route.disabled_reason}")
-            return Outcome(row_id, "skipped", error=route.disabled_reason, **tag)
+        reader = _reader(session, row)
+        if isinstance(reader, Outcome):
+            return replace(reader, **tag)
         now = utcnow()
         claimed = session.execute(
             sa.update(OutboxMessage)
@@ -233,12 +229,12 @@ class Deliverer:
             workflow_id=row.workflow_id,
             step=row.step,
             channel=row.channel,
-            recipient_id=person.id,
-            person_key=person.key,
-            person_name=person.name,
-            language=person.language,
-            timezone=person.calendar.timezone,
-            address=route.address,
+            recipient_id=reader.id,
+            person_key=reader.key,
+            person_name=reader.name,
+            language=reader.language,
+            timezone=reader.timezone,
+            address=reader.address,
             deadline_id=row.deadline_id,
             payload=deadline_facts.with_receiver(session, row.deadline_id, dict(row.payload)),
             attempts=row.attempts + 1,
@@ -311,7 +307,9 @@ class Deliverer:
             return self._slowed(row, error, exc.retry_after)
         if not exc.permanent:
             return self._release(row, error, wait=exc.retry_after)
-        if not exc.address:
+        if (
+            not exc.address or row.recipient_id is None
+        ):  # an account's mail: no channel to switch off
             return self._failed(row, error)
         reason = self._reason(row, exc)
         with self.store.write() as session:
@@ -348,6 +346,42 @@ class Deliverer:
         if "not found" in lower:
             return say("vi", "disabled_chat_not_found", detail=exc.message)
         return say("vi", "disabled_blocked", detail=exc.message)
+
+
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    """Who reads a row: a calendar's person, or a dashboard account (no person: id None)."""
+
+    id: int | None
+    key: str
+    name: str
+    language: str
+    timezone: str
+    address: str
+
+
+def _reader(session: Session, row: OutboxMessage) -> _Reader | Outcome:
+    """The row's reader and address now, or the outcome when the person cannot be reached
+    on that channel (the row is marked failed or disabled)."""
+    person = row.recipient
+    if person is None:  # mail to an account (store.account_mail): its own address, in vi
+        name = str((row.payload or {}).get("name") or row.address)
+        return _Reader(None, "", name, "vi", DEFAULT_TZ, row.address)
+    route = channels.route(session, person, row.channel)
+    if route.address is None:
+        Deliverer._set(row, OutboxStatus.FAILED, route.disabled_reason)
+        return Outcome(row.id, "unreachable", error=route.disabled_reason)
+    if route.disabled_reason is not None:
+        Deliverer._set(row, OutboxStatus.DISABLED, f"kênh đã tắt: {route.disabled_reason}")
+        return Outcome(row.id, "skipped", error=route.disabled_reason)
+    return _Reader(
+        person.id,
+        person.key,
+        person.name,
+        person.language,
+        person.calendar.timezone,
+        route.address,
+    )
 
 
 def tagged(outcome: Outcome, row: Row) -> Outcome:
