@@ -28,7 +28,11 @@ class AccountExists(ValueError):
 
 
 class OutOfScope(LookupError):
-    """The account or the unit lies outside the acting coordinator's scope."""
+    """The unit given as a scope lies outside the acting coordinator's scope."""
+
+
+class NoSuchAccount(LookupError):
+    """No account with this id inside the acting coordinator's scope."""
 
 
 class OwnAccount(ValueError):
@@ -106,10 +110,10 @@ def audit(
 
 
 def managed(session: Session, actor: Actor, user_id: int) -> WebUser:
-    """The account `user_id` if `actor` may manage it (else OutOfScope, also for none)."""
+    """The account `user_id` if `actor` may manage it (else NoSuchAccount)."""
     user = session.get(WebUser, user_id)
     if user is None or not in_scope(session, actor.scope, user.scope_unit_id):
-        raise OutOfScope(user_id)
+        raise NoSuchAccount(user_id)
     return user
 
 

@@ -1,6 +1,9 @@
 """The dashboard's routes, one module per page family; `ROUTERS` lists them all."""
 
 from web.routes import (
+    accounts,
+    accounts_audit,
+    accounts_password,
     act,
     auth,
     extensions,
@@ -30,4 +33,7 @@ ROUTERS = [
     submit_extension.router,
     submit_files.router,
     act.router,
+    accounts.router,
+    accounts_password.router,
+    accounts_audit.router,
 ]

@@ -1,0 +1,116 @@
+"""The audit log as a page: who did what, when, to which thing, the before and the after.
+
+Coordinators only; a coordinator over a subtree sees the entries about things under his
+root (`audit_log.unit_id`), one over everything sees every entry. Newest first, the
+latest PAGE entries, exportable like every table.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from store.models import AuditEntry
+from store.scopes import Scope
+from store.web_users import SessionUser
+from web.deps import DB, UserScope, render, require
+from web.routes.common import export_or
+from web.tables import Table
+
+router = APIRouter()
+ADMIN = Depends(require("accounts"))
+PAGE = 500
+ACTIONS_VI = {
+    "account_invited": "Mời người dùng",
+    "account_invitation_resent": "Gửi lại lời mời",
+    "account_activated": "Nhận lời mời, đặt mật khẩu",
+    "account_deactivated": "Khóa tài khoản",
+    "account_reactivated": "Mở lại tài khoản",
+    "account_changed": "Đổi vai trò, phạm vi",
+    "password_reset_requested": "Đề nghị đặt lại mật khẩu",
+    "password_reset": "Đặt lại mật khẩu",
+    "telegram_link_sent": "Gửi mã liên kết Telegram",
+}
+FIELDS_VI = {
+    "email": "email",
+    "name": "họ tên",
+    "role": "vai trò",
+    "scope": "phạm vi",
+    "active": "hoạt động",
+    "password_set": "đã đặt mật khẩu",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLine:
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    before: str
+    after: str
+    other: str
+
+
+def _words(state: Any) -> str:
+    """A snapshot as "vai trò: supervisor; hoạt động: có" (empty: nothing before/after)."""
+    if not isinstance(state, dict):
+        return "" if state is None else str(state)
+    parts = []
+    for key, value in state.items():
+        if isinstance(value, bool):
+            value = "có" if value else "không"
+        parts.append(f"{FIELDS_VI.get(key, key)}: {'—' if value is None else value}")
+    return "; ".join(parts)
+
+
+def entries(session: Session, scope: Scope, limit: int = PAGE) -> list[AuditLine]:
+    query = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    if not scope.everything:
+        query = query.where(scope.units_clause(AuditEntry.unit_id))
+    out = []
+    for entry in session.scalars(query):
+        details = dict(entry.details or {})
+        before, after = details.pop("before", None), details.pop("after", None)
+        out.append(
+            AuditLine(
+                entry.at,
+                entry.actor,
+                ACTIONS_VI.get(entry.action, entry.action),
+                entry.subject,
+                _words(before),
+                _words(after),
+                json.dumps(details, ensure_ascii=False, sort_keys=True) if details else "",
+            )
+        )
+    return out
+
+
+@router.get("/audit", response_model=None)
+def audit_page(
+    request: Request,
+    session: DB,
+    scope: UserScope,
+    format: str | None = None,
+    user: SessionUser = ADMIN,
+) -> Response:
+    rows = entries(session, scope)
+
+    def table() -> Table:
+        t = Table(
+            "nhat-ky-quan-tri",
+            "Nhật ký quản trị",
+            ["Lúc", "Người thực hiện", "Việc", "Đối tượng", "Trước", "Sau", "Chi tiết"],
+        )
+        for r in rows:
+            t.add(r.at, r.actor, r.action, r.subject, r.before, r.after, r.other)
+        return t
+
+    return export_or(format, table) or render(request, "accounts_audit.html", rows=rows, limit=PAGE)
