@@ -13,7 +13,6 @@ import re
 from datetime import timedelta
 from email.message import EmailMessage
 
-import pytest
 import sqlalchemy as sa
 
 from activities.store_access import StoreAccess
