@@ -209,42 +209,6 @@ async def invite(
     return await run_in_threadpool(page)
 
 
-@router.post("/accounts/{user_id}/{action}", response_model=None)
-async def account_action(
-    request: Request,
-    state: State,
-    scope: UserScope,
-    user_id: Id,
-    action: Annotated[str, Path(pattern="^(deactivate|reactivate|resend)$")],
-    user: SessionUser = ADMIN,
-) -> Response:
-    """Deactivate, reactivate or resend the invitation of one account in scope."""
-    who = acting(user, scope)
-
-    def write() -> str | None:
-        with state.writer() as session, session.begin():
-            try:
-                if action == "resend":
-                    store_accounts.resend_invitation(session, who, user_id, state.settings.secret)
-                    return "resent"
-                store_accounts.set_active(session, who, user_id, action == "reactivate")
-                return "reactivated" if action == "reactivate" else "deactivated"
-            except store_accounts.NoSuchAccount:
-                raise NotFound from None
-            except store_accounts.OwnAccount:
-                return None
-
-    done = await run_in_threadpool(write)
-    if done is not None:
-        return RedirectResponse(f"/accounts?msg={done}#account-{user_id}", status_code=303)
-
-    def page() -> Response:
-        with state.reader() as session:
-            return _page(request, session, user, scope, 409, error=ERRORS["own"])
-
-    return await run_in_threadpool(page)
-
-
 @router.post("/accounts/{user_id}/change", response_model=None)
 async def change(
     request: Request,
@@ -278,5 +242,41 @@ async def change(
     def page() -> Response:
         with state.reader() as session:
             return _page(request, session, user, scope, 409, error=ERRORS[error])
+
+    return await run_in_threadpool(page)
+
+
+@router.post("/accounts/{user_id}/{action}", response_model=None)
+async def account_action(
+    request: Request,
+    state: State,
+    scope: UserScope,
+    user_id: Id,
+    action: Annotated[str, Path(pattern="^(deactivate|reactivate|resend)$")],
+    user: SessionUser = ADMIN,
+) -> Response:
+    """Deactivate, reactivate or resend the invitation of one account in scope."""
+    who = acting(user, scope)
+
+    def write() -> str | None:
+        with state.writer() as session, session.begin():
+            try:
+                if action == "resend":
+                    store_accounts.resend_invitation(session, who, user_id, state.settings.secret)
+                    return "resent"
+                store_accounts.set_active(session, who, user_id, action == "reactivate")
+                return "reactivated" if action == "reactivate" else "deactivated"
+            except store_accounts.NoSuchAccount:
+                raise NotFound from None
+            except store_accounts.OwnAccount:
+                return None
+
+    done = await run_in_threadpool(write)
+    if done is not None:
+        return RedirectResponse(f"/accounts?msg={done}#account-{user_id}", status_code=303)
+
+    def page() -> Response:
+        with state.reader() as session:
+            return _page(request, session, user, scope, 409, error=ERRORS["own"])
 
     return await run_in_threadpool(page)
