@@ -4,6 +4,7 @@ from web.routes import (
     accounts,
     accounts_audit,
     accounts_password,
+    accounts_telegram,
     act,
     auth,
     extensions,
@@ -33,6 +34,7 @@ ROUTERS = [
     submit_extension.router,
     submit_files.router,
     act.router,
+    accounts_telegram.router,  # before accounts: /accounts/telegram/send is no account id
     accounts.router,
     accounts_password.router,
     accounts_audit.router,
