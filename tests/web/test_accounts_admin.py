@@ -35,8 +35,11 @@ def test_a_district_coordinator_invites_only_inside_his_district(site: Site) -> 
     }
     answer = post(client, "/accounts/invite", outside, page="/accounts")
     assert answer.status_code == 422 and "trong phạm vi của anh/chị" in answer.text
-    everything = {**outside, "scope_unit": ""}
-    assert post(client, "/accounts/invite", everything, page="/accounts").status_code == 422
+    for scope_unit in ("all", "", "999999999999"):  # everything, nothing chosen, no unit
+        answer = post(
+            client, "/accounts/invite", {**outside, "scope_unit": scope_unit}, page="/accounts"
+        )
+        assert answer.status_code == 422
     assert rows(site, WebUser, WebUser.email == "x@thu.example") == []
     assert rows(site, OutboxMessage, OutboxMessage.address == "x@thu.example") == []
 

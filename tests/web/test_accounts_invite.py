@@ -241,3 +241,23 @@ def test_deactivating_ends_sessions_and_kills_the_links(site: Site) -> None:
     assert {a.details["before"]["active"] for a in audit} == {True}
     assert {a.details["after"]["active"] for a in audit} == {False}
     assert "Khóa tài khoản" in admin.get("/audit").text
+
+
+def test_a_refused_address_fails_the_invitation_mail_and_touches_no_person(site: Site) -> None:
+    invite(site, INVITED, unit_id(site, "huyen-a"))
+    smtp = FakeSMTP(bad_addresses={INVITED}).start()
+    try:
+        assert asyncio.run(relay(site, smtp.port)) == 0
+    finally:
+        smtp.stop()
+    [row] = rows(site, OutboxMessage, OutboxMessage.address == INVITED)
+    assert row.status is OutboxStatus.FAILED and "550" in (row.last_error or "")
+    assert rows(site, AuditEntry, AuditEntry.action == "channel_disabled") == []
+
+
+def test_the_outbox_page_never_shows_a_set_password_mail(site: Site) -> None:
+    """Coordinators read the outbox; an invitation's link would let one of them set
+    another person's password."""
+    invite(site, INVITED, unit_id(site, "huyen-a"))
+    page = site.client("coordinator").get("/outbox").text
+    assert INVITED not in page and "/password/" not in page

@@ -42,12 +42,13 @@ MESSAGES = {
 ERRORS = {
     "email": "Email không hợp lệ (ví dụ: ten@so-noi-vu.gov.vn).",
     "exists": "Đã có tài khoản với email này.",
-    "scope": "Phạm vi phải là một đơn vị trong phạm vi của anh/chị.",
+    "scope": "Hãy chọn phạm vi: một đơn vị trong phạm vi của anh/chị.",
     "own": "Không thể khóa hoặc đổi quyền của chính mình.",
     "role": "Vai trò không hợp lệ.",
 }
-Scoped = Annotated[str, Form(pattern=r"^\d{0,12}$")]
-"""A unit id from the scope select ("" = every calendar), bounded like every id."""
+EVERYTHING = "all"
+Scoped = Annotated[str, Form(pattern=r"^(\d{0,12}|all)$")]
+"""A unit id from the scope select (`all`: every calendar; empty: none chosen)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,7 @@ def acting(user: SessionUser, scope: Scope) -> store_accounts.Actor:
 
 def scope_options(session: Session, scope: Scope) -> list[ScopeOption]:
     """Every unit the coordinator may give as a scope, as an indented tree per calendar."""
-    options = [ScopeOption("", "Toàn bộ (mọi lịch)")] if scope.everything else []
+    options = [ScopeOption(EVERYTHING, "Toàn bộ (mọi lịch)")] if scope.everything else []
     for calendar in visible_calendars(session, scope):
         tree = unit_tree(session, calendar.id, scope)
         options.extend(_option(calendar.name, node) for node in tree.nodes if not node.removed)
@@ -111,7 +112,7 @@ def lines(session: Session, user: SessionUser, scope: Scope) -> list[AccountLine
                 token.expires_at if token else None,
                 account.last_login_at,
                 account.id == user.id,
-                str(account.scope_unit_id or ""),
+                str(account.scope_unit_id or EVERYTHING),
             )
         )
     return out
@@ -153,10 +154,11 @@ def accounts_page(
 
 
 def unit_id(value: str) -> int | None:
-    """The scope select's value as a unit id (None: every calendar); 0 is none at all."""
-    if not value:
+    """The scope select's value as a unit id (None: every calendar); 0 names no unit (and
+    so is out of every scope): nothing chosen, or a number past any id."""
+    if value == EVERYTHING:
         return None
-    number = int(value)
+    number = int(value or 0)
     return number if 1 <= number <= MAX_ID else 0
 
 

@@ -1,8 +1,9 @@
 """The audit log as a page: who did what, when, to which thing, the before and the after.
 
 Coordinators only; a coordinator over a subtree sees the entries about things under his
-root (`audit_log.unit_id`), one over everything sees every entry. Newest first, the
-latest PAGE entries, exportable like every table.
+root (`audit_log.unit_id`), one over everything sees every entry. By default what people
+did from the dashboard; `?show=all` adds what the engine recorded. Newest first, the latest
+PAGE entries, exportable like every table.
 """
 
 from __future__ import annotations
@@ -71,8 +72,14 @@ def _words(state: Any) -> str:
     return "; ".join(parts)
 
 
-def entries(session: Session, scope: Scope, limit: int = PAGE) -> list[AuditLine]:
+def entries(
+    session: Session, scope: Scope, everything: bool = False, limit: int = PAGE
+) -> list[AuditLine]:
+    """The latest entries in `scope`: what people did from the dashboard (actor `web:…`),
+    or with `everything` also what the engine and the notifier recorded."""
     query = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    if not everything:
+        query = query.where(AuditEntry.actor.startswith("web:", autoescape=True))
     if not scope.everything:
         query = query.where(scope.units_clause(AuditEntry.unit_id))
     out = []
@@ -99,9 +106,11 @@ def audit_page(
     session: DB,
     scope: UserScope,
     format: str | None = None,
+    show: str | None = None,
     user: SessionUser = ADMIN,
 ) -> Response:
-    rows = entries(session, scope)
+    everything = show == "all"
+    rows = entries(session, scope, everything)
 
     def table() -> Table:
         t = Table(
@@ -113,4 +122,6 @@ def audit_page(
             t.add(r.at, r.actor, r.action, r.subject, r.before, r.after, r.other)
         return t
 
-    return export_or(format, table) or render(request, "accounts_audit.html", rows=rows, limit=PAGE)
+    return export_or(format, table) or render(
+        request, "accounts_audit.html", rows=rows, limit=PAGE, everything=everything
+    )
