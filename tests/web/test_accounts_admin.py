@@ -85,6 +85,12 @@ def test_changing_a_role_ends_the_sessions_and_is_audited(site: Site) -> None:
     assert entry.details["before"]["role"] == "viewer"
     assert entry.details["after"]["role"] == "supervisor"
     assert entry.actor == "web:dieuphoi@thu.example"
+    row = re.search(
+        r"<tr>(?:(?!</tr>).)*Đổi vai trò, phạm vi.*?</tr>", admin.get("/audit").text, re.S
+    )
+    assert row, "no audit row for the change"
+    assert "vai trò: Người xem" in row.group(0) and "vai trò: Lãnh đạo phụ trách" in row.group(0)
+    assert "email:" not in row.group(0)  # what changed, not the whole account twice
 
 
 def _forgot(site: Site, email: str, client: object = None):  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from store.models import AuditEntry
+from store.models import AuditEntry, WebRole
 from store.scopes import Scope
 from store.web_users import SessionUser
 from web.deps import DB, UserScope, render, require
@@ -60,16 +60,25 @@ class AuditLine:
     other: str
 
 
-def _words(state: Any) -> str:
-    """A snapshot as "vai trò: supervisor; hoạt động: có" (empty: nothing before/after)."""
+def _value(key: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    if key == "role" and value in {r.value for r in WebRole}:
+        return WebRole(value).label_vi()
+    return str(value)
+
+
+def _words(state: Any, other: Any = None) -> str:
+    """A snapshot as "vai trò: Lãnh đạo phụ trách; hoạt động: có"; beside another snapshot,
+    only the fields that differ (what the action changed)."""
     if not isinstance(state, dict):
         return "" if state is None else str(state)
-    parts = []
-    for key, value in state.items():
-        if isinstance(value, bool):
-            value = "có" if value else "không"
-        parts.append(f"{FIELDS_VI.get(key, key)}: {'—' if value is None else value}")
-    return "; ".join(parts)
+    keys = [k for k in state if not isinstance(other, dict) or other.get(k) != state[k]]
+    if isinstance(other, dict) and not keys:
+        return "(không đổi)"
+    return "; ".join(f"{FIELDS_VI.get(k, k)}: {_value(k, state[k])}" for k in keys)
 
 
 def entries(
@@ -92,8 +101,8 @@ def entries(
                 entry.actor,
                 ACTIONS_VI.get(entry.action, entry.action),
                 entry.subject,
-                _words(before),
-                _words(after),
+                _words(before, after),
+                _words(after, before),
                 json.dumps(details, ensure_ascii=False, sort_keys=True) if details else "",
             )
         )
