@@ -19,7 +19,7 @@ from store import link_mail
 from store.base import utcnow
 from store.ids import MAX_ID
 from store.models import Calendar
-from store.scopes import Scope, UnitNode, unit_tree
+from store.scopes import Scope, UnitNode, unit_tree, visible_calendars
 from store.web_users import SessionUser
 from web.deps import AppState, NotFound, State, UserScope, actor, pick_calendar, render, require
 from web.params import IdQuery
@@ -46,8 +46,7 @@ def _root(session: Session, scope: Scope, calendar: Calendar, unit: int | None) 
     user's own scope on that calendar."""
     if unit is None:
         return scope if scope.root_unit_id is not None else Scope(None, None)
-    tree = unit_tree(session, calendar.id, scope)
-    if unit not in tree:
+    if unit not in unit_tree(session, calendar.id, scope):
         raise NotFound
     return Scope(unit, calendar.id)
 
@@ -73,14 +72,19 @@ def _page(
     status: int = 200,
 ) -> Response:
     with state.reader() as session:
-        calendar, points = _points(session, scope, calendar_key, unit)
+        calendar = pick_calendar(session, scope, calendar_key)
+        if calendar is None:
+            raise NotFound
         tree = unit_tree(session, calendar.id, scope)
+        unit = unit if unit in tree else None  # a unit of the calendar looked at before
+        calendar, points = _points(session, scope, calendar.key, unit)
         options = [_option(n) for n in tree.nodes if not n.removed]
         return render(
             request,
             "accounts_telegram.html",
             status,
             calendar=calendar,
+            calendars=visible_calendars(session, scope),
             points=points,
             linked=sum(p.linked for p in points),
             unit=str(unit or ""),
