@@ -33,8 +33,9 @@ from sqlalchemy.orm import Session
 from notifier import metrics, notices
 from notifier.base import NotConfigured, Outgoing, Sent, TransportError
 from notifier.compose import Row, compose
+from notifier.reader import Unreachable
+from notifier.reader import reader as who_reads
 from notifier.registry import Registry
-from notifier.render import DEFAULT_TZ
 from notifier.render import text as say
 from notifier.settings import NotifierSettings
 from notifier.telegram.transport import ChatMoved
@@ -189,9 +190,10 @@ class Deliverer:
         if row.channel not in self.registry:
             row.last_error = f"{row.channel.value} chưa được cấu hình: tin được giữ trong outbox"
             return Outcome(row_id, "held", error=row.last_error, **tag)
-        reader = _reader(session, row)
-        if isinstance(reader, Outcome):
-            return replace(reader, **tag)
+        reader = who_reads(session, row)
+        if isinstance(reader, Unreachable):
+            self._set(row, reader.status, reader.row_error)
+            return Outcome(row_id, reader.outcome, error=reader.reason, **tag)
         now = utcnow()
         claimed = session.execute(
             sa.update(OutboxMessage)
@@ -346,42 +348,6 @@ class Deliverer:
         if "not found" in lower:
             return say("vi", "disabled_chat_not_found", detail=exc.message)
         return say("vi", "disabled_blocked", detail=exc.message)
-
-
-@dataclass(frozen=True, slots=True)
-class _Reader:
-    """Who reads a row: a calendar's person, or a dashboard account (no person: id None)."""
-
-    id: int | None
-    key: str
-    name: str
-    language: str
-    timezone: str
-    address: str
-
-
-def _reader(session: Session, row: OutboxMessage) -> _Reader | Outcome:
-    """The row's reader and address now, or the outcome when the person cannot be reached
-    on that channel (the row is marked failed or disabled)."""
-    person = row.recipient
-    if person is None:  # mail to an account (store.account_mail): its own address, in vi
-        name = str((row.payload or {}).get("name") or row.address)
-        return _Reader(None, "", name, "vi", DEFAULT_TZ, row.address)
-    route = channels.route(session, person, row.channel)
-    if route.address is None:
-        Deliverer._set(row, OutboxStatus.FAILED, route.disabled_reason)
-        return Outcome(row.id, "unreachable", error=route.disabled_reason)
-    if route.disabled_reason is not None:
-        Deliverer._set(row, OutboxStatus.DISABLED, f"kênh đã tắt: {route.disabled_reason}")
-        return Outcome(row.id, "skipped", error=route.disabled_reason)
-    return _Reader(
-        person.id,
-        person.key,
-        person.name,
-        person.language,
-        person.calendar.timezone,
-        route.address,
-    )
 
 
 def tagged(outcome: Outcome, row: Row) -> Outcome:
