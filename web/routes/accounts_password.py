@@ -32,7 +32,8 @@ RESET_ADDRESS = login_throttle.Rule(free=10)
 MAILS_PER_EMAIL = 3
 REFUSED = {
     account_tokens.Refusal.UNKNOWN: "Liên kết không đúng. Hãy mở đúng liên kết trong thư mới nhất.",
-    account_tokens.Refusal.USED: "Liên kết này đã được dùng. Mỗi liên kết chỉ dùng một lần.",
+    account_tokens.Refusal.USED: "Liên kết này đã được dùng (mỗi liên kết chỉ dùng một lần). "
+    "Nếu anh/chị đã đặt mật khẩu, hãy đăng nhập.",
     account_tokens.Refusal.EXPIRED: "Liên kết đã hết hạn.",
     account_tokens.Refusal.REVOKED: "Liên kết này đã được thay bằng một liên kết mới hơn. "
     "Hãy dùng liên kết trong thư mới nhất.",
@@ -133,7 +134,7 @@ def _refused(request: Request, why: str) -> HTMLResponse:
         email="",
         purpose="",
         error=None,
-        refused=f"{why} {AGAIN}",
+        refused=why if why == REFUSED[account_tokens.Refusal.USED] else f"{why} {AGAIN}",
         done=False,
         action="",
     )
