@@ -259,5 +259,10 @@ def test_the_outbox_page_never_shows_a_set_password_mail(site: Site) -> None:
     """Coordinators read the outbox; an invitation's link would let one of them set
     another person's password."""
     invite(site, INVITED, unit_id(site, "huyen-a"))
-    page = site.client("coordinator").get("/outbox").text
+    admin = site.client("coordinator")
+    page = admin.get("/outbox").text
     assert INVITED not in page and "/password/" not in page
+    [row] = rows(site, OutboxMessage, OutboxMessage.address == INVITED)
+    resent = post(admin, f"/outbox/{row.id}/resend", {}, page="/outbox")
+    assert resent.status_code == 404  # "Gửi lại lời mời" on the accounts page makes a new link
+    assert len(rows(site, OutboxMessage, OutboxMessage.address == INVITED)) == 1
