@@ -157,7 +157,7 @@ def test_a_reset_link_sets_a_new_password_and_ends_old_sessions(site: Site) -> N
             )
     finally:
         engine.dispose()
-    assert actions == ["password_reset_requested", "password_reset"]
+    assert actions == ["account_created", "password_reset_requested", "password_reset"]
 
 
 def test_the_audit_page_shows_a_district_coordinator_his_district_only(site: Site) -> None:

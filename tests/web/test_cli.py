@@ -76,6 +76,18 @@ def test_add_list_password_disable(env: dict[str, str]) -> None:
         ("cli", "account_reactivated"),
         ("cli", "account_deactivated"),
     ]
+    engine = db.create_engine(env["HANCHOT_DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            created, changed = connection.execute(
+                sa.select(AuditEntry.action)
+                .where(AuditEntry.subject == "account:lan@thu.example")
+                .order_by(AuditEntry.id)
+                .limit(2)
+            ).scalars()
+    finally:
+        engine.dispose()
+    assert (created, changed) == ("account_created", "password_set")
 
 
 @pytest.mark.parametrize(

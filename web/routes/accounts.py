@@ -41,7 +41,9 @@ MESSAGES = {
 }
 ERRORS = {
     "email": "Email không hợp lệ (ví dụ: ten@so-noi-vu.gov.vn).",
-    "exists": "Đã có tài khoản với email này.",
+    "exists": (
+        "Đã có tài khoản với email này (nếu tài khoản đã bị khóa, hãy mở lại ở danh sách dưới)."
+    ),
     "scope": "Hãy chọn phạm vi: một đơn vị trong phạm vi của anh/chị.",
     "own": "Không thể khóa hoặc đổi quyền của chính mình.",
     "role": "Vai trò không hợp lệ.",

@@ -29,6 +29,8 @@ router = APIRouter()
 ADMIN = Depends(require("accounts"))
 PAGE = 500
 ACTIONS_VI = {
+    "account_created": "Tạo tài khoản (dòng lệnh)",
+    "password_set": "Đặt mật khẩu (dòng lệnh)",
     "account_invited": "Mời người dùng",
     "account_invitation_resent": "Gửi lại lời mời",
     "account_activated": "Nhận lời mời, đặt mật khẩu",
@@ -84,11 +86,17 @@ def _words(state: Any, other: Any = None) -> str:
 def entries(
     session: Session, scope: Scope, everything: bool = False, limit: int = PAGE
 ) -> list[AuditLine]:
-    """The latest entries in `scope`: what people did from the dashboard (actor `web:…`),
-    or with `everything` also what the engine and the notifier recorded."""
+    """The latest entries in `scope`: what people did from the dashboard (actor `web:…`)
+    and every change to an account (the CLI's too), or with `everything` also what the
+    engine and the notifier recorded."""
     query = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
     if not everything:
-        query = query.where(AuditEntry.actor.startswith("web:", autoescape=True))
+        query = query.where(
+            sa.or_(
+                AuditEntry.actor.startswith("web:", autoescape=True),
+                AuditEntry.subject.startswith("account:", autoescape=True),
+            )
+        )
     if not scope.everything:
         query = query.where(scope.units_clause(AuditEntry.unit_id))
     out = []
