@@ -57,6 +57,8 @@ Scoped = Annotated[str, Form(pattern=r"^(\d{0,12}|all)$")]
 class ScopeOption:
     value: str
     label: str
+    group: str = ""
+    """The calendar's name (an optgroup): units of two calendars may share a name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +87,13 @@ def scope_options(session: Session, scope: Scope) -> list[ScopeOption]:
     options = [ScopeOption(EVERYTHING, "Toàn bộ (mọi lịch)")] if scope.everything else []
     for calendar in visible_calendars(session, scope):
         tree = unit_tree(session, calendar.id, scope)
-        options.extend(_option(calendar.name, node) for node in tree.nodes if not node.removed)
+        options.extend(unit_option(node, calendar.name) for node in tree.nodes if not node.removed)
     return options
 
 
-def _option(calendar_name: str, node: UnitNode) -> ScopeOption:
-    indent = "\u00a0\u00a0" * node.depth
-    return ScopeOption(str(node.id), f"{indent}{node.name}")
+def unit_option(node: UnitNode, group: str = "") -> ScopeOption:
+    """A unit as a choice, indented by its depth in the tree."""
+    return ScopeOption(str(node.id), "\u00a0\u00a0" * node.depth + node.name, group)
 
 
 def lines(session: Session, user: SessionUser, scope: Scope) -> list[AccountLine]:

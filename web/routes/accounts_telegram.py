@@ -19,11 +19,11 @@ from store import link_mail
 from store.base import utcnow
 from store.ids import MAX_ID
 from store.models import Calendar
-from store.scopes import Scope, UnitNode, unit_tree, visible_calendars
+from store.scopes import Scope, unit_tree, visible_calendars
 from store.web_users import SessionUser
 from web.deps import AppState, NotFound, State, UserScope, actor, pick_calendar, render, require
 from web.params import IdQuery
-from web.routes.accounts import ScopeOption
+from web.routes.accounts import unit_option
 
 router = APIRouter()
 ADMIN = Depends(require("accounts"))
@@ -78,7 +78,7 @@ def _page(
         tree = unit_tree(session, calendar.id, scope)
         unit = unit if unit in tree else None  # a unit of the calendar looked at before
         calendar, points = _points(session, scope, calendar.key, unit)
-        options = [_option(n) for n in tree.nodes if not n.removed]
+        options = [unit_option(n) for n in tree.nodes if not n.removed]
         return render(
             request,
             "accounts_telegram.html",
@@ -93,10 +93,6 @@ def _page(
             no_bot=NO_BOT,
             message=message,
         )
-
-
-def _option(node: UnitNode) -> ScopeOption:
-    return ScopeOption(str(node.id), "\u00a0\u00a0" * node.depth + node.name)
 
 
 @router.get("/accounts/telegram", response_model=None)
