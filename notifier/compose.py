@@ -17,6 +17,7 @@ from notifier.ics import build_calendar, deadline_event
 from notifier.render import Context, render
 from notifier.settings import NotifierSettings
 from notifier.telegram.keyboard import decision_buttons, reminder_buttons
+from store import account_mail
 from store.enums import Channel
 
 ICS_KINDS = ("reminder", "escalation", "extension_decided")
@@ -32,7 +33,8 @@ class Row:
     workflow_id: str
     step: str
     channel: Channel
-    recipient_id: int
+    recipient_id: int | None
+    """None: mail to a dashboard account (`store.account_mail`), not to a person."""
     person_key: str
     person_name: str
     language: str
@@ -44,7 +46,8 @@ class Row:
 
     @property
     def key(self) -> str:
-        return tokens.outbox_key(self.workflow_id, self.step, self.channel.value, self.recipient_id)
+        recipient = "account" if self.recipient_id is None else self.recipient_id
+        return tokens.outbox_key(self.workflow_id, self.step, self.channel.value, recipient)
 
     @property
     def kind(self) -> str:
@@ -99,6 +102,16 @@ def _ics(row: Row, url: str) -> Attachment | None:
     return Attachment("han-nop.ics", "text/calendar", data)
 
 
+def _with_password_url(settings: NotifierSettings, row: Row) -> dict[str, Any]:
+    """An account's mail gets its set-password link now, from the token's nonce and the
+    secret: the outbox keeps no working link (`store.account_tokens`)."""
+    nonce = row.payload.get("nonce")
+    if row.recipient_id is not None or not row.workflow_id.startswith("account/") or not nonce:
+        return row.payload
+    url = account_mail.password_url(settings.public_url, settings.secret, str(nonce))
+    return {**row.payload, "password_url": url}
+
+
 def compose(settings: NotifierSettings, row: Row, now: datetime | None = None) -> Outgoing:
     url = submit_url(settings, row)
     reference = tokens.reference(row.key)
@@ -117,7 +130,7 @@ def compose(settings: NotifierSettings, row: Row, now: datetime | None = None) -
         dashboard_url=settings.public_url,
         **({"now": now} if now is not None else {}),
     )
-    rendered = render(row.kind, row.payload, ctx)
+    rendered = render(row.kind, _with_password_url(settings, row), ctx)
     if row.channel is Channel.EMAIL:
         ics = _ics(row, url)
         attachments = (ics,) if ics else ()

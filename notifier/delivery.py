@@ -33,6 +33,8 @@ from sqlalchemy.orm import Session
 from notifier import metrics, notices
 from notifier.base import NotConfigured, Outgoing, Sent, TransportError
 from notifier.compose import Row, compose
+from notifier.reader import Unreachable
+from notifier.reader import reader as who_reads
 from notifier.registry import Registry
 from notifier.render import text as say
 from notifier.settings import NotifierSettings
@@ -185,17 +187,13 @@ class Deliverer:
             return Outcome(row_id, "already", message_id=row.message_id, **tag)
         if row.status in (OutboxStatus.FAILED, OutboxStatus.DISABLED):
             return Outcome(row_id, "failed", error=row.last_error, **tag)
-        person = row.recipient
         if row.channel not in self.registry:
             row.last_error = f"{row.channel.value} chưa được cấu hình: tin được giữ trong outbox"
             return Outcome(row_id, "held", error=row.last_error, **tag)
-        route = channels.route(session, person, row.channel)
-        if route.address is None:
-            self._set(row, OutboxStatus.FAILED, route.disabled_reason)
-            return Outcome(row_id, "unreachable", error=route.disabled_reason, **tag)
-        if route.disabled_reason is not None:
-            self._set(row, OutboxStatus.DISABLED, f"kênh đã tắt: {route.disabled_reason}")
-            return Outcome(row_id, "skipped", error=route.disabled_reason, **tag)
+        reader = who_reads(session, row)
+        if isinstance(reader, Unreachable):
+            self._set(row, reader.status, reader.row_error)
+            return Outcome(row_id, reader.outcome, error=reader.reason, **tag)
         now = utcnow()
         claimed = session.execute(
             sa.update(OutboxMessage)
@@ -233,12 +231,12 @@ class Deliverer:
             workflow_id=row.workflow_id,
             step=row.step,
             channel=row.channel,
-            recipient_id=person.id,
-            person_key=person.key,
-            person_name=person.name,
-            language=person.language,
-            timezone=person.calendar.timezone,
-            address=route.address,
+            recipient_id=reader.id,
+            person_key=reader.key,
+            person_name=reader.name,
+            language=reader.language,
+            timezone=reader.timezone,
+            address=reader.address,
             deadline_id=row.deadline_id,
             payload=deadline_facts.with_receiver(session, row.deadline_id, dict(row.payload)),
             attempts=row.attempts + 1,
@@ -311,7 +309,9 @@ class Deliverer:
             return self._slowed(row, error, exc.retry_after)
         if not exc.permanent:
             return self._release(row, error, wait=exc.retry_after)
-        if not exc.address:
+        if (
+            not exc.address or row.recipient_id is None
+        ):  # an account's mail: no channel to switch off
             return self._failed(row, error)
         reason = self._reason(row, exc)
         with self.store.write() as session:

@@ -40,6 +40,8 @@ KINDS = (
     "channel_disabled",
     "quarantined",
     "digest",
+    "invitation",
+    "password_reset",
 )
 
 

@@ -132,3 +132,22 @@ def succeeded(session: Session, email: str, address: str, now: datetime) -> None
         )
     )
     _upsert(session, keys.trusted, now, count=False)
+
+
+def count(session: Session, kind: str, value: str, now: datetime) -> int:
+    """Count one more request under `kind`/`value` (e.g. forgotten-password requests per
+    address): the count before this one, within WINDOW. Shares the table and its
+    housekeeping with the login counts."""
+    key = _key(kind, value.strip().lower())
+    row = session.get(LoginThrottle, key)
+    before = row.failures if row is not None and row.last_at > now - WINDOW else 0
+    _upsert(session, key, now, count=True)
+    return before
+
+
+def counted(session: Session, kind: str, value: str, now: datetime) -> tuple[int, datetime | None]:
+    """How many requests `kind`/`value` made within WINDOW, and the last one's time."""
+    row = session.get(LoginThrottle, _key(kind, value.strip().lower()))
+    if row is None or row.last_at <= now - WINDOW:
+        return 0, None
+    return row.failures, row.last_at

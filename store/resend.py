@@ -41,6 +41,7 @@ def resend(session: Session, message_id: int, scope: Scope, by: str) -> int | No
         .join(UnitDeadline, OutboxMessage.deadline_id == UnitDeadline.id, isouter=True)
         .where(
             OutboxMessage.id == message_id,
+            OutboxMessage.recipient_id.is_not(None),  # an account's mail: invite again instead
             sa.or_(OutboxMessage.deadline_id.is_(None), scope.units_clause(UnitDeadline.unit_id)),
         )
     ).scalar_one_or_none()

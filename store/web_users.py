@@ -59,7 +59,7 @@ def add_user(
     *,
     email: str,
     name: str,
-    password_hash: str,
+    password_hash: str | None,
     role: WebRole,
     scope_unit: Unit | None,
 ) -> WebUser:

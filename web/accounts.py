@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from store import db
+from store import account_tokens, db
+from store.accounts import audit, snapshot
 from store.models import WebRole, WebUser
 from store.web_users import add_user, count_users, find_unit, user_by_email
 from web.passwords import generate_password, hash_password
@@ -41,6 +42,7 @@ def create_account(
     *,
     name: str | None = None,
     password: str | None = None,
+    by: str = "cli",
 ) -> NewAccount:
     """Add an account; `scope` is `calendar/unit` or a unit key (None: everything). A
     password is generated when none is given. Raises AccountExists, UnitNotFound,
@@ -59,6 +61,7 @@ def create_account(
             role=role,
             scope_unit=unit,
         )
+        audit(session, by, "account_created", user, None, snapshot(session, user))
         return NewAccount(user.email, password, role, scope)
 
 
@@ -68,11 +71,14 @@ def ensure_first_coordinator(engine: Engine, email: str = FIRST_EMAIL) -> NewAcc
     with db.session_factory(engine)() as session:
         if count_users(session):
             return None
-    return create_account(engine, email, WebRole.COORDINATOR, None, name=FIRST_NAME)
+    return create_account(
+        engine, email, WebRole.COORDINATOR, None, name=FIRST_NAME, by="hanchot dev"
+    )
 
 
 def set_password(engine: Engine, email: str, password: str | None = None) -> str:
-    """A new password for `email` (generated when None); every open session ends."""
+    """A new password for `email` (generated when None); every open session ends, and
+    every set-password link of the account stops working."""
     from store.web_users import close_user_sessions
 
     password = password or generate_password()
@@ -81,8 +87,12 @@ def set_password(engine: Engine, email: str, password: str | None = None) -> str
         user: WebUser | None = user_by_email(session, email)
         if user is None:
             raise LookupError(email)
+        before = snapshot(session, user)
         user.password_hash = hashed
+        account_tokens.revoke_all(session, user.id)
         user.failed_logins = 0
         user.locked_until = None
         close_user_sessions(session, user.id)
+        session.flush()
+        audit(session, "cli", "password_set", user, before, snapshot(session, user))
     return password

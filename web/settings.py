@@ -8,6 +8,8 @@ HANCHOT_SECRET (or HANCHOT_SECRET_FILE)    signs submit links and CSRF tokens; d
 HANCHOT_PUBLIC_URL                         how people reach the dashboard (links, cookies)
 HANCHOT_UPLOAD_MAX_BYTES                   largest evidence file accepted (default 20 MB)
 HANCHOT_SESSION_HOURS                      how long a login lasts (default 12)
+TELEGRAM_BOT_USERNAME                      the bot's name, for the t.me links in the Telegram
+                                           link codes the dashboard sends (none: not sent)
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class WebSettings:
     upload_max_bytes: int = 20 * 1024 * 1024
     session_lifetime: timedelta = timedelta(hours=12)
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
+    telegram_bot_username: str = ""
 
     @property
     def secure_cookies(self) -> bool:
@@ -51,6 +54,7 @@ class WebSettings:
             "public_url": (env.get("HANCHOT_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
             "upload_max_bytes": int(env.get("HANCHOT_UPLOAD_MAX_BYTES") or 20 * 1024 * 1024),
             "session_lifetime": timedelta(hours=int(env.get("HANCHOT_SESSION_HOURS") or 12)),
+            "telegram_bot_username": (env.get("TELEGRAM_BOT_USERNAME") or "").strip().lstrip("@"),
         }
         values.update(overrides)
         if "secret" not in values:

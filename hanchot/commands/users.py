@@ -1,4 +1,4 @@
-"""`hanchot user add|list|password|disable`: dashboard accounts.
+"""`hanchot user add|list|password|disable|enable`: dashboard accounts.
 
 A user has a role (coordinator, supervisor, viewer) and a scope: one unit and everything
 below it (`--scope calendar/unit`, or a unit key only one calendar has), or every
@@ -23,6 +23,7 @@ MSG = {
     "password": "Mật khẩu (chỉ hiện một lần): {password}",
     "changed": "Đã đặt mật khẩu mới cho {email}; mọi phiên đăng nhập cũ đã kết thúc.",
     "disabled": "Đã khóa tài khoản {email}; mọi phiên đăng nhập đã kết thúc.",
+    "enabled": "Đã mở lại tài khoản {email}.",
     "exists": "lỗi: đã có tài khoản {email}",
     "no_user": "lỗi: không có tài khoản {email}",
     "bad_role": "lỗi: vai trò '{role}' không hợp lệ — hợp lệ: coordinator, supervisor, viewer",
@@ -123,7 +124,9 @@ def list_() -> None:
     table = Table("Email", "Họ tên", "Vai trò", "Phạm vi", "Trạng thái", "Đăng nhập gần nhất")
     for user, scope in rows:
         last = f"{user.last_login_at:%d/%m/%Y %H:%M} UTC" if user.last_login_at else "—"
-        state = "hoạt động" if user.active else "đã khóa"
+        state = "đã khóa" if not user.active else "hoạt động"
+        if user.active and user.password_hash is None:
+            state = "đã mời, chưa đặt mật khẩu"
         table.add_row(
             Text(user.email),
             Text(user.name),
@@ -163,11 +166,13 @@ def password(
         out.print(Text(MSG["password"].format(password=result)))
 
 
-@user_app.command("disable")
-def disable(email: Annotated[str, typer.Argument(help="Email đăng nhập")]) -> None:
-    """Khóa tài khoản và kết thúc mọi phiên đăng nhập của nó."""
+def _set_active(email: str, active: bool) -> None:
+    """Through the same path as the dashboard: sessions and set-password links end with a
+    deactivation, and the audit log says who (`cli`), before and after."""
     from store import db
-    from store.web_users import close_user_sessions, user_by_email
+    from store.accounts import Actor, set_active
+    from store.scopes import Scope
+    from store.web_users import user_by_email
 
     engine = db.create_engine()
     try:
@@ -176,11 +181,24 @@ def disable(email: Annotated[str, typer.Argument(help="Email đăng nhập")]) -
             if user is None:
                 _err(MSG["no_user"].format(email=email))
                 raise typer.Exit(1)
-            user.active = False
-            close_user_sessions(session, user.id)
+            set_active(session, Actor("cli", None, Scope()), user.id, active)
     finally:
         engine.dispose()
-    Console(highlight=False).print(Text(MSG["disabled"].format(email=email)))
+    Console(highlight=False).print(
+        Text(MSG["disabled" if not active else "enabled"].format(email=email))
+    )
+
+
+@user_app.command("disable")
+def disable(email: Annotated[str, typer.Argument(help="Email đăng nhập")]) -> None:
+    """Khóa tài khoản: mọi phiên đăng nhập và liên kết đặt mật khẩu hết tác dụng ngay."""
+    _set_active(email, False)
+
+
+@user_app.command("enable")
+def enable(email: Annotated[str, typer.Argument(help="Email đăng nhập")]) -> None:
+    """Mở lại tài khoản đã khóa."""
+    _set_active(email, True)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,9 +13,10 @@ from store.models.calendar import (
 from store.models.channels import LinkCode, PersonChannel, TelegramPending, TelegramQuestion
 from store.models.messages import AuditEntry, InboundMessage, OutboxMessage
 from store.models.tracking import Cycle, Evidence, ExtensionRequest, Submission, UnitDeadline
-from store.models.web import LoginThrottle, WebRole, WebSession, WebUser
+from store.models.web import AccountToken, LoginThrottle, WebRole, WebSession, WebUser
 
 __all__ = [
+    "AccountToken",
     "AuditEntry",
     "Base",
     "Calendar",

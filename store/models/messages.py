@@ -38,7 +38,9 @@ class OutboxMessage(Base):
     step: Mapped[str] = mapped_column(sa.String(128))
     """The timeline step, e.g. `remind:-3d` or `escalate:head`."""
     channel: Mapped[Channel] = mapped_column(enum_column(Channel, "channel"))
-    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    recipient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    """The person; None for mail to a dashboard account (an invitation, a password reset:
+    `store.account_mail`), which goes to `address` and is keyed by its one-time step."""
     address: Mapped[str] = mapped_column(sa.Text)
     """Email address or Telegram chat as it was when the row was written."""
     deadline_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit_deadlines.id"), index=True)
@@ -55,7 +57,7 @@ class OutboxMessage(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None]
 
-    recipient: Mapped[Person] = relationship()
+    recipient: Mapped[Person | None] = relationship()
     deadline: Mapped[UnitDeadline | None] = relationship()
 
 
@@ -111,3 +113,6 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(sa.String(64))
     subject: Mapped[str] = mapped_column(sa.String(512))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    """The unit whose subtree the thing lies in, when there is one (an account's scope, a
+    person's unit): the audit page shows a scoped coordinator the entries under his root."""

@@ -43,8 +43,9 @@ class WebUser(Base):
     email: Mapped[str] = mapped_column(sa.String(320), unique=True)
     """Lower-cased on the way in: the login name."""
     name: Mapped[str] = mapped_column(sa.Text)
-    password_hash: Mapped[str] = mapped_column(sa.String(255))
-    """An argon2id hash in PHC format (parameters inside, so they can be raised later)."""
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    """An argon2id hash in PHC format (parameters inside, so they can be raised later);
+    None for an invited user who has not yet set a password (no password logs in)."""
     role: Mapped[WebRole] = mapped_column(enum_column(WebRole, "web_role"))
     scope_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
@@ -87,3 +88,32 @@ class LoginThrottle(Base):
     key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(default=0)
     last_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AccountToken(Base):
+    """A one-time link to set a password: an invitation or a forgotten-password reset.
+
+    The token in the emailed link is HMAC(deployment secret, `nonce`), derived when the
+    email is composed (`store.account_tokens`); the row keeps only its sha256, so the
+    database (or a backup of it) alone never yields a working link. Used once
+    (compare-and-set on `used_at`), expires, and is revoked by a newer token of the same
+    user or by deactivating the user.
+    """
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("web_users.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(sa.String(16))
+    """`invite` or `reset`."""
+    nonce: Mapped[str] = mapped_column(sa.String(64))
+    token_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(sa.String(255))
+
+    user: Mapped[WebUser] = relationship()

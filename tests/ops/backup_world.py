@@ -12,7 +12,17 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from deadlines.model import Unit
-from store import channels, db, migrate, outbox, revisions, web_users
+from store import (
+    account_mail,
+    account_tokens,
+    accounts,
+    channels,
+    db,
+    migrate,
+    outbox,
+    revisions,
+    web_users,
+)
 from store.backup import tables
 from store.calendars import save_calendar
 from store.enums import (
@@ -195,6 +205,24 @@ def populate(url: str, data_dir: Path) -> None:
                 scope_unit=scope,
             )
             web_users.open_session(session, user, "token", timedelta(hours=8), now=AT)
+            invited = web_users.add_user(
+                session,
+                email="moi@thu.example",
+                name="Người được mời",
+                password_hash=None,  # invited: no password until the emailed link is used
+                role=WebRole.SUPERVISOR,
+                scope_unit=scope,
+            )
+            issued = account_tokens.issue(
+                session, invited, account_tokens.INVITE, "s" * 32, "web:dieuphoi@thu.example", AT
+            )
+            account_mail.enqueue(
+                session, invited, issued, account_tokens.INVITE, {"inviter": HOSTILE_NAME}
+            )
+            before = accounts.snapshot(session, invited)
+            accounts.audit(
+                session, "web:dieuphoi@thu.example", "account_invited", invited, None, before
+            )
     finally:
         engine.dispose()
 

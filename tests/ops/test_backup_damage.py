@@ -165,12 +165,15 @@ def _as_previous_revision(good: Path, bad: Path, scratch: str) -> tuple[Path, st
     engine = db.create_engine(scratch, poolclass=NullPool)
     with engine.connect() as connection:
         inspector = sa.inspect(connection)
-        columns = {
-            t: [c["name"] for c in inspector.get_columns(t)]
+        found = {
+            t: inspector.get_columns(t)
             for t in inspector.get_table_names()
             if t != "alembic_version"
         }
     engine.dispose()
+    columns = {t: [c["name"] for c in cols] for t, cols in found.items()}
+    required = {t: [c["name"] for c in cols if not c["nullable"]] for t, cols in found.items()}
+    kept: dict[str, int] = {}
 
     def narrow(content: dict[str, bytes]) -> None:
         for name in [n for n in content if n.startswith("tables/")]:
@@ -179,6 +182,10 @@ def _as_previous_revision(good: Path, bad: Path, scratch: str) -> tuple[Path, st
                 del content[name]
                 continue
             rows = [json.loads(line) for line in content[name].splitlines()]
+            # Rows the previous schema could not hold (a value its NOT NULL column lacks)
+            # were never in a backup it wrote.
+            rows = [r for r in rows if all(r[k] is not None for k in required[table])]
+            kept[table] = len(rows)
             content[name] = b"".join(
                 json.dumps({k: r[k] for k in columns[table]}, ensure_ascii=False).encode() + b"\n"
                 for r in rows
@@ -189,7 +196,11 @@ def _as_previous_revision(good: Path, bad: Path, scratch: str) -> tuple[Path, st
         entries = m["tables"]
         assert isinstance(entries, list)
         m["tables"] = [
-            {**t, "columns": {k: v for k, v in t["columns"].items() if k in columns[t["name"]]}}
+            {
+                **t,
+                "rows": kept[t["name"]],
+                "columns": {k: v for k, v in t["columns"].items() if k in columns[t["name"]]},
+            }
             for t in entries
             if t["name"] in columns
         ]

@@ -16,6 +16,7 @@ from store.models import TelegramPending, TelegramQuestion, UnitDeadline
 from tests.store.store_factories import calendar, open_deadline
 
 TABLES = {
+    "account_tokens",
     "audit_log",
     "calendar_revisions",
     "calendars",
@@ -40,7 +41,7 @@ TABLES = {
 }
 
 
-AFTER_0006 = {"login_throttle"}
+AFTER_0006 = {"login_throttle", "account_tokens"}
 """Tables of revisions after 0006, absent at 0006 and before."""
 AFTER_0005 = {"calendar_revisions", *AFTER_0006}
 """Tables of later revisions, absent at 0004 and 0005."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from hanchot.cli import app
 from store import db, migrate
+from store.models import AuditEntry
 from tests.web.factory import fill
 
 runner = CliRunner()
@@ -57,6 +59,35 @@ def test_add_list_password_disable(env: dict[str, str]) -> None:
     assert "mat-khau-moi-1\n" not in typed.output.split("Đã đặt")[1]
     disabled = runner.invoke(app, ["user", "disable", "lan@thu.example"], env=env)
     assert disabled.exit_code == 0 and "Đã khóa" in disabled.output
+    assert "đã khóa" in runner.invoke(app, ["user", "list"], env=env).output
+    enabled = runner.invoke(app, ["user", "enable", "lan@thu.example"], env=env)
+    assert enabled.exit_code == 0 and "Đã mở lại" in enabled.output
+    engine = db.create_engine(env["HANCHOT_DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            audited = connection.execute(
+                sa.select(AuditEntry.actor, AuditEntry.action)
+                .order_by(AuditEntry.id.desc())
+                .limit(2)
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(a) for a in audited] == [
+        ("cli", "account_reactivated"),
+        ("cli", "account_deactivated"),
+    ]
+    engine = db.create_engine(env["HANCHOT_DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            created, changed = connection.execute(
+                sa.select(AuditEntry.action)
+                .where(AuditEntry.subject == "account:lan@thu.example")
+                .order_by(AuditEntry.id)
+                .limit(2)
+            ).scalars()
+    finally:
+        engine.dispose()
+    assert (created, changed) == ("account_created", "password_set")
 
 
 @pytest.mark.parametrize(

@@ -214,10 +214,18 @@ def test_uploads_of_other_types_are_refused(site: Site) -> None:
 # --- login everywhere ----------------------------------------------------------------------
 
 
-PUBLIC = {"/login", "/nop/{token}", "/nop/{token}/gia-han", "/nop/{token}/tep", "/logout"}
+PUBLIC = {
+    "/login",
+    "/nop/{token}",
+    "/nop/{token}/gia-han",
+    "/nop/{token}/tep",
+    "/logout",
+    "/forgot",
+    "/password/{token}",
+}
 """The login form, the submit link (its extension request and file changes, signed by the
-same token),
-and logging out (which shows nothing either way)."""
+same token), logging out (which shows nothing either way), asking for a password reset
+(which says the same for any email) and the set-password page (its one-time link)."""
 
 
 def test_no_page_answers_without_login_except_the_submit_link(site: Site) -> None:

@@ -1,6 +1,10 @@
 """The dashboard's routes, one module per page family; `ROUTERS` lists them all."""
 
 from web.routes import (
+    accounts,
+    accounts_audit,
+    accounts_password,
+    accounts_telegram,
     act,
     auth,
     extensions,
@@ -32,4 +36,8 @@ ROUTERS = [
     submit_files.router,
     act.router,
     import_units.router,
+    accounts_telegram.router,  # before accounts: /accounts/telegram/send is no account id
+    accounts.router,
+    accounts_password.router,
+    accounts_audit.router,
 ]

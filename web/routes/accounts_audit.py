@@ -1,0 +1,144 @@
+"""The audit log as a page: who did what, when, to which thing, the before and the after.
+
+Coordinators only; a coordinator over a subtree sees the entries about things under his
+root (`audit_log.unit_id`), one over everything sees every entry. By default what people
+did from the dashboard; `?show=all` adds what the engine recorded. Newest first, the latest
+PAGE entries, exportable like every table.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from store.models import AuditEntry, WebRole
+from store.scopes import Scope
+from store.web_users import SessionUser
+from web.deps import DB, UserScope, render, require
+from web.routes.common import export_or
+from web.tables import Table
+
+router = APIRouter()
+ADMIN = Depends(require("accounts"))
+PAGE = 500
+ACTIONS_VI = {
+    "account_created": "Tạo tài khoản (dòng lệnh)",
+    "password_set": "Đặt mật khẩu (dòng lệnh)",
+    "account_invited": "Mời người dùng",
+    "account_invitation_resent": "Gửi lại lời mời",
+    "account_activated": "Nhận lời mời, đặt mật khẩu",
+    "account_deactivated": "Khóa tài khoản",
+    "account_reactivated": "Mở lại tài khoản",
+    "account_changed": "Đổi vai trò, phạm vi",
+    "password_reset_requested": "Đề nghị đặt lại mật khẩu",
+    "password_reset": "Đặt lại mật khẩu",
+    "telegram_link_sent": "Gửi mã liên kết Telegram",
+}
+FIELDS_VI = {
+    "email": "email",
+    "name": "họ tên",
+    "role": "vai trò",
+    "scope": "phạm vi",
+    "active": "hoạt động",
+    "password_set": "đã đặt mật khẩu",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLine:
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    before: str
+    after: str
+    other: str
+
+
+def _value(key: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    if key == "role" and value in {r.value for r in WebRole}:
+        return WebRole(value).label_vi()
+    return str(value)
+
+
+def _words(state: Any, other: Any = None) -> str:
+    """A snapshot as "vai trò: Lãnh đạo phụ trách; hoạt động: có"; beside another snapshot,
+    only the fields that differ (what the action changed)."""
+    if not isinstance(state, dict):
+        return "" if state is None else str(state)
+    keys = [k for k in state if not isinstance(other, dict) or other.get(k) != state[k]]
+    if isinstance(other, dict) and not keys:
+        return "(không đổi)"
+    return "; ".join(f"{FIELDS_VI.get(k, k)}: {_value(k, state[k])}" for k in keys)
+
+
+def entries(
+    session: Session, scope: Scope, everything: bool = False, limit: int = PAGE
+) -> list[AuditLine]:
+    """The latest entries in `scope`: what people did from the dashboard (actor `web:…`)
+    and every change to an account (the CLI's too), or with `everything` also what the
+    engine and the notifier recorded."""
+    query = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    if not everything:
+        query = query.where(
+            sa.or_(
+                AuditEntry.actor.startswith("web:", autoescape=True),
+                AuditEntry.subject.startswith("account:", autoescape=True),
+            )
+        )
+    if not scope.everything:
+        query = query.where(scope.units_clause(AuditEntry.unit_id))
+    out = []
+    for entry in session.scalars(query):
+        details = dict(entry.details or {})
+        before, after = details.pop("before", None), details.pop("after", None)
+        out.append(
+            AuditLine(
+                entry.at,
+                entry.actor,
+                ACTIONS_VI.get(entry.action, entry.action),
+                entry.subject,
+                _words(before, after),
+                _words(after, before),
+                json.dumps(details, ensure_ascii=False, sort_keys=True) if details else "",
+            )
+        )
+    return out
+
+
+@router.get("/audit", response_model=None)
+def audit_page(
+    request: Request,
+    session: DB,
+    scope: UserScope,
+    format: str | None = None,
+    show: str | None = None,
+    user: SessionUser = ADMIN,
+) -> Response:
+    everything = show == "all"
+    rows = entries(session, scope, everything)
+
+    def table() -> Table:
+        t = Table(
+            "nhat-ky-quan-tri",
+            "Nhật ký quản trị",
+            ["Lúc", "Người thực hiện", "Việc", "Đối tượng", "Trước", "Sau", "Chi tiết"],
+        )
+        for r in rows:
+            t.add(r.at, r.actor, r.action, r.subject, r.before, r.after, r.other)
+        return t
+
+    return export_or(format, table) or render(
+        request, "accounts_audit.html", rows=rows, limit=PAGE, everything=everything
+    )
