@@ -33,10 +33,12 @@ PERMISSIONS: dict[str, frozenset[WebRole]] = {
     "extensions": frozenset({WebRole.COORDINATOR, WebRole.SUPERVISOR}),
     "decide": frozenset({WebRole.COORDINATOR}),
     "messages": frozenset({WebRole.COORDINATOR}),
+    "calendar": frozenset({WebRole.COORDINATOR}),
 }
 """view: tables, matrix, unit pages, plan, chart, exports. evidence: download submitted
 files. extensions: read the queue. decide: approve/refuse extensions, excuse, reopen.
-messages: the outbox and the quarantine (they show people's addresses)."""
+messages: the outbox and the quarantine (they show people's addresses). calendar: edit
+and publish calendars (web.routes.editor), within the account's scope."""
 
 
 @dataclass

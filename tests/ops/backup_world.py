@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from deadlines.model import Unit
-from store import channels, db, migrate, outbox, revisions, web_users
+from store import channels, db, drafts, migrate, outbox, revisions, web_users
 from store.backup import tables
 from store.calendars import save_calendar
 from store.enums import (
@@ -81,6 +81,8 @@ def populate(url: str, data_dir: Path) -> None:
                 source_ref="huyen-thu.yaml",
                 now=AT + timedelta(days=1, hours=1),
             )
+            draft = drafts.open_draft(session, "huyen-thu", "web:dieuphoi@thu.example")
+            drafts.save(session, draft, {**draft.document, "days_off": ["02/09/2025"]})
             late = open_deadline(session, "huyen-thu", "bc-6-thang", "xa-a", "2025-H1")
             waiting = open_deadline(session, "huyen-thu", "bc-6-thang", "xa-b", "2025-H1")
             waiting.extended_until = datetime(2025, 6, 20, 10, 0, tzinfo=UTC)

@@ -17,6 +17,7 @@ from tests.store.store_factories import calendar, open_deadline
 
 TABLES = {
     "audit_log",
+    "calendar_drafts",
     "calendar_revisions",
     "calendars",
     "cycles",
@@ -40,7 +41,7 @@ TABLES = {
 }
 
 
-AFTER_0006 = {"login_throttle"}
+AFTER_0006 = {"calendar_drafts", "login_throttle"}
 """Tables of revisions after 0006, absent at 0006 and before."""
 AFTER_0005 = {"calendar_revisions", *AFTER_0006}
 """Tables of later revisions, absent at 0004 and 0005."""

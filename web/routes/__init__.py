@@ -3,6 +3,9 @@
 from web.routes import (
     act,
     auth,
+    editor,
+    editor_entries,
+    editor_history,
     extensions,
     matrix,
     messages,
@@ -30,4 +33,7 @@ ROUTERS = [
     submit_extension.router,
     submit_files.router,
     act.router,
+    editor.router,
+    editor_entries.router,
+    editor_history.router,
 ]

@@ -1,0 +1,282 @@
+"""The calendar editor: a coordinator's draft of a calendar, its preview, and publishing.
+
+Every form (web.routes.editor_entries) changes the author's draft (store.drafts) only
+when the whole resulting document passes the loader's checks, the same `hanchot check`
+runs, so a draft is never half-saved. Publishing goes through the one publish path
+(activities.publishing, source "dashboard") with the draft's base revision: when another
+publish came first, the refusal says what it changed and the draft stays, to be rebased
+onto the newest revision and published again. A coordinator limited to a subtree edits
+only its units (and people); obligations, days off and supervisors are calendar-wide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from activities.preview import Preview, preview
+from activities.publishing import publish_document
+from config.document import calendar_of
+from config.errors import CalendarError, ConfigIssue
+from store import drafts, revisions
+from store.models import Calendar, CalendarDraft, CalendarRevision, Unit
+from store.revisions import RevisionConflict, change_of, diff_calendars
+from store.scopes import Scope, visible_calendars
+from store.web_users import SessionUser
+from web.deps import DB, NotFound, State, UserScope, actor, render, require
+from web.routes.editor_forms import Document, entries, show
+from web.routes.editor_words import PERIODS, change_lines, change_title
+
+router = APIRouter()
+EDIT = Depends(require("calendar"))
+SOURCE = "bảng điều khiển"
+MESSAGES = {
+    "saved": "Đã lưu vào bản nháp. Chưa có gì thay đổi với hệ thống đang chạy cho tới khi công bố.",
+    "discarded": "Đã bỏ bản nháp.",
+    "rebased": "Đã chuyển bản nháp lên phiên bản mới nhất; hãy xem lại rồi công bố.",
+    "published": "Đã công bố phiên bản {n}. Hệ thống đang chạy sẽ áp dụng trong vài giây.",
+    "unchanged": "Bản nháp giống hệt phiên bản đang dùng: không có gì để công bố.",
+}
+
+
+@dataclass
+class Editing:
+    calendar: Calendar
+    draft: CalendarDraft
+    base: CalendarRevision
+    latest: CalendarRevision
+
+
+def calendar_for(session: Session, scope: Scope, key: str) -> Calendar:
+    for calendar in visible_calendars(session, scope):
+        if calendar.key == key:
+            return calendar
+    raise NotFound
+
+
+def editing(session: Session, scope: Scope, key: str, user: SessionUser) -> Editing:
+    """The user's draft of calendar `key` (started from the latest revision if none)."""
+    calendar = calendar_for(session, scope, key)
+    try:
+        draft = drafts.open_draft(session, key, actor(user))
+    except LookupError:
+        raise NotFound from None
+    base = revisions.get(session, key, draft.base_revision)
+    latest = revisions.latest(session, key)
+    if base is None or latest is None:
+        raise NotFound
+    return Editing(calendar, draft, base, latest)
+
+
+def check(document: Document) -> list[ConfigIssue]:
+    """Every problem `hanchot check` finds in the document (empty: valid)."""
+    try:
+        calendar_of(document, SOURCE)
+    except CalendarError as exc:
+        return exc.errors
+    return []
+
+
+def scope_root(session: Session, scope: Scope) -> str | None:
+    unit = session.get(Unit, scope.root_unit_id) if scope.root_unit_id else None
+    return unit.key if unit is not None else None
+
+
+def subtree(document: Document, root: str) -> set[str]:
+    children: dict[str, list[str]] = {}
+    for unit in entries(document, "units"):
+        children.setdefault(str(unit.get("parent")), []).append(str(unit.get("id")))
+    out, todo = set(), [root]
+    while todo:
+        key = todo.pop()
+        if key not in out:
+            out.add(key)
+            todo.extend(children.get(key, []))
+    return out
+
+
+def outside_scope(before: Document, after: Document, root: str | None) -> list[str]:
+    """What an account limited to the subtree of `root` changed outside it (None: all)."""
+    if root is None:
+        return []
+    mine = subtree(before, root) | subtree(after, root)
+    old = {str(u.get("id")): u for u in entries(before, "units")}
+    new = {str(u.get("id")): u for u in entries(after, "units")}
+    out = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k) and k not in mine]
+    if root in old and root in new and old[root].get("parent") != new[root].get("parent"):
+        out.append(root)
+    for name in sorted(set(before) | set(after)):
+        if name not in ("units", "people") and before.get(name) != after.get(name):
+            out.append(name)
+    return out
+
+
+def draft_changes(session: Session, edit: Editing) -> list[dict[str, Any]]:
+    """What the draft changes from the revision it is based on, in words."""
+    base = calendar_of(edit.base.document, SOURCE)
+    mine = calendar_of(edit.draft.document, SOURCE)
+    return [
+        {"title": change_title(c), "lines": change_lines(c)} for c in diff_calendars(base, mine)
+    ]
+
+
+def since(session: Session, key: str, base: int) -> list[dict[str, Any]]:
+    """The revisions published after `base`, each with its changes in words."""
+    return [
+        {
+            "revision": r,
+            "changes": [
+                {"title": change_title(c), "lines": change_lines(c)}
+                for c in map(change_of, r.summary)
+            ],
+        }
+        for r in revisions.history(session, key)
+        if r.number > base
+    ]
+
+
+def rows(document: Document, name: str, fields: tuple[str, ...]) -> list[dict[str, str]]:
+    """The entries of a list as the page shows them (every field present, as typed)."""
+    return [{f: show(e.get(f)) for f in fields} for e in entries(document, name)]
+
+
+def page(
+    request: Request, session: Session, edit: Editing, status_code: int = 200, **ctx: Any
+) -> Response:
+    ctx.setdefault("message", None)
+    ctx.setdefault("conflict", None)
+    ctx.setdefault("preview", None)
+    ctx.setdefault("overlapping", [])
+    ctx.setdefault("rebase_issues", [])
+    document = edit.draft.document
+    return render(
+        request,
+        "editor.html",
+        status_code,
+        calendar=edit.calendar,
+        draft=edit.draft,
+        base=edit.base,
+        latest=edit.latest,
+        stale=edit.latest.number != edit.base.number,
+        changes=draft_changes(session, edit),
+        units=rows(
+            document,
+            "units",
+            ("id", "name", "kind", "parent", "focal_point", "opened", "closed", "successor"),
+        ),
+        people=rows(document, "people", ("id", "name", "email", "telegram", "phone")),
+        obligations=rows(document, "obligations", ("id", "name", "period", "due")),
+        periods=PERIODS,
+        days_off=len(document.get("days_off") or []),
+        saturdays=len(document.get("working_saturdays") or []),
+        **ctx,
+    )
+
+
+@router.get("/editor", response_model=None)
+def editor_home(session: DB, scope: UserScope, user: SessionUser = EDIT) -> Response:
+    calendars = visible_calendars(session, scope)
+    if not calendars:
+        raise NotFound
+    return RedirectResponse(f"/editor/{calendars[0].key}", status_code=303)
+
+
+@router.get("/editor/{calendar}", response_model=None)
+def draft_page(
+    request: Request,
+    state: State,
+    scope: UserScope,
+    calendar: str,
+    msg: str | None = None,
+    n: str | None = None,
+    user: SessionUser = EDIT,
+) -> Response:
+    with state.writer() as session, session.begin():
+        edit = editing(session, scope, calendar, user)
+        text = MESSAGES.get(msg or "")
+        message = text.format(n=n or "") if text else None
+        return page(request, session, edit, message=message)
+
+
+@router.get("/editor/{calendar}/preview", response_model=None)
+def preview_page(
+    request: Request, state: State, scope: UserScope, calendar: str, user: SessionUser = EDIT
+) -> Response:
+    with state.writer() as session, session.begin():
+        edit = editing(session, scope, calendar, user)
+        found: Preview = preview(session, calendar_of(edit.draft.document, SOURCE), state.clock())
+        return page(request, session, edit, preview=found)
+
+
+def _publish(request: Request, state: State, scope: Scope, key: str, user: SessionUser) -> Response:
+    with state.writer() as session:
+        with session.begin():
+            edit = editing(session, scope, key, user)
+            base, document = edit.draft.base_revision, dict(edit.draft.document)
+        try:
+            with session.begin():
+                done = publish_document(
+                    session, document, source="dashboard", author=actor(user), base=base
+                )
+                if done.number is not None:
+                    drafts.discard(session, drafts.open_draft(session, key, actor(user)))
+        except RevisionConflict:
+            with session.begin():
+                edit = editing(session, scope, key, user)
+                conflict = since(session, key, base)
+                return page(request, session, edit, 409, conflict=conflict)
+    if done.number is None:
+        return RedirectResponse(f"/editor/{key}?msg=unchanged", status_code=303)
+    return RedirectResponse(f"/history/{key}?published={done.number}", status_code=303)
+
+
+@router.post("/editor/{calendar}/publish", response_model=None)
+async def publish(
+    request: Request, state: State, scope: UserScope, calendar: str, user: SessionUser = EDIT
+) -> Response:
+    return await run_in_threadpool(_publish, request, state, scope, calendar, user)
+
+
+def _rebase(request: Request, state: State, scope: Scope, key: str, user: SessionUser) -> Response:
+    with state.writer() as session, session.begin():
+        edit = editing(session, scope, key, user)
+        if edit.latest.number == edit.base.number:
+            return RedirectResponse(f"/editor/{key}", status_code=303)
+        moved = drafts.rebase(
+            edit.base.document, edit.draft.document, edit.latest.document, edit.latest.number
+        )
+        if issues := check(moved.document):
+            return page(request, session, edit, 409, rebase_issues=issues)
+        drafts.save(session, edit.draft, moved.document, base=moved.base)
+        edit = editing(session, scope, key, user)
+        return page(
+            request, session, edit, message=MESSAGES["rebased"], overlapping=moved.overlapping
+        )
+
+
+@router.post("/editor/{calendar}/rebase", response_model=None)
+async def rebase(
+    request: Request, state: State, scope: UserScope, calendar: str, user: SessionUser = EDIT
+) -> Response:
+    return await run_in_threadpool(_rebase, request, state, scope, calendar, user)
+
+
+def _discard(state: State, scope: Scope, key: str, user: SessionUser) -> Response:
+    with state.writer() as session, session.begin():
+        calendar_for(session, scope, key)
+        draft = drafts.get(session, key, actor(user))
+        if draft is not None:
+            drafts.discard(session, draft)
+    return RedirectResponse(f"/editor/{key}?msg=discarded", status_code=303)
+
+
+@router.post("/editor/{calendar}/discard", response_model=None)
+async def discard(
+    state: State, scope: UserScope, calendar: str, user: SessionUser = EDIT
+) -> Response:
+    return await run_in_threadpool(_discard, state, scope, calendar, user)
