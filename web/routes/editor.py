@@ -30,7 +30,7 @@ from store.scopes import Scope, visible_calendars
 from store.web_users import SessionUser
 from web.deps import DB, NotFound, State, UserScope, actor, render, require
 from web.routes.editor_forms import Document, entries, show
-from web.routes.editor_words import PERIODS, change_lines, change_title
+from web.routes.editor_words import PERIODS, change_lines, change_title, value_vi
 
 router = APIRouter()
 EDIT = Depends(require("calendar"))
@@ -178,6 +178,32 @@ def page(
     )
 
 
+def preview_lines(found: Preview, document: Document) -> dict[str, list[str]]:
+    """The preview in words: cycles by obligation name and period, people by name."""
+    names = {str(o.get("id")): str(o.get("name")) for o in entries(document, "obligations")}
+    people = {str(p.get("id")): str(p.get("name")) for p in entries(document, "people")}
+
+    def cycle(workflow_id: str) -> str:
+        parts = workflow_id.split("/")  # cycle/<calendar>/<obligation>/<period>
+        if len(parts) != 4:
+            return workflow_id
+        return f"{names.get(parts[2], parts[2])} — kỳ {parts[3]}"
+
+    return {
+        "engine": [
+            *(f"mở kỳ {name} — {label}" for _, name, label in found.opening),
+            *(f"bắt đầu theo dõi {n} ({u}) trong {cycle(c)}" for c, u, n in found.starting),
+            *(f"dừng nhắc {n} ({u}) trong {cycle(c)}: {why}" for c, u, n, why in found.stopping),
+            *(
+                f"đổi hạn hoặc lịch nhắc của {m.unit}: hạn cuối "
+                f"{value_vi(m.legal_end[0])} → {value_vi(m.legal_end[1])}"
+                for m in found.moving
+            ),
+        ],
+        "people": [f"{people.get(pid, pid)} ({pid}): {why}" for pid, why in found.people.items()],
+    }
+
+
 @router.get("/editor", response_model=None)
 def editor_home(session: DB, scope: UserScope, user: SessionUser = EDIT) -> Response:
     calendars = visible_calendars(session, scope)
@@ -209,8 +235,8 @@ def preview_page(
 ) -> Response:
     with state.writer() as session, session.begin():
         edit = editing(session, scope, calendar, user)
-        found: Preview = preview(session, calendar_of(edit.draft.document, SOURCE), state.clock())
-        return page(request, session, edit, preview=found)
+        found = preview(session, calendar_of(edit.draft.document, SOURCE), state.clock())
+        return page(request, session, edit, preview=preview_lines(found, edit.draft.document))
 
 
 def _publish(request: Request, state: State, scope: Scope, key: str, user: SessionUser) -> Response:

@@ -107,12 +107,18 @@ def field_vi(path: str) -> str:
 def value_vi(value: Any) -> str:
     if value is None or value == [] or value == "":
         return "(trống)"
+    if isinstance(value, bool):
+        return "có" if value else "không"
     if isinstance(value, str):
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             return f"{value[8:10]}/{value[5:7]}/{value[:4]}"
         return value
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return ", ".join(value_vi(v) for v in value)
+    if isinstance(value, list):
+        return "; ".join(value_vi(v) for v in value)
+    if isinstance(value, dict):  # a day off, a receiver from a date: its values in order
+        return " ".join(value_vi(v) for v in value.values() if v not in (None, "", []))
     return json.dumps(value, ensure_ascii=False)
 
 
