@@ -263,15 +263,32 @@ def test_the_second_publisher_is_told_what_changed_and_keeps_the_draft(editor_si
 
 def test_a_scoped_coordinator_edits_only_his_subtree(editor_site: Site) -> None:
     client = editor_site.client("district_coordinator")  # scope: huyen-b
-    other = form(client, f"/editor/{CAL}/units/xa-a1")
-    other["name"] = "Đổi tên ngoài phạm vi"
+    other = {"name": "Đổi tên ngoài phạm vi", "kind": "commune", "parent": "huyen-a"}
     refused = post(client, f"/editor/{CAL}/units/xa-a1", other, f"/editor/{CAL}")
     assert refused.status_code == 403 and "chỉ được sửa các đơn vị trong phạm vi" in refused.text
+    pulled = {"name": "UBND xã A1", "kind": "commune", "parent": "huyen-b"}
+    refused = post(client, f"/editor/{CAL}/units/xa-a1", pulled, f"/editor/{CAL}")
+    assert refused.status_code == 403, "another's unit is not pulled into his subtree"
     moved = form(client, f"/editor/{CAL}/units/xa-b2")
     moved["parent"] = "huyen-a"  # out of his subtree: allowed only as a change of his unit
     assert post(client, f"/editor/{CAL}/units/xa-b2", moved, f"/editor/{CAL}").status_code == 303
     refused = post(client, f"/editor/{CAL}/days", {"days_off": "02/09/2026"}, f"/editor/{CAL}")
     assert refused.status_code == 403 and "days_off" in refused.text
+    page = client.get(f"/editor/{CAL}").text
+    assert "(xa-b1)" in page and "(xa-a1)" not in page and "(fp-xa-a1)" not in page
+    assert client.get(f"/editor/{CAL}/units/xa-a1").status_code == 404
+    assert client.get(f"/editor/{CAL}/people/fp-xa-a1").status_code == 404
+    assert f"/editor/{CAL}/obligations/new" not in page
+    # Someone answering for a unit outside the subtree too is not his to change.
+    refused = post(
+        client,
+        f"/editor/{CAL}/people/new",
+        {"id": "fp-hai-noi", "name": "Hai Nơi", "focal_of": "xa-b1, xa-a2"},
+        f"/editor/{CAL}",
+    )
+    assert refused.status_code == 403 and "xa-a2" in refused.text
+    mine = {"id": "fp-moi-b", "name": "Mới B", "focal_of": "xa-b1"}
+    assert post(client, f"/editor/{CAL}/people/new", mine, f"/editor/{CAL}").status_code == 303
     viewer = editor_site.client("viewer")
     assert viewer.get(f"/editor/{CAL}").status_code == 403
     assert 'href="/editor"' not in viewer.get("/").text

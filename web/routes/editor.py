@@ -24,12 +24,13 @@ from activities.publishing import publish_document
 from config.document import calendar_of
 from config.errors import CalendarError, ConfigIssue
 from store import drafts, revisions
-from store.models import Calendar, CalendarDraft, CalendarRevision, Unit
+from store.models import Calendar, CalendarDraft, CalendarRevision
 from store.revisions import RevisionConflict, change_of, diff_calendars
 from store.scopes import Scope, visible_calendars
 from store.web_users import SessionUser
 from web.deps import DB, NotFound, State, UserScope, actor, render, require
 from web.routes.editor_forms import Document, entries, show
+from web.routes.editor_scope import scope_root, visible
 from web.routes.editor_words import PERIODS, change_lines, change_title, value_vi
 
 router = APIRouter()
@@ -50,6 +51,8 @@ class Editing:
     draft: CalendarDraft
     base: CalendarRevision
     latest: CalendarRevision
+    root: str | None
+    """The account's root unit (None: the whole calendar), see web.routes.editor_scope."""
 
 
 def calendar_for(session: Session, scope: Scope, key: str) -> Calendar:
@@ -70,7 +73,7 @@ def editing(session: Session, scope: Scope, key: str, user: SessionUser) -> Edit
     latest = revisions.latest(session, key)
     if base is None or latest is None:
         raise NotFound
-    return Editing(calendar, draft, base, latest)
+    return Editing(calendar, draft, base, latest, scope_root(session, scope))
 
 
 def check(document: Document) -> list[ConfigIssue]:
@@ -80,40 +83,6 @@ def check(document: Document) -> list[ConfigIssue]:
     except CalendarError as exc:
         return exc.errors
     return []
-
-
-def scope_root(session: Session, scope: Scope) -> str | None:
-    unit = session.get(Unit, scope.root_unit_id) if scope.root_unit_id else None
-    return unit.key if unit is not None else None
-
-
-def subtree(document: Document, root: str) -> set[str]:
-    children: dict[str, list[str]] = {}
-    for unit in entries(document, "units"):
-        children.setdefault(str(unit.get("parent")), []).append(str(unit.get("id")))
-    out, todo = set(), [root]
-    while todo:
-        key = todo.pop()
-        if key not in out:
-            out.add(key)
-            todo.extend(children.get(key, []))
-    return out
-
-
-def outside_scope(before: Document, after: Document, root: str | None) -> list[str]:
-    """What an account limited to the subtree of `root` changed outside it (None: all)."""
-    if root is None:
-        return []
-    mine = subtree(before, root) | subtree(after, root)
-    old = {str(u.get("id")): u for u in entries(before, "units")}
-    new = {str(u.get("id")): u for u in entries(after, "units")}
-    out = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k) and k not in mine]
-    if root in old and root in new and old[root].get("parent") != new[root].get("parent"):
-        out.append(root)
-    for name in sorted(set(before) | set(after)):
-        if name not in ("units", "people") and before.get(name) != after.get(name):
-            out.append(name)
-    return out
 
 
 def draft_changes(session: Session, edit: Editing) -> list[dict[str, Any]]:
@@ -140,9 +109,9 @@ def since(session: Session, key: str, base: int) -> list[dict[str, Any]]:
     ]
 
 
-def rows(document: Document, name: str, fields: tuple[str, ...]) -> list[dict[str, str]]:
-    """The entries of a list as the page shows them (every field present, as typed)."""
-    return [{f: show(e.get(f)) for f in fields} for e in entries(document, name)]
+def rows(items: list[dict[str, Any]], fields: tuple[str, ...]) -> list[dict[str, str]]:
+    """Entries as the page shows them (every field present, as typed)."""
+    return [{f: show(e.get(f)) for f in fields} for e in items]
 
 
 def page(
@@ -154,6 +123,7 @@ def page(
     ctx.setdefault("overlapping", [])
     ctx.setdefault("rebase_issues", [])
     document = edit.draft.document
+    units, people = visible(document, edit.root)
     return render(
         request,
         "editor.html",
@@ -165,12 +135,11 @@ def page(
         stale=edit.latest.number != edit.base.number,
         changes=draft_changes(session, edit),
         units=rows(
-            document,
-            "units",
-            ("id", "name", "kind", "parent", "focal_point", "opened", "closed", "successor"),
+            units, ("id", "name", "kind", "parent", "focal_point", "opened", "closed", "successor")
         ),
-        people=rows(document, "people", ("id", "name", "email", "telegram", "phone")),
-        obligations=rows(document, "obligations", ("id", "name", "period", "due")),
+        people=rows(people, ("id", "name", "email", "telegram", "phone")),
+        obligations=rows(entries(document, "obligations"), ("id", "name", "period", "due")),
+        wide=edit.root is None,
         periods=PERIODS,
         days_off=len(document.get("days_off") or []),
         saturdays=len(document.get("working_saturdays") or []),

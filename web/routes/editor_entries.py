@@ -20,7 +20,8 @@ from store.scopes import Scope
 from store.web_users import SessionUser
 from web.deps import NotFound, State, UserScope, render, require
 from web.routes import editor_forms as ef
-from web.routes.editor import check, editing, outside_scope, scope_root
+from web.routes.editor import check, editing
+from web.routes.editor_scope import outside_scope, visible
 from web.routes.editor_words import FIELD, HINT, PERIODS, READINGS, field_vi
 from web.security import read_form
 
@@ -140,6 +141,10 @@ def _show(
             return _form_page(request, calendar, kind, None, ef.days_values(document))
         if key is not None and ef.find(document, kind, key) is None:
             raise NotFound
+        if key is not None and edit.root is not None and kind in ("units", "people"):
+            units, people = visible(document, edit.root)
+            if key not in {str(e.get("id")) for e in (units if kind == "units" else people)}:
+                raise NotFound  # outside the account's subtree
         return _form_page(request, calendar, kind, key, KINDS[kind]["values"](document, key))
 
 
@@ -157,13 +162,15 @@ def _save(
         edit = editing(session, scope, calendar, user)
         before = edit.draft.document
         path: str | None = None
+        if key is not None and ef.find(before, kind, key) is None:
+            raise NotFound  # removed meanwhile (another tab): never re-created by an edit
         if kind == "days":
             after = ef.apply_days(before, form)
         elif form.get("remove") and key is not None:
             after = ef.remove(before, kind, key)
         else:
             after, path = KINDS[kind]["apply"](before, key, form)
-        root = scope_root(session, scope)
+        root = edit.root
         if outside := outside_scope(before, after, root):
             what = ", ".join(outside)
             message = SCOPE_REFUSED.format(root=root, what=what)
