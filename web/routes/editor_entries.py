@@ -56,6 +56,24 @@ SELECTS = {
     "reading": READINGS,
     "language": {"": "theo lịch (vi)", "vi": "Tiếng Việt", "en": "English"},
 }
+SUGGEST = {
+    **dict.fromkeys(
+        (
+            "parent",
+            "successor",
+            "focal_of",
+            "head_of",
+            "supervises",
+            "units",
+            "subtrees",
+            "exclude",
+            "receiver",
+        ),
+        "ma-don-vi",
+    ),
+    **dict.fromkeys(("focal_point", "head"), "ma-nguoi"),
+}
+"""Fields naming units or people: the browser suggests the calendar's ids as one types."""
 SCOPE_REFUSED = (
     "Tài khoản của bạn chỉ được sửa các đơn vị trong phạm vi {root}; thay đổi này chạm tới: {what}."
 )
@@ -76,6 +94,7 @@ def _fields(
                 "options": SELECTS.get(name),
                 "multiline": name in ("days_off", "working_saturdays", "source"),
                 "readonly": fixed and name == "id",
+                "suggest": SUGGEST.get(name),
             }
         )
     return out
@@ -98,6 +117,7 @@ def _place(
 
 def _form_page(
     request: Request,
+    seen: tuple[ef.Document, str | None],
     calendar: str,
     kind: str,
     key: str | None,
@@ -107,6 +127,7 @@ def _form_page(
     above: list[str] | None = None,
 ) -> Response:
     spec = KINDS.get(kind)
+    units, people = visible(*seen)  # suggestions within the account's scope only
     names = spec["fields"] if spec else ("days_off", "working_saturdays")
     title = spec["title"][key is not None] if spec else "Ngày nghỉ và ngày làm bù"
     action = f"/editor/{calendar}/{kind}/" + (key if key else "new")
@@ -122,6 +143,8 @@ def _form_page(
         fields=_fields(names, values, errors or {}, key is not None),
         above=above or [],
         removable=spec is not None and key is not None,
+        unit_ids=[(str(u.get("id")), str(u.get("name"))) for u in units],
+        person_ids=[(str(p.get("id")), str(p.get("name"))) for p in people],
     )
 
 
@@ -138,14 +161,23 @@ def _show(
         edit = editing(session, scope, calendar, user)
         document = edit.draft.document
         if kind == "days":
-            return _form_page(request, calendar, kind, None, ef.days_values(document))
+            return _form_page(
+                request, (document, edit.root), calendar, kind, None, ef.days_values(document)
+            )
         if key is not None and ef.find(document, kind, key) is None:
             raise NotFound
         if key is not None and edit.root is not None and kind in ("units", "people"):
             units, people = visible(document, edit.root)
             if key not in {str(e.get("id")) for e in (units if kind == "units" else people)}:
                 raise NotFound  # outside the account's subtree
-        return _form_page(request, calendar, kind, key, KINDS[kind]["values"](document, key))
+        return _form_page(
+            request,
+            (document, edit.root),
+            calendar,
+            kind,
+            key,
+            KINDS[kind]["values"](document, key),
+        )
 
 
 def _save(
@@ -174,12 +206,16 @@ def _save(
         if outside := outside_scope(before, after, root):
             what = ", ".join(outside)
             message = SCOPE_REFUSED.format(root=root, what=what)
-            return _form_page(request, calendar, kind, key, form, 403, above=[message])
+            return _form_page(
+                request, (before, root), calendar, kind, key, form, 403, above=[message]
+            )
         issues = check(after)
         if issues:
             error_kind = KINDS[kind]["error"] if kind in KINDS else "days"
             beside, above = _place(issues, path, error_kind)
-            return _form_page(request, calendar, kind, key, form, 422, beside, above)
+            return _form_page(
+                request, (before, root), calendar, kind, key, form, 422, beside, above
+            )
         drafts.save(session, edit.draft, after)
     return RedirectResponse(f"/editor/{calendar}?msg=saved", status_code=303)
 
