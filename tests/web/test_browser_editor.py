@@ -30,7 +30,7 @@ from notifier.email.transport import EmailChannel
 from notifier.registry import Registry
 from notifier.settings import NotifierSettings, Secret, SmtpSettings, TelegramSettings
 from store import revisions
-from store.models import OutboxMessage, WebRole
+from store.models import OutboxMessage, Unit, WebRole
 from tests.fakes.smtp import FakeSMTP
 from tests.web.browser import ARGS, free_port, require_chromium, screenshot_path
 from tests.web.support import RecordingGateway
@@ -289,6 +289,16 @@ async def _scenario(
             await page.reload()
             await expect(page.locator("#phien-ban-2")).to_contain_text("hệ thống đã áp dụng")
             await shot(page, "applied")
+            with store.read() as session:
+                unit_id = session.scalar(sa.select(Unit.id).where(Unit.key == "xa-a"))
+            await page.goto(f"/units/{unit_id}")
+            await page.get_by_role("link", name="Lịch sử đơn vị").click()
+            latest = page.locator(".revision").first
+            await expect(latest).to_contain_text("Phiên bản 2")
+            await expect(latest).to_contain_text(
+                "đầu mối: Trần Văn A (fp-a) → Hà Văn Thay (fp-thay)"
+            )
+            await shot(page, "unit-history")
             await context.close()
 
         new = client.get_workflow_handle_for(

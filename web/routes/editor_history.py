@@ -68,6 +68,15 @@ def _people(document: Document, unit: dict[str, Any] | None) -> dict[str, dict[s
     return {str(p.get("id")): p for p in entries(document, "people") if str(p.get("id")) in wanted}
 
 
+def _named(document: Document, field: str, value: Any) -> str:
+    """A unit field's value in words; people by name and id (`Trần Văn A (fp-a)`)."""
+    if field not in ("focal_point", "head") or not value:
+        return value_vi(show(value))
+    names = {str(p.get("id")): p.get("name") for p in entries(document, "people")}
+    ids = show(value).replace(",", " ").split()
+    return ", ".join(f"{names[i]} ({i})" if names.get(i) else i for i in ids)
+
+
 def unit_changes(history: list[CalendarRevision], key: str) -> list[dict[str, Any]]:
     """Per revision that touched the unit `key` or its people: what changed, in words."""
     out: list[dict[str, Any]] = []
@@ -83,9 +92,10 @@ def unit_changes(history: list[CalendarRevision], key: str) -> list[dict[str, An
         for field in UNIT_KEYS:
             was, now = (old or {}).get(field), (new or {}).get(field)
             if old is not None and new is not None and was != now:
-                lines.append(f"{FIELD[field]}: {value_vi(show(was))} → {value_vi(show(now))}")
+                shown = _named(before, field, was), _named(after, field, now)
+                lines.append(f"{FIELD[field]}: {shown[0]} → {shown[1]}")
             elif old is None and new is not None and now not in (None, "", []):
-                lines.append(f"{FIELD[field]}: {value_vi(show(now))}")
+                lines.append(f"{FIELD[field]}: {_named(after, field, now)}")
         before_people, after_people = _people(before, old), _people(after, new)
         for pid in sorted(set(before_people) & set(after_people)):
             for field in PERSON_KEYS:
