@@ -315,3 +315,82 @@ def test_unit_history_lists_its_people_and_dates(editor_site: Site) -> None:
     assert "đơn vị kế thừa: (trống) → xa-b1" in page
     assert "Đầu mối xa-b2 (fp-xa-b2) — điện thoại: (trống) → 0203 111 222" in page
     assert f'href="/history/units/{unit_id}"' in client.get(f"/units/{unit_id}").text
+
+
+def draft_document(site: Site, who: str = "dieuphoi@thu.example") -> dict[str, Any]:
+    engine = db.create_engine(site.settings.database_url)
+    with db.session_factory(engine)() as session:
+        draft = drafts.get(session, CAL, f"web:{who}")
+        assert draft is not None
+        document = dict(draft.document)
+    engine.dispose()
+    return document
+
+
+def test_an_obligation_is_edited_as_written_and_keeps_what_the_form_does_not_show(
+    editor_site: Site,
+) -> None:
+    client = editor_site.client("coordinator")
+    values = form(client, f"/editor/{CAL}/obligations/bc-xa")
+    assert values["due"] == "H1: before 10/06" and values["period"] == "semiannual"
+    bad = {**values, "due": "H1: befor 10/06", "escalation": "1d focal_point, 0d head"}
+    refused = post(client, f"/editor/{CAL}/obligations/bc-xa", bad, f"/editor/{CAL}")
+    assert refused.status_code == 422
+    due = refused.text[refused.text.index('id="f-due"') : refused.text.index('id="f-window"')]
+    assert "không phải hạn nộp" in due
+    escalation = refused.text[refused.text.index('id="f-escalation"') :]
+    assert "bước đôn đốc phải sau hạn nộp" in escalation.split('id="f-data_window"')[0]
+    good = {
+        **values,
+        "due": "H1: before 15/06; H2: by 15/12",
+        "reminders": "-10d, -1d",
+        "escalation": "2d focal_point, 5d supervisor",
+        "data_window": "nd09",
+        "reading": "inclusive",
+        "kinds": "commune, district",
+        "exclude": "xa-b2",
+        "receiver": "so-noi-vu; tinh từ 01/07/2026",
+    }
+    saved = post(client, f"/editor/{CAL}/obligations/bc-xa", good, f"/editor/{CAL}")
+    assert saved.status_code == 303, saved.text
+    [entry] = draft_document(editor_site)["obligations"]
+    assert entry["due"] == {"H1": "before 15/06", "H2": "by 15/12"}
+    assert entry["reminders"] == ["-10d", "-1d"]
+    assert entry["escalation"] == [
+        {"after": "2d", "to": "focal_point"},
+        {"after": "5d", "to": "supervisor"},
+    ]
+    assert entry["submitters"] == {"kinds": ["commune", "district"], "exclude": ["xa-b2"]}
+    assert entry["receiver"] == [{"unit": "so-noi-vu"}, {"unit": "tinh", "from": "01/07/2026"}]
+    assert entry["reading"] == "inclusive" and entry["data_window"] == "nd09"
+    again = form(client, f"/editor/{CAL}/obligations/bc-xa")  # shown back as typed
+    assert again["due"] == good["due"] and again["receiver"] == good["receiver"]
+    assert again["escalation"] == good["escalation"]
+
+
+def test_days_off_errors_point_at_their_field_and_supervisors_come_from_the_person(
+    editor_site: Site,
+) -> None:
+    client = editor_site.client("coordinator")
+    days = {"days_off": "02/09/2026 Quốc khánh\n31/02/2026", "working_saturdays": "27/04/2026"}
+    refused = post(client, f"/editor/{CAL}/days", days, f"/editor/{CAL}/days")
+    assert refused.status_code == 422
+    off = refused.text[refused.text.index('id="f-days_off"') :]
+    assert "tháng 2/2026 có 28 ngày" in off.split('id="f-working_saturdays"')[0]
+    assert "không phải Thứ Bảy hay Chủ nhật" in off.split('id="f-working_saturdays"')[1]
+    coord = form(client, f"/editor/{CAL}/people/coord")
+    coord["supervises"] = "huyen-a, khong-co"
+    refused = post(client, f"/editor/{CAL}/people/coord", coord, f"/editor/{CAL}")
+    assert refused.status_code == 422
+    supervises = refused.text[refused.text.index('id="f-supervises"') :]
+    assert "khong-co" in supervises
+    coord["supervises"] = "huyen-a"
+    assert post(client, f"/editor/{CAL}/people/coord", coord, f"/editor/{CAL}").status_code == 303
+    assert draft_document(editor_site)["supervisors"] == [{"person": "coord", "units": ["huyen-a"]}]
+    gone = form(client, f"/editor/{CAL}/people/fp-xa-a1")
+    refused = post(
+        client, f"/editor/{CAL}/people/fp-xa-a1", {**gone, "remove": "1"}, f"/editor/{CAL}"
+    )
+    assert refused.status_code == 422  # still xa-a1's focal point: shown beside that link
+    focal_of = refused.text[refused.text.index('id="f-focal_of"') :]
+    assert "người &#39;fp-xa-a1&#39; không có trong people" in focal_of.split('id="f-head_of"')[0]
