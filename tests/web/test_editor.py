@@ -394,3 +394,20 @@ def test_days_off_errors_point_at_their_field_and_supervisors_come_from_the_pers
     assert refused.status_code == 422  # still xa-a1's focal point: shown beside that link
     focal_of = refused.text[refused.text.index('id="f-focal_of"') :]
     assert "người &#39;fp-xa-a1&#39; không có trong people" in focal_of.split('id="f-head_of"')[0]
+
+
+def test_the_unit_tree_is_shown_in_order_and_can_be_searched(editor_site: Site) -> None:
+    client = editor_site.client("coordinator")
+    page = client.get(f"/editor/{CAL}").text
+    order = re.findall(r'class="d(\d)">[^<]*<span class="sub">\(([\w-]+)\)', page)
+    assert order[:5] == [
+        ("0", "tinh"),
+        ("1", "so-noi-vu"),
+        ("1", "huyen-a"),
+        ("2", "xa-a1"),
+        ("2", "xa-a2"),
+    ]
+    found = client.get(f"/editor/{CAL}", params={"q": "Xã B"}).text
+    units = re.findall(r'<span class="sub">\(([\w-]+)\)</span></td>\s*<td data-label="Loại"', found)
+    assert units == ["xa-b1", "xa-b2"]
+    assert "(fp-xa-a1)" not in found and "(coord)" not in found

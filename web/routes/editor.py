@@ -12,9 +12,9 @@ only its units (and people); obligations, days off and supervisors are calendar-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -30,7 +30,7 @@ from store.scopes import Scope, visible_calendars
 from store.web_users import SessionUser
 from web.deps import DB, NotFound, State, UserScope, actor, render, require
 from web.routes.editor_forms import Document, entries, show
-from web.routes.editor_scope import scope_root, visible
+from web.routes.editor_scope import scope_root, tree_order, visible
 from web.routes.editor_words import PERIODS, change_lines, change_title, value_vi
 
 router = APIRouter()
@@ -40,7 +40,6 @@ MESSAGES = {
     "saved": "Đã lưu vào bản nháp. Chưa có gì thay đổi với hệ thống đang chạy cho tới khi công bố.",
     "discarded": "Đã bỏ bản nháp.",
     "rebased": "Đã chuyển bản nháp lên phiên bản mới nhất; hãy xem lại rồi công bố.",
-    "published": "Đã công bố phiên bản {n}. Hệ thống đang chạy sẽ áp dụng trong vài giây.",
     "unchanged": "Bản nháp giống hệt phiên bản đang dùng: không có gì để công bố.",
 }
 
@@ -109,6 +108,13 @@ def since(session: Session, key: str, base: int) -> list[dict[str, Any]]:
     ]
 
 
+UNIT_COLUMNS = ("id", "name", "kind", "parent", "focal_point", "opened", "closed", "successor")
+
+
+def _matches(entry: dict[str, Any], query: str) -> bool:
+    return query in f"{entry.get('id')} {entry.get('name')}".casefold()
+
+
 def rows(items: list[dict[str, Any]], fields: tuple[str, ...]) -> list[dict[str, str]]:
     """Entries as the page shows them (every field present, as typed)."""
     return [{f: show(e.get(f)) for f in fields} for e in items]
@@ -124,6 +130,11 @@ def page(
     ctx.setdefault("rebase_issues", [])
     document = edit.draft.document
     units, people = visible(document, edit.root)
+    query = (ctx.pop("q", None) or "").strip().casefold()
+    ordered = tree_order(units)
+    if query:
+        ordered = [(u, d) for u, d in ordered if _matches(u, query)]
+        people = [p for p in people if _matches(p, query)]
     return render(
         request,
         "editor.html",
@@ -134,9 +145,8 @@ def page(
         latest=edit.latest,
         stale=edit.latest.number != edit.base.number,
         changes=draft_changes(session, edit),
-        units=rows(
-            units, ("id", "name", "kind", "parent", "focal_point", "opened", "closed", "successor")
-        ),
+        units=[{**rows([u], UNIT_COLUMNS)[0], "depth": min(d, 9)} for u, d in ordered],
+        q=query,
         people=rows(people, ("id", "name", "email", "telegram", "phone")),
         obligations=rows(entries(document, "obligations"), ("id", "name", "period", "due")),
         wide=edit.root is None,
@@ -188,14 +198,12 @@ def draft_page(
     scope: UserScope,
     calendar: str,
     msg: str | None = None,
-    n: str | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
     user: SessionUser = EDIT,
 ) -> Response:
     with state.writer() as session, session.begin():
         edit = editing(session, scope, calendar, user)
-        text = MESSAGES.get(msg or "")
-        message = text.format(n=n or "") if text else None
-        return page(request, session, edit, message=message)
+        return page(request, session, edit, message=MESSAGES.get(msg or ""), q=q)
 
 
 @router.get("/editor/{calendar}/preview", response_model=None)

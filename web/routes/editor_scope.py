@@ -78,6 +78,29 @@ def outside_scope(before: Document, after: Document, root: str | None) -> list[s
     return out
 
 
+def tree_order(units: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
+    """Units in tree order (each under its parent), with their depth; a unit whose parent
+    is not among them starts a tree of its own."""
+    ids = {str(u.get("id")) for u in units}
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for unit in units:
+        parent = str(unit.get("parent")) if unit.get("parent") else None
+        children.setdefault(parent if parent in ids else None, []).append(unit)
+    out: list[tuple[dict[str, Any], int]] = []
+    seen: set[str] = set()
+    todo = [(u, 0) for u in reversed(children.get(None, []))]
+    while todo:
+        unit, depth = todo.pop()
+        key = str(unit.get("id"))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append((unit, depth))
+        todo.extend((c, depth + 1) for c in reversed(children.get(key, [])))
+    out.extend((u, 0) for u in units if str(u.get("id")) not in seen)  # a cycle: still listed
+    return out
+
+
 def visible(document: Document, root: str | None) -> tuple[list[Any], list[Any]]:
     """(units, people) of the document that an account scoped to `root` works with."""
     units, people = entries(document, "units"), entries(document, "people")
