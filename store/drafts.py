@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store import revisions
@@ -62,8 +63,15 @@ def open_draft(session: Session, key: str, author: str) -> CalendarDraft:
         created_at=now,
         updated_at=now,
     )
-    session.add(draft)
-    session.flush()
+    try:
+        with session.begin_nested():  # two tabs opening the editor at once: one draft
+            session.add(draft)
+            session.flush()
+    except IntegrityError:
+        found = get(session, key, author)
+        if found is None:
+            raise
+        return found
     return draft
 
 

@@ -411,3 +411,15 @@ def test_the_unit_tree_is_shown_in_order_and_can_be_searched(editor_site: Site) 
     units = re.findall(r'<span class="sub">\(([\w-]+)\)</span></td>\s*<td data-label="Loại"', found)
     assert units == ["xa-b1", "xa-b2"]
     assert "(fp-xa-a1)" not in found and "(coord)" not in found
+
+
+def test_an_untouched_draft_follows_the_newest_revision(editor_site: Site) -> None:
+    idle, busy = editor_site.client("coordinator"), editor_site.client("district_coordinator")
+    assert "dựa trên phiên bản 1" in idle.get(f"/editor/{CAL}").text  # opened, nothing typed
+    unit = form(busy, f"/editor/{CAL}/units/xa-b1")
+    unit["name"] = "UBND xã B Một"
+    assert post(busy, f"/editor/{CAL}/units/xa-b1", unit, f"/editor/{CAL}").status_code == 303
+    assert post(busy, f"/editor/{CAL}/publish", {}, f"/editor/{CAL}").status_code == 303
+    page = idle.get(f"/editor/{CAL}").text
+    assert "dựa trên phiên bản 2" in page and "UBND xã B Một" in page
+    assert "Chuyển bản nháp lên phiên bản mới nhất" not in page

@@ -72,6 +72,10 @@ def editing(session: Session, scope: Scope, key: str, user: SessionUser) -> Edit
     latest = revisions.latest(session, key)
     if base is None or latest is None:
         raise NotFound
+    if latest.number != base.number and draft.document == base.document:
+        # Nothing typed yet: an untouched draft follows the newest revision.
+        drafts.save(session, draft, latest.document, base=latest.number)
+        base = latest
     return Editing(calendar, draft, base, latest, scope_root(session, scope))
 
 
