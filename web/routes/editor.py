@@ -90,6 +90,8 @@ def check(document: Document) -> list[ConfigIssue]:
 
 def draft_changes(session: Session, edit: Editing) -> list[dict[str, Any]]:
     """What the draft changes from the revision it is based on, in words."""
+    if edit.draft.document == edit.base.document:
+        return []  # nothing typed: no need to check two whole calendars
     base = calendar_of(edit.base.document, SOURCE)
     mine = calendar_of(edit.draft.document, SOURCE)
     return [
@@ -112,6 +114,8 @@ def since(session: Session, key: str, base: int) -> list[dict[str, Any]]:
     ]
 
 
+SHOWN = 500
+"""Rows of units and of people on the page; the search finds the others."""
 UNIT_COLUMNS = ("id", "name", "kind", "parent", "focal_point", "opened", "closed", "successor")
 
 
@@ -149,9 +153,12 @@ def page(
         latest=edit.latest,
         stale=edit.latest.number != edit.base.number,
         changes=draft_changes(session, edit),
-        units=[{**rows([u], UNIT_COLUMNS)[0], "depth": min(d, 9)} for u, d in ordered],
+        units=[{**rows([u], UNIT_COLUMNS)[0], "depth": min(d, 9)} for u, d in ordered[:SHOWN]],
+        units_total=len(ordered),
         q=query,
-        people=rows(people, ("id", "name", "email", "telegram", "phone")),
+        people=rows(people[:SHOWN], ("id", "name", "email", "telegram", "phone")),
+        people_total=len(people),
+        shown=SHOWN,
         obligations=rows(entries(document, "obligations"), ("id", "name", "period", "due")),
         wide=edit.root is None,
         periods=PERIODS,
