@@ -207,7 +207,7 @@ def test_an_error_elsewhere_in_the_calendar_is_named_above_the_form(editor_site:
         f"/editor/{CAL}/units/so-noi-vu",
     )
     assert removed.status_code == 422
-    assert "nghĩa vụ thứ 1 › nơi nhận" in removed.text and "so-noi-vu" in removed.text
+    assert "nghĩa vụ bc-xa › nơi nhận" in removed.text and "so-noi-vu" in removed.text
 
 
 def test_a_person_replaces_a_focal_point_and_heads_a_unit(editor_site: Site) -> None:
@@ -423,3 +423,22 @@ def test_an_untouched_draft_follows_the_newest_revision(editor_site: Site) -> No
     page = idle.get(f"/editor/{CAL}").text
     assert "dựa trên phiên bản 2" in page and "UBND xã B Một" in page
     assert "Chuyển bản nháp lên phiên bản mới nhất" not in page
+
+
+def test_a_rebase_that_cannot_hold_says_why_and_keeps_the_draft(editor_site: Site) -> None:
+    mine, theirs = editor_site.client("coordinator"), editor_site.client("district_coordinator")
+    unit = form(mine, f"/editor/{CAL}/units/xa-a1")
+    unit["focal_point"] = "fp-xa-b2"  # someone the other coordinator is about to remove
+    assert post(mine, f"/editor/{CAL}/units/xa-a1", unit, f"/editor/{CAL}").status_code == 303
+    b2 = form(theirs, f"/editor/{CAL}/units/xa-b2")
+    b2["focal_point"] = "fp-xa-b1"
+    assert post(theirs, f"/editor/{CAL}/units/xa-b2", b2, f"/editor/{CAL}").status_code == 303
+    gone = form(theirs, f"/editor/{CAL}/people/fp-xa-b2")
+    removed = post(theirs, f"/editor/{CAL}/people/fp-xa-b2", {**gone, "remove": "1"}, "/")
+    assert removed.status_code == 303
+    assert post(theirs, f"/editor/{CAL}/publish", {}, f"/editor/{CAL}").status_code == 303
+    refused = post(mine, f"/editor/{CAL}/rebase", {}, f"/editor/{CAL}")
+    assert refused.status_code == 409
+    assert "Không chuyển được bản nháp" in refused.text
+    assert "đơn vị xa-a1 › đầu mối: người &#39;fp-xa-b2&#39; không có trong people" in refused.text
+    assert draft_document(editor_site)["units"][3]["focal_point"] == "fp-xa-b2"  # kept

@@ -31,7 +31,7 @@ from store.web_users import SessionUser
 from web.deps import DB, NotFound, State, UserScope, actor, render, require
 from web.routes.editor_forms import Document, entries, show
 from web.routes.editor_scope import scope_root, tree_order, visible
-from web.routes.editor_words import PERIODS, change_lines, change_title, value_vi
+from web.routes.editor_words import PERIODS, change_lines, change_title, field_vi, value_vi
 
 router = APIRouter()
 EDIT = Depends(require("calendar"))
@@ -265,7 +265,11 @@ def _rebase(request: Request, state: State, scope: Scope, key: str, user: Sessio
             edit.base.document, edit.draft.document, edit.latest.document, edit.latest.number
         )
         if issues := check(moved.document):
-            return page(request, session, edit, 409, rebase_issues=issues)
+            lines = [
+                f"{field_vi(i.field, moved.document)}: {i.message}" if i.field else i.message
+                for i in issues
+            ]
+            return page(request, session, edit, 409, rebase_issues=lines)
         drafts.save(session, edit.draft, moved.document, base=moved.base)
         edit = editing(session, scope, key, user)
         return page(

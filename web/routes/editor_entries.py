@@ -101,7 +101,7 @@ def _fields(
 
 
 def _place(
-    issues: list[ConfigIssue], path: str | None, kind: str
+    issues: list[ConfigIssue], path: str | None, kind: str, document: ef.Document
 ) -> tuple[dict[str, list[str]], list[str]]:
     beside: dict[str, list[str]] = {}
     above: list[str] = []
@@ -111,7 +111,7 @@ def _place(
         if field:
             beside.setdefault(field, []).append(text)
         else:
-            above.append(f"{field_vi(issue.field)}: {text}" if issue.field else text)
+            above.append(f"{field_vi(issue.field, document)}: {text}" if issue.field else text)
     return beside, above
 
 
@@ -212,7 +212,7 @@ def _save(
         issues = check(after)
         if issues:
             error_kind = KINDS[kind]["error"] if kind in KINDS else "days"
-            beside, above = _place(issues, path, error_kind)
+            beside, above = _place(issues, path, error_kind, after)
             return _form_page(
                 request, (before, root), calendar, kind, key, form, 422, beside, above
             )

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import defer
 
 from store import queues, revisions, unit_history
 from store.models import CalendarRevision
@@ -47,7 +49,12 @@ def calendar_history(
                 for c in map(change_of, r.summary)
             ],
         }
-        for r in reversed(revisions.history(session, calendar))
+        for r in session.scalars(
+            sa.select(CalendarRevision)
+            .where(CalendarRevision.calendar_id == chosen.id)
+            .order_by(CalendarRevision.number.desc())
+            .options(defer(CalendarRevision.document))  # summaries only: documents are big
+        )
     ]
     return render(
         request, "editor_history.html", calendar=chosen, revisions=listed, published=published

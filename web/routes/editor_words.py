@@ -93,10 +93,21 @@ PERIODS = {
 READINGS = {"": "theo mặc định của lịch", "literal": "đúng nghĩa chữ", "inclusive": "đến hết ngày"}
 
 
-def field_vi(path: str) -> str:
-    """`units[3].focal_point` -> `đơn vị thứ 4 › đầu mối`: each name in Vietnamese."""
+def field_vi(path: str, document: dict[str, Any] | None = None) -> str:
+    """`units[3].focal_point` -> `đơn vị xa-a1 › đầu mối` (the entry named by its id when
+    `document` is given, else `đơn vị thứ 4`): each name in Vietnamese."""
     out = []
-    for part in path.split("."):
+    parts = path.split(".")
+    first = re.fullmatch(r"(\w+)\[(\d+)\]", parts[0])
+    if document is not None and first is not None:
+        items = document.get(first[1])
+        index = int(first[2])
+        if isinstance(items, list) and index < len(items) and isinstance(items[index], dict):
+            key = items[index].get("id", items[index].get("person"))
+            if key is not None:
+                out.append(f"{FIELD.get(first[1], first[1])} {key}")
+                parts = parts[1:]
+    for part in parts:
         name = re.match(r"\w+", part)
         word = FIELD.get(name.group(), name.group()) if name else ""
         rest = part[name.end() :] if name else part
