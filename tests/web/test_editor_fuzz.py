@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
@@ -63,6 +64,7 @@ def _client(site: Site) -> TestClient:
 _clients: dict[int, TestClient] = {}
 
 
+@pytest.mark.parametrize("editor_site", ["sqlite"], indirect=True)  # the app, not the database
 @BUDGET
 @given(target=st.sampled_from(TARGETS), form=forms)
 def test_no_editor_form_gives_a_500_or_an_invalid_draft(
