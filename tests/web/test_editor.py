@@ -363,6 +363,13 @@ def test_an_obligation_is_edited_as_written_and_keeps_what_the_form_does_not_sho
     assert entry["submitters"] == {"kinds": ["commune", "district"], "exclude": ["xa-b2"]}
     assert entry["receiver"] == [{"unit": "so-noi-vu"}, {"unit": "tinh", "from": "01/07/2026"}]
     assert entry["reading"] == "inclusive" and entry["data_window"] == "nd09"
+    silent = {**good, "reminders": "không", "escalation": ""}
+    saved = post(client, f"/editor/{CAL}/obligations/bc-xa", silent, f"/editor/{CAL}")
+    assert saved.status_code == 303, saved.text
+    [entry] = draft_document(editor_site)["obligations"]
+    assert entry["reminders"] == [] and "escalation" not in entry  # none; the defaults
+    assert form(client, f"/editor/{CAL}/obligations/bc-xa")["reminders"] == "không"
+    saved = post(client, f"/editor/{CAL}/obligations/bc-xa", good, f"/editor/{CAL}")
     again = form(client, f"/editor/{CAL}/obligations/bc-xa")  # shown back as typed
     assert again["due"] == good["due"] and again["receiver"] == good["receiver"]
     assert again["escalation"] == good["escalation"]

@@ -53,6 +53,8 @@ OBLIGATION_FIELDS = (
 LISTS = {"focal_point", "kinds", "units", "subtrees", "exclude", "reminders"}
 SUBMITTERS = ("kinds", "units", "subtrees", "exclude")
 _SPLIT = re.compile(r"[,\s]+")
+NONE = "không"
+"""Written in the reminders or escalation field: none at all (an empty field: the defaults)."""
 
 
 def entries(document: Document, name: str) -> list[dict[str, Any]]:
@@ -207,6 +209,9 @@ def obligation_values(document: Document, key: str | None) -> dict[str, str]:
         for s in entry.get("escalation") or []
         if isinstance(s, dict)
     )
+    for f in ("reminders", "escalation"):
+        if entry.get(f) == []:
+            values[f] = NONE  # none at all, which is not the calendar's defaults
     return values
 
 
@@ -265,6 +270,9 @@ def apply_obligation(document: Document, key: str | None, form: Form) -> tuple[D
     _set(entry, "receiver", _receiver(get["receiver"]))
     _set(entry, "reminders", _ids(get["reminders"]) if get["reminders"] else None)
     _set(entry, "escalation", _escalation(get["escalation"]))
+    for f in ("reminders", "escalation"):
+        if get[f].casefold() == NONE:
+            entry[f] = []
     _set(entry, "from_year", _year(get["from_year"]))
     _set(entry, "until_year", _year(get["until_year"]))
     subs = dict(entry.get("submitters") or {}) if isinstance(entry.get("submitters"), dict) else {}
