@@ -449,3 +449,21 @@ def test_a_rebase_that_cannot_hold_says_why_and_keeps_the_draft(editor_site: Sit
     assert "Không chuyển được bản nháp" in refused.text
     assert "đơn vị xa-a1 › đầu mối: người &#39;fp-xa-b2&#39; không có trong people" in refused.text
     assert draft_document(editor_site)["units"][3]["focal_point"] == "fp-xa-b2"  # kept
+
+
+def test_each_calendar_has_its_own_draft(editor_site: Site) -> None:
+    other = document()
+    other["calendar"] = {"id": "lich-khac", "name": "Lịch khác"}
+    engine = db.create_engine(editor_site.settings.database_url)
+    with db.session_factory(engine, writes=True)() as session, session.begin():
+        publish_document(session, other, source="yaml", author="cli:test")
+    engine.dispose()
+    client = editor_site.client("coordinator")
+    page = client.get(f"/editor/{CAL}").text
+    assert 'href="/editor/lich-khac">Lịch khác</a>' in page
+    days = {"days_off": "02/09/2026", "working_saturdays": ""}
+    assert post(client, "/editor/lich-khac/days", days, "/editor/lich-khac").status_code == 303
+    assert "chưa có thay đổi" in client.get(f"/editor/{CAL}").text
+    assert "ngày nghỉ" in client.get("/editor/lich-khac").text
+    scoped = editor_site.client("district_coordinator")  # his scope lies in tinh-thu only
+    assert scoped.get("/editor/lich-khac").status_code == 404

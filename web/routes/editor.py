@@ -136,6 +136,7 @@ def page(
     ctx.setdefault("preview", None)
     ctx.setdefault("overlapping", [])
     ctx.setdefault("rebase_issues", [])
+    ctx.setdefault("calendars", [])
     document = edit.draft.document
     units, people = visible(document, edit.root)
     query = (ctx.pop("q", None) or "").strip().casefold()
@@ -214,7 +215,8 @@ def draft_page(
 ) -> Response:
     with state.writer() as session, session.begin():
         edit = editing(session, scope, calendar, user)
-        return page(request, session, edit, message=MESSAGES.get(msg or ""), q=q)
+        others = [c for c in visible_calendars(session, scope) if c.key != calendar]
+        return page(request, session, edit, message=MESSAGES.get(msg or ""), q=q, calendars=others)
 
 
 @router.get("/editor/{calendar}/preview", response_model=None)
