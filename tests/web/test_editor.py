@@ -467,3 +467,17 @@ def test_each_calendar_has_its_own_draft(editor_site: Site) -> None:
     assert "ngày nghỉ" in client.get("/editor/lich-khac").text
     scoped = editor_site.client("district_coordinator")  # his scope lies in tinh-thu only
     assert scoped.get("/editor/lich-khac").status_code == 404
+
+
+def test_the_draft_shows_the_warnings_hanchot_check_gives(editor_site: Site) -> None:
+    client = editor_site.client("coordinator")
+    unit = form(client, f"/editor/{CAL}/units/so-noi-vu")
+    unit["closed"] = "01/01/2026"  # still the obligation's receiver
+    saved = post(client, f"/editor/{CAL}/units/so-noi-vu", unit, f"/editor/{CAL}")
+    assert saved.status_code == 303  # a warning never stops a calendar
+    page = client.get(f"/editor/{CAL}").text
+    warnings = page[page.index('id="canh-bao"') :]
+    assert (
+        "nghĩa vụ bc-xa › nơi nhận: nghĩa vụ vẫn gửi về &#39;so-noi-vu&#39;, đơn vị đã ngừng "
+        "hoạt động từ 01/01/2026" in warnings
+    )

@@ -23,6 +23,7 @@ from activities.preview import Preview, preview
 from activities.publishing import publish_document
 from config.document import calendar_of
 from config.errors import CalendarError, ConfigIssue
+from config.warnings import calendar_warnings
 from store import drafts, revisions
 from store.models import Calendar, CalendarDraft, CalendarRevision
 from store.revisions import RevisionConflict, change_of, diff_calendars
@@ -88,15 +89,21 @@ def check(document: Document) -> list[ConfigIssue]:
     return []
 
 
-def draft_changes(session: Session, edit: Editing) -> list[dict[str, Any]]:
-    """What the draft changes from the revision it is based on, in words."""
+def draft_changes(edit: Editing) -> tuple[list[dict[str, Any]], list[str]]:
+    """What the draft changes from the revision it is based on, in words, and the
+    warnings `hanchot check` gives the draft (valid, but likely not what was meant)."""
     if edit.draft.document == edit.base.document:
-        return []  # nothing typed: no need to check two whole calendars
+        return [], []  # nothing typed: no need to check two whole calendars
     base = calendar_of(edit.base.document, SOURCE)
     mine = calendar_of(edit.draft.document, SOURCE)
-    return [
+    changes = [
         {"title": change_title(c), "lines": change_lines(c)} for c in diff_calendars(base, mine)
     ]
+    warnings = [
+        f"{field_vi(w.field, edit.draft.document)}: {w.message}" if w.field else w.message
+        for w in calendar_warnings(mine)
+    ]
+    return changes, warnings
 
 
 def since(session: Session, key: str, base: int) -> list[dict[str, Any]]:
@@ -139,6 +146,7 @@ def page(
     ctx.setdefault("calendars", [])
     document = edit.draft.document
     units, people = visible(document, edit.root)
+    changes, warnings = draft_changes(edit)
     query = (ctx.pop("q", None) or "").strip().casefold()
     ordered = tree_order(units)
     if query:
@@ -153,7 +161,8 @@ def page(
         base=edit.base,
         latest=edit.latest,
         stale=edit.latest.number != edit.base.number,
-        changes=draft_changes(session, edit),
+        changes=changes,
+        warnings=warnings,
         units=[{**rows([u], UNIT_COLUMNS)[0], "depth": min(d, 9)} for u, d in ordered[:SHOWN]],
         units_total=len(ordered),
         q=query,

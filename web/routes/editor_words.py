@@ -111,8 +111,14 @@ def field_vi(path: str, document: dict[str, Any] | None = None) -> str:
         name = re.match(r"\w+", part)
         word = FIELD.get(name.group(), name.group()) if name else ""
         rest = part[name.end() :] if name else part
-        out.append(word + re.sub(r"\[(\d+)\]", lambda m: f" thứ {int(m[1]) + 1}", rest))
+        out.append(word + re.sub(r"\[([^\]]+)\]", _index, rest))
     return " › ".join(out)
+
+
+def _index(found: re.Match[str]) -> str:
+    """`[3]` -> ` thứ 4`; `[bc-xa]` (warnings name entries by id) -> ` bc-xa`."""
+    inside = found[1]
+    return f" thứ {int(inside) + 1}" if inside.isdigit() else f" {inside}"
 
 
 def value_vi(value: Any) -> str:
