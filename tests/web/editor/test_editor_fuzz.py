@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from config.document import calendar_of
 from store import db, drafts
 from tests.web.conftest import ACCOUNTS, PASSWORD, Site
+from tests.web.editor.conftest import CAL
 from tests.web.support import CSRF_RE, login
-from tests.web.test_editor import CAL, editor_site  # noqa: F401 (the fixture)
 from tests.web.test_fuzz_forms import BUDGET, values
 from web.routes import editor_forms as ef
 
@@ -68,7 +68,7 @@ _clients: dict[int, TestClient] = {}
 @BUDGET
 @given(target=st.sampled_from(TARGETS), form=forms)
 def test_no_editor_form_gives_a_500_or_an_invalid_draft(
-    editor_site: Site,  # noqa: F811
+    editor_site: Site,
     target: str,
     form: dict[str, str],
 ) -> None:
