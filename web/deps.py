@@ -34,11 +34,13 @@ PERMISSIONS: dict[str, frozenset[WebRole]] = {
     "decide": frozenset({WebRole.COORDINATOR}),
     "messages": frozenset({WebRole.COORDINATOR}),
     "accounts": frozenset({WebRole.COORDINATOR}),
+    "calendar": frozenset({WebRole.COORDINATOR}),
 }
 """view: tables, matrix, unit pages, plan, chart, exports. evidence: download submitted
 files. extensions: read the queue. decide: approve/refuse extensions, excuse, reopen.
 messages: the outbox and the quarantine (they show people's addresses). accounts: invite,
-deactivate and change accounts within one's scope, send Telegram link codes, the audit log."""
+deactivate and change accounts within one's scope, send Telegram link codes, the audit log.
+calendar: edit and publish calendars (web.routes.editor), within the account's scope."""
 
 
 @dataclass

@@ -11,6 +11,7 @@ from store.models.calendar import (
     UnitContact,
 )
 from store.models.channels import LinkCode, PersonChannel, TelegramPending, TelegramQuestion
+from store.models.drafts import CalendarDraft
 from store.models.messages import AuditEntry, InboundMessage, OutboxMessage
 from store.models.tracking import Cycle, Evidence, ExtensionRequest, Submission, UnitDeadline
 from store.models.web import AccountToken, LoginThrottle, WebRole, WebSession, WebUser
@@ -20,6 +21,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Calendar",
+    "CalendarDraft",
     "CalendarRevision",
     "Cycle",
     "Evidence",

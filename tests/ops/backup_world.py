@@ -18,6 +18,7 @@ from store import (
     accounts,
     channels,
     db,
+    drafts,
     migrate,
     outbox,
     revisions,
@@ -91,6 +92,8 @@ def populate(url: str, data_dir: Path) -> None:
                 source_ref="huyen-thu.yaml",
                 now=AT + timedelta(days=1, hours=1),
             )
+            draft = drafts.open_draft(session, "huyen-thu", "web:dieuphoi@thu.example")
+            drafts.save(session, draft, {**draft.document, "days_off": ["02/09/2025"]})
             late = open_deadline(session, "huyen-thu", "bc-6-thang", "xa-a", "2025-H1")
             waiting = open_deadline(session, "huyen-thu", "bc-6-thang", "xa-b", "2025-H1")
             waiting.extended_until = datetime(2025, 6, 20, 10, 0, tzinfo=UTC)

@@ -18,6 +18,7 @@ from tests.store.store_factories import calendar, open_deadline
 TABLES = {
     "account_tokens",
     "audit_log",
+    "calendar_drafts",
     "calendar_revisions",
     "calendars",
     "cycles",
@@ -41,7 +42,7 @@ TABLES = {
 }
 
 
-AFTER_0006 = {"login_throttle", "account_tokens"}
+AFTER_0006 = {"account_tokens", "calendar_drafts", "login_throttle"}
 """Tables of revisions after 0006, absent at 0006 and before."""
 AFTER_0005 = {"calendar_revisions", *AFTER_0006}
 """Tables of later revisions, absent at 0004 and 0005."""

@@ -7,6 +7,9 @@ from web.routes import (
     accounts_telegram,
     act,
     auth,
+    editor,
+    editor_entries,
+    editor_history,
     extensions,
     import_units,
     matrix,
@@ -40,4 +43,7 @@ ROUTERS = [
     accounts.router,
     accounts_password.router,
     accounts_audit.router,
+    editor.router,
+    editor_entries.router,
+    editor_history.router,
 ]
