@@ -11,6 +11,7 @@ from store.models.calendar import (
     UnitContact,
 )
 from store.models.channels import LinkCode, PersonChannel, TelegramPending, TelegramQuestion
+from store.models.leases import Lease
 from store.models.messages import AuditEntry, InboundMessage, OutboxMessage
 from store.models.tracking import Cycle, Evidence, ExtensionRequest, Submission, UnitDeadline
 from store.models.web import LoginThrottle, WebRole, WebSession, WebUser
@@ -24,6 +25,7 @@ __all__ = [
     "Evidence",
     "ExtensionRequest",
     "InboundMessage",
+    "Lease",
     "LinkCode",
     "LoginThrottle",
     "Obligation",

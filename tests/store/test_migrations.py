@@ -23,6 +23,7 @@ TABLES = {
     "evidence",
     "extension_requests",
     "inbound_messages",
+    "leases",
     "link_codes",
     "login_throttle",
     "obligations",
@@ -40,7 +41,7 @@ TABLES = {
 }
 
 
-AFTER_0006 = {"login_throttle"}
+AFTER_0006 = {"login_throttle", "leases"}
 """Tables of revisions after 0006, absent at 0006 and before."""
 AFTER_0005 = {"calendar_revisions", *AFTER_0006}
 """Tables of later revisions, absent at 0004 and 0005."""
