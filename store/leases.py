@@ -64,9 +64,7 @@ def acquire(session: Session, name: str, holder: str, ttl: timedelta) -> Grant |
     return Grant(name, holder, epoch, expires)
 
 
-def _insert_new(
-    session: Session, name: str, holder: str, now: datetime, expires: datetime
-) -> bool:
+def _insert_new(session: Session, name: str, holder: str, now: datetime, expires: datetime) -> bool:
     dialect = session.get_bind().dialect.name
     values = {"name": name, "holder": holder, "epoch": 1, "expires_at": expires, "acquired_at": now}
     if dialect == "postgresql":

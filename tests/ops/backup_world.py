@@ -188,7 +188,9 @@ def populate(url: str, data_dir: Path) -> None:
             )
             session.add(LoginThrottle(key="b" * 64, failures=6, last_at=AT))
             session.add(
-                Lease(name="mailbox", holder="may-1:4242:ab12", epoch=3, expires_at=AT, acquired_at=AT)
+                Lease(
+                    name="mailbox", holder="may-1:4242:ab12", epoch=3, expires_at=AT, acquired_at=AT
+                )
             )
             scope = web_users.find_unit(session, "huyen-thu/huyen")
             user = web_users.add_user(

@@ -86,7 +86,7 @@ def test_many_racing_for_a_free_lease_one_wins(engine: Engine) -> None:
             with write(engine) as session:
                 if leases.acquire(session, "mailbox", who, TTL) is not None:
                     winners.append(who)
-        except BaseException as exc:  # noqa: BLE001  (reported below)
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=race, args=(f"p{i}",)) for i in range(8)]
