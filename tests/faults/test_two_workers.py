@@ -36,7 +36,7 @@ from workflows.unit_deadline import UnitDeadline as UnitDeadlineWorkflow
 pytestmark = pytest.mark.integration
 
 UNITS = int(os.environ.get("HANCHOT_FAULT_UNITS") or 2000)
-TIME_BOUND = 120 + UNITS // 4
+TIME_BOUND = 120 + UNITS // 2
 SAMPLE = 40
 """Unit workflows whose histories are read to see which worker ran them."""
 
