@@ -4,8 +4,8 @@ not an HMAC of every deadline (100-200 ms per reply at 10,000 deadlines, issue 2
 
 The token is an HMAC of the workflow id under the deployment's secret, which only the
 notifier's side knows; so the column is a cache the notifier keeps:
-- rows still empty (deadlines opened since) are signed when met, and stored when the
-  caller may write (`hanchot mail explain` never writes: it signs them in memory);
+- rows still empty (deadlines opened since) are signed when a token misses, and stored
+  when the caller may write (`hanchot mail explain` never writes: it signs in memory);
 - a hit is confirmed by signing its workflow id again, so a stale value never matches;
 - a miss with a stale column (the secret changed, or a backup came from another
   deployment) re-signs every row once, then looks again.
@@ -119,13 +119,18 @@ def _in_memory(store: Store, secret: str, token: str, every: bool) -> int | None
 
 def deadline_of(store: Store, secret: str, token: str, *, writes: bool = True) -> int | None:
     """The id of the deadline whose reply token this is, or None. Blocking: the poller
-    calls it from a thread, never on the event loop."""
-    if writes:
-        fill(store, secret)
+    calls it from a thread, never on the event loop.
+
+    A hit costs one indexed read and one HMAC. Only a miss looks further: deadlines not
+    yet signed (opened since the notifier started), then a stale column."""
     found = _indexed(store, secret, token)
-    if found is None and not writes:
-        found = _in_memory(store, secret, token, every=stale(store, secret))
-    elif found is None and stale(store, secret):
+    if found is not None:
+        return found
+    if not writes:
+        return _in_memory(store, secret, token, every=stale(store, secret))
+    if fill(store, secret):
+        found = _indexed(store, secret, token)
+    if found is None and stale(store, secret):
         refresh(store, secret)
         found = _indexed(store, secret, token)
     return found
