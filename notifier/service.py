@@ -4,7 +4,10 @@ Around a Temporal worker on the delivery task queue (`<queue>.notify`, see
 `hanchot.notify`), so that one process holds the Telegram pacer and the SMTP
 connections, it runs an APScheduler with two interval jobs: the sweep (the notifier's
 own notices and link emails, and any row its workflow never delivered) and, when IMAP
-is configured, the mailbox poller. The sweep's period and the lease of a `sending` claim
+is configured, the mailbox poller. Several notifiers may run on one store: each sweeps,
+but the mailbox is polled by one at a time, the holder of the `mailbox` lease
+(`notifier.leader`, HANCHOT_JOB_LEASE_SECONDS), which another takes over when its
+holder dies. The sweep's period and the lease of a `sending` claim
 come from the settings (HANCHOT_SWEEP_SECONDS, default 5; HANCHOT_DELIVERY_LEASE_SECONDS,
 default 180). Without SMTP settings it starts the embedded local SMTP server,
 whose Maildir keeps every message visible; without a Telegram token, Telegram
@@ -13,10 +16,11 @@ messages stay in the outbox.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -27,6 +31,8 @@ from notifier.delivery import Deliverer, Store
 from notifier.email.local import LocalMailServer
 from notifier.email.transport import EmailChannel
 from notifier.inbound import Engine
+from notifier.leader import MAILBOX, Leader, leading
+from notifier.mailbox import matching
 from notifier.mailbox.apply import ReplyHandler
 from notifier.mailbox.bounds import Limits
 from notifier.mailbox.isolate import ParserProcess
@@ -63,6 +69,8 @@ class Running:
     scheduler: AsyncIOScheduler
     mail_server: LocalMailServer | None
     poller: MailboxPoller | None
+    leader: Leader | None = None
+    """The mailbox lease this process competes for (None without a mailbox)."""
 
 
 class FailureLog:
@@ -167,6 +175,7 @@ async def notifier_service(
         coalesce=True,
     )
     poller = None
+    leader = None
     if settings.imap.enabled:
         handler = ReplyHandler(
             store,
@@ -176,11 +185,19 @@ async def notifier_service(
         )
         # a message may hold one file of evidence_max_bytes, base64-encoded (4/3), and text
         limits = Limits(max_bytes=settings.evidence_max_bytes * 7 // 5 + 1024 * 1024)
+        leader = Leader(store, MAILBOX, float(settings.job_lease_seconds))
         poller = MailboxPoller(Mailbox(settings.imap), handler, ParserProcess(limits))
+        poller.gate = lambda: leader.held
         poller.schedule(scheduler, settings.imap.poll_seconds)
     try:
         scheduler.start()
-        yield Running(settings, registry, deliverer, scheduler, mail_server, poller)
+        async with contextlib.AsyncExitStack() as jobs:
+            if poller is not None and leader is not None:
+                jobs.push_async_callback(
+                    _cancelled, asyncio.create_task(_sign_tokens(store, settings))
+                )
+                await jobs.enter_async_context(leading(leader, _poll_now(scheduler, poller)))
+            yield Running(settings, registry, deliverer, scheduler, mail_server, poller, leader)
     finally:
         scheduler.shutdown(wait=False)
         if poller is not None:
@@ -188,3 +205,31 @@ async def notifier_service(
         await registry.aclose()
         if mail_server is not None:
             mail_server.stop()
+
+
+def _poll_now(scheduler: AsyncIOScheduler, poller: MailboxPoller) -> Callable[[], Awaitable[None]]:
+    """On taking the mailbox: poll at once rather than a period later (a hand-over after
+    its holder died has already kept replies waiting a lease)."""
+
+    async def gained() -> None:
+        scheduler.add_job(poller.poll_safely, id="mailbox-poll-now", replace_existing=True)
+
+    return gained
+
+
+async def _sign_tokens(store: Store, settings: NotifierSettings) -> None:
+    """Sign the reply tokens of deadlines that have none (all of them after migration
+    0016), off the loop, so the first replies find them by lookup."""
+    try:
+        signed = await asyncio.to_thread(matching.refresh, store, str(settings.secret))
+    except Exception as exc:  # a lookup signs what it needs; this only saves it the work
+        log.warning("reply tokens not signed at start: %s", exc)
+    else:
+        if signed:
+            log.info("reply tokens signed for %d deadlines", signed)
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

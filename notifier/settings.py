@@ -163,6 +163,9 @@ class NotifierSettings:
     snooze_hours: int = 24
     sweep_seconds: int = 5
     delivery_lease_seconds: int = 180
+    job_lease_seconds: int = 30
+    """How long the holder of a single job (mailbox poller, Telegram long polling) keeps it
+    without renewing: the longest a job waits when its holder dies (`notifier.leader`)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> NotifierSettings:
@@ -216,6 +219,7 @@ class NotifierSettings:
             ),
             sweep_seconds=_int(env, "HANCHOT_SWEEP_SECONDS", 5, high=3600),
             delivery_lease_seconds=_int(env, "HANCHOT_DELIVERY_LEASE_SECONDS", 180, high=86400),
+            job_lease_seconds=_int(env, "HANCHOT_JOB_LEASE_SECONDS", 30, low=3, high=3600),
         )
 
     def secrets(self) -> list[str]:

@@ -61,3 +61,11 @@ def sign(secret: str, data: str) -> str:
 
 def verify(secret: str, data: str, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, data), signature)
+
+
+def webhook_secret(secret: str) -> str:
+    """The secret token Telegram sends with every webhook call: derived from the
+    deployment's secret, so every bot replica behind the webhook checks the same one and
+    a replica starting (and setting the webhook) never locks the others out."""
+    mac = _mac(secret, "telegram webhook", "")
+    return base64.urlsafe_b64encode(mac[:24]).decode("ascii")

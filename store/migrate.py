@@ -22,6 +22,7 @@ from sqlalchemy.pool import NullPool
 from store.db import WRITE_OPTION, create_engine, database_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x68616E63686F74  # "hanchot": the advisory lock every migration takes
 
 
 class MigrationError(RuntimeError):
@@ -58,10 +59,17 @@ def _migrating(url: str | URL | None) -> Iterator[sa.Connection]:
     SQLite's foreign keys are off while tables are rebuilt (batch mode copies a table,
     drops it and renames the copy) and checked once at the end instead; a violation rolls
     everything back.
+
+    Processes starting together (web replicas, workers, `hanchot db upgrade`) migrate
+    one at a time: on PostgreSQL each takes a transaction-scoped advisory lock before it
+    reads the current revision, so the next finds the work done; SQLite's BEGIN
+    IMMEDIATE does the same.
     """
     engine = create_engine(url, foreign_keys=False, poolclass=NullPool)
     try:
         with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
             yield connection
             if connection.dialect.name == "sqlite":
                 violations = connection.exec_driver_sql("PRAGMA foreign_key_check").all()

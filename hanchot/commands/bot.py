@@ -1,11 +1,15 @@
-"""`hanchot bot`: the Telegram bot process, by long polling or (`--webhook URL`) webhook."""
+"""`hanchot bot`: the Telegram bot process, by long polling or (`--webhook URL`) webhook.
+
+Several may run: long polling only in the holder of the `telegram-polling` lease (the
+others stand by, `notifier.telegram.polling`); webhook replicas all check the secret token
+derived from the deployment's secret, and none deletes the webhook when it stops (the
+others still serve it)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import secrets
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -15,7 +19,8 @@ from rich.text import Text
 
 MSG = {
     "no_token": "lỗi: cần TELEGRAM_BOT_TOKEN để chạy bot",
-    "polling": "hanchot bot (@{username}) đang chạy (long polling). Nhấn Ctrl-C để dừng.",
+    "polling": "hanchot bot (@{username}) đang chạy (long polling khi giữ quyền; các bản "
+    "khác chờ). Nhấn Ctrl-C để dừng.",
     "webhook": "hanchot bot (@{username}) nhận webhook tại {url} (nghe {listen}). "
     "Nhấn Ctrl-C để dừng.",
     "bad_listen": "lỗi: --listen phải có dạng host:port, ví dụ 127.0.0.1:8443",
@@ -43,7 +48,9 @@ def bot(
     from hanchot.worker import store_access
     from notifier.inbound import Engine
     from notifier.telegram.bot import HanchotBot
+    from notifier.telegram.polling import ALLOWED_UPDATES, polling_while_leading
     from notifier.telegram.webhook import WebhookServer
+    from notifier.tokens import webhook_secret
 
     settings = _settings()
     if not settings.telegram.enabled:
@@ -65,30 +72,28 @@ def bot(
         except RuntimeError as exc:
             detail = MSG["err_connect"].format(address=engine.temporal_address, detail=exc)
             raise _fail(detail) from None
-        app = HanchotBot(store_access(), Engine(client), settings).application()
+        store = store_access()
+        app = HanchotBot(store, Engine(client), settings).application()
         async with app:
             await app.start()
             username = app.bot.username
             if webhook is None:
-                await app.bot.delete_webhook()
-                assert app.updater is not None
-                await app.updater.start_polling(allowed_updates=["message", "callback_query"])
-                Console(highlight=False).print(Text(MSG["polling"].format(username=username)))
-                await until_stopped()
-                await app.updater.stop()
+                lease = float(settings.job_lease_seconds)
+                async with polling_while_leading(app, store, lease):
+                    Console(highlight=False).print(Text(MSG["polling"].format(username=username)))
+                    await until_stopped()
             else:
-                token = secrets.token_urlsafe(24)
+                token = webhook_secret(str(settings.secret))
                 server = WebhookServer(app, urlsplit(webhook).path or "/", token)
                 await server.start(host, int(port))
                 await app.bot.set_webhook(
-                    webhook, secret_token=token, allowed_updates=["message", "callback_query"]
+                    webhook, secret_token=token, allowed_updates=ALLOWED_UPDATES
                 )
                 text = MSG["webhook"].format(username=username, url=webhook, listen=listen)
                 Console(highlight=False).print(Text(text))
                 try:
                     await until_stopped()
                 finally:
-                    await app.bot.delete_webhook()
                     await server.stop()
             await app.stop()
         log.info("bot stopped")

@@ -55,7 +55,7 @@ def explain(
     store = store_access()
     try:
         reply = parse(raw)
-        target = locate(store, str(settings.secret), reply)
+        target = locate(store, str(settings.secret), reply, writes=False)  # explains only
         verdict = judge(reply, target, settings.imap.authserv_id)
         found = facts(reply, target, verdict, settings.imap.authserv_id)
         found["already_processed"] = inbound.seen(store, InboundChannel.EMAIL, reply.ref)

@@ -18,9 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from boundary.types import EvidenceRef, SubmitRequest
-from notifier import inbound, notices, tokens
+from notifier import inbound, notices
 from notifier.delivery import Store
 from notifier.inbound import Engine
+from notifier.mailbox import matching
 from notifier.mailbox.aside import aside_ref, digest_of, keep_original, processed, where_kept
 from notifier.mailbox.authresults import authenticate
 from notifier.mailbox.parse import Part, Reply
@@ -68,14 +69,14 @@ class Verdict:
     not_focal_point, unauthenticated, too_large, file_refused, refused."""
 
 
-def find_target(store: Store, secret: str, token: str) -> Target | None:
-    """The deadline whose token this is (tokens are HMACs: compared, never reversed)."""
+def find_target(store: Store, secret: str, token: str, *, writes: bool = True) -> Target | None:
+    """The deadline whose token this is, looked up by its stored token
+    (`notifier.mailbox.matching`; `writes`: whether tokens found unsigned may be stored)."""
+    deadline_id = matching.deadline_of(store, secret, token, writes=writes)
+    if deadline_id is None:
+        return None
     with store.read() as session:
-        rows = session.execute(sa.select(UnitDeadline.id, UnitDeadline.workflow_id)).all()
-        match = next(
-            (r for r in rows if tokens.deadline_token(secret, r.workflow_id) == token), None
-        )
-        return _target(session, match.id) if match is not None else None
+        return _target(session, deadline_id)
 
 
 def find_threaded(store: Store, thread: tuple[str, ...]) -> Target | None:
@@ -130,10 +131,10 @@ def _target(session: Session, deadline_id: int) -> Target:
     )
 
 
-def locate(store: Store, secret: str, reply: Reply) -> Target | None:
-    """The deadline a reply is about: its subject's token, else its thread."""
+def locate(store: Store, secret: str, reply: Reply, *, writes: bool = True) -> Target | None:
+    """The deadline a reply is about: its subject's token, else its thread. Blocking."""
     if reply.token:
-        return find_target(store, secret, reply.token)
+        return find_target(store, secret, reply.token, writes=writes)
     return find_threaded(store, reply.thread)
 
 

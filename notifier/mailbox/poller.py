@@ -30,6 +30,7 @@ import imaplib
 import logging
 import re
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy.exc
@@ -165,6 +166,9 @@ class MailboxPoller:
         self.max_per_poll = max_per_poll
         self.failures: dict[bytes, int] = {}
         self._lock = asyncio.Lock()
+        self.gate: Callable[[], bool] = lambda: True
+        """Whether this process may poll now: with several notifiers, only the holder of
+        the mailbox lease (`notifier.leader`); checked before each poll and message."""
 
     @property
     def authserv_id(self) -> str:
@@ -186,7 +190,8 @@ class MailboxPoller:
                 loop = asyncio.get_running_loop()
                 stop_at = None if self.budget is None else loop.time() + self.budget
                 for done, uid in enumerate(chosen):
-                    if stop_at is not None and loop.time() >= stop_at:
+                    out_of_time = stop_at is not None and loop.time() >= stop_at
+                    if out_of_time or not self.gate():
                         result.left += len(chosen) - done
                         break
                     if uid in sizes:  # else expunged meanwhile
@@ -261,7 +266,10 @@ class MailboxPoller:
         self.parser.close()
 
     async def poll_safely(self) -> None:
-        """The scheduled job: a failed poll (server down) is logged and tried next time."""
+        """The scheduled job: a failed poll (server down) is logged and tried next time;
+        skipped while another process holds the mailbox (`gate`)."""
+        if not self.gate():
+            return
         try:
             await self.poll()
         except OUTAGES as exc:

@@ -12,6 +12,7 @@ from store.models.calendar import (
 )
 from store.models.channels import LinkCode, PersonChannel, TelegramPending, TelegramQuestion
 from store.models.drafts import CalendarDraft
+from store.models.leases import Lease
 from store.models.messages import AuditEntry, InboundMessage, OutboxMessage
 from store.models.tracking import Cycle, Evidence, ExtensionRequest, Submission, UnitDeadline
 from store.models.web import AccountToken, LoginThrottle, WebRole, WebSession, WebUser
@@ -27,6 +28,7 @@ __all__ = [
     "Evidence",
     "ExtensionRequest",
     "InboundMessage",
+    "Lease",
     "LinkCode",
     "LoginThrottle",
     "Obligation",

@@ -61,6 +61,7 @@ class UnitDeadline(Base):
         sa.Index(None, "status", "legal_end_at"),
         sa.Index(None, "unit_id", "status"),
         sa.Index(None, "cycle_id", "status"),
+        sa.Index(None, "reply_token"),
         sa.CheckConstraint("reminders_sent >= 0", "reminders_sent_not_negative"),
     )
 
@@ -78,6 +79,11 @@ class UnitDeadline(Base):
     submitted_at: Mapped[datetime | None]
     reminders_sent: Mapped[int] = mapped_column(default=0)
     last_event_at: Mapped[datetime | None]
+    reply_token: Mapped[str | None] = mapped_column(sa.String(16))
+    """The reply token of the deadline's emails (`[HC-XXXXXXXXXX]`, an HMAC of the workflow
+    id under the deployment's secret), kept so a reply finds its deadline by lookup. Only
+    the notifier knows the secret, so it fills the column (`notifier.mailbox.matching`);
+    NULL until then."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

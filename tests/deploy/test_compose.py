@@ -165,3 +165,12 @@ def test_the_image_runs_as_the_uid_the_readme_names() -> None:
     assert re.search(r"useradd [^\n]*--uid 10001 [^\n]* hanchot \\\n", dockerfile)
     assert re.search(r"^USER hanchot$", dockerfile, re.M)
     assert "chown 10001" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_replicas_of_what_may_run_several_times() -> None:
+    """Workers, notifiers and bots run several (the single jobs among them hold a lease,
+    `notifier.leader`); the migration runs once."""
+    services = _hanchot_services()
+    for name in ("worker", "notify", "bot"):
+        assert services[name].get("deploy", {}).get("replicas", 1) >= 2, name
+    assert services["migrate"].get("deploy", {}).get("replicas", 1) == 1

@@ -70,11 +70,15 @@ class FakeTelegram(UpdateBuilders):
     declared: dict[str, int] = field(default_factory=dict)
     served: int = 0
     """Bytes of files written to clients so far (a refused download stops early)."""
+    conflicts: int = 0
+    """getUpdates calls made while another was waiting (Telegram ends the older with 409)."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
         self._failures: list[Failure] = []
         self._updates: list[dict[str, Any]] = []
+        self._polling = False
+        self._poll_generation = 0
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._recent: deque[float] = deque()
@@ -289,10 +293,27 @@ class FakeTelegram(UpdateBuilders):
         timeout = float(params.get("timeout", 0) or 0)
         deadline = time.monotonic() + timeout
         with self._lock:
-            self._updates = [u for u in self._updates if u["update_id"] >= offset]
-            while not self._updates and time.monotonic() < deadline:
-                self._lock.wait(deadline - time.monotonic())
-            return 200, _ok(list(self._updates))
+            # like Telegram: one getUpdates per bot at a time, a newer one ends the older
+            if self._polling:
+                self.conflicts += 1
+                self._lock.notify_all()
+            self._poll_generation += 1
+            mine = self._poll_generation
+            self._polling = True
+            try:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                while (
+                    not self._updates
+                    and time.monotonic() < deadline
+                    and mine == self._poll_generation
+                ):
+                    self._lock.wait(deadline - time.monotonic())
+                if mine != self._poll_generation:
+                    return 409, _error(409, "Conflict: terminated by other getUpdates request")
+                return 200, _ok(list(self._updates))
+            finally:
+                if mine == self._poll_generation:
+                    self._polling = False
 
     def file_content(self, path: str) -> bytes | None:
         for file_path, content in self.files.values():

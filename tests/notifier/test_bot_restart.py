@@ -320,6 +320,8 @@ async def test_hanchot_bot_killed_between_question_and_answer(
                 temporal.client.service_client.config.target_host,
                 TELEGRAM_BOT_TOKEN=telegram.token,
                 TELEGRAM_API_BASE_URL=telegram.base,
+                # the killed bot's polling lease must run out before the next one polls
+                HANCHOT_JOB_LEASE_SECONDS="3",
             )
             secret = world.settings.secret
             proc = start_bot(env, log)

@@ -40,6 +40,7 @@ from store.models import (
     Evidence,
     ExtensionRequest,
     InboundMessage,
+    Lease,
     LinkCode,
     LoginThrottle,
     OutboxMessage,
@@ -99,6 +100,7 @@ def populate(url: str, data_dir: Path) -> None:
             waiting.extended_until = datetime(2025, 6, 20, 10, 0, tzinfo=UTC)
             late.status = DeadlineStatus.SUBMITTED_LATE
             late.submitted_at = AT
+            late.reply_token = "K3QX2M7RTA"
             minh = channels.people_with_email(session, "minh@thu.example")[0]
             stored = files.put(PDF, "Báo cáo 45.pdf", "application/pdf")
             raw = files.put(MAIL, "reply.eml", "message/rfc822", kind="inbound")
@@ -198,6 +200,11 @@ def populate(url: str, data_dir: Path) -> None:
                 )
             )
             session.add(LoginThrottle(key="b" * 64, failures=6, last_at=AT))
+            session.add(
+                Lease(
+                    name="mailbox", holder="may-1:4242:ab12", epoch=3, expires_at=AT, acquired_at=AT
+                )
+            )
             scope = web_users.find_unit(session, "huyen-thu/huyen")
             user = web_users.add_user(
                 session,

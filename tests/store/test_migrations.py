@@ -25,6 +25,7 @@ TABLES = {
     "evidence",
     "extension_requests",
     "inbound_messages",
+    "leases",
     "link_codes",
     "login_throttle",
     "obligations",
@@ -42,7 +43,7 @@ TABLES = {
 }
 
 
-AFTER_0006 = {"account_tokens", "calendar_drafts", "login_throttle"}
+AFTER_0006 = {"account_tokens", "calendar_drafts", "leases", "login_throttle"}
 """Tables of revisions after 0006, absent at 0006 and before."""
 AFTER_0005 = {"calendar_revisions", *AFTER_0006}
 """Tables of later revisions, absent at 0004 and 0005."""
