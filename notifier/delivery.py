@@ -345,6 +345,8 @@ class Deliverer:
         lower = exc.message.lower()
         if row.channel is Channel.EMAIL:
             return say("vi", "disabled_bad_address", detail=exc.message)
+        if row.channel is Channel.ZALO:
+            return say("vi", "disabled_zalo", detail=exc.message)
         if "not found" in lower:
             return say("vi", "disabled_chat_not_found", detail=exc.message)
         return say("vi", "disabled_blocked", detail=exc.message)

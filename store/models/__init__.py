@@ -14,6 +14,7 @@ from store.models.channels import LinkCode, PersonChannel, TelegramPending, Tele
 from store.models.messages import AuditEntry, InboundMessage, OutboxMessage
 from store.models.tracking import Cycle, Evidence, ExtensionRequest, Submission, UnitDeadline
 from store.models.web import LoginThrottle, WebRole, WebSession, WebUser
+from store.models.zalo import ZaloToken
 
 __all__ = [
     "AuditEntry",
@@ -40,4 +41,5 @@ __all__ = [
     "WebRole",
     "WebSession",
     "WebUser",
+    "ZaloToken",
 ]

@@ -1,0 +1,105 @@
+"""Zalo end to end on the time-skipping server: a focal point links by writing his code
+to the OA, receives a reminder with buttons, presses Đã nộp, sends a PDF, and the
+deadline is submitted with the file as evidence; a forged press, an unsigned event and a
+stranger's message change nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+
+import pytest
+
+from notifier.delivery import Deliverer
+from notifier.registry import Registry
+from store import links
+from store.enums import Channel, InboundOutcome, OutboxStatus
+from store.models import Evidence, InboundMessage, PersonChannel
+from tests.fakes.zalo_api import FakeZalo
+from tests.notifier.engine import running
+from tests.notifier.world import World
+from tests.notifier.zalo_support import webhook, zalo_settings
+
+FP, STRANGER = "8001", "9009"
+
+
+@pytest.fixture
+def zalo() -> Iterator[FakeZalo]:
+    fake = FakeZalo().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+def issue_code(world: World, person: str) -> str:
+    with world.store.write() as session:
+        return links.issue(session, world.person(person), "test").code
+
+
+def refused(world: World) -> list[str]:
+    with world.store.read() as session:
+        rows = session.query(InboundMessage).filter_by(outcome=InboundOutcome.REFUSED).all()
+        return [str(r.reason) for r in rows]
+
+
+async def test_linked_focal_point_submits_a_pdf_from_the_reminder_buttons(
+    world: World, zalo: FakeZalo
+) -> None:
+    code = issue_code(world, "fp-a")
+    content = b"%PDF-1.4\n" + "Báo cáo 6 tháng — Sở Y tế".encode() * 100
+    async with running(world) as engine, webhook(world, zalo, engine.client) as hook:
+        assert await hook.post(zalo.text(STRANGER, "xin chào")) == 200
+        assert await hook.post(zalo.text(FP, code)) == 200
+        wid, step = world.queue()
+        deliverer = Deliverer(world.store, Registry([hook.channel]), zalo_settings(world, zalo))
+        [outcome] = await deliverer.deliver_step(wid, step, Channel.ZALO.value)
+        assert outcome.status == "sent"
+        titles = [title for title, _ in zalo.buttons(FP)]
+        submit = dict(zalo.buttons(FP))["✅ Đã nộp"]
+        forged = submit[:-2] + ("AA" if not submit.endswith("AA") else "BB")
+        assert await hook.post(zalo.text(FP, forged)) == 200
+        assert await hook.post(zalo.text(STRANGER, submit)) == 200
+        assert await hook.post(zalo.text(FP, submit), signature="mac=" + "0" * 64) == 403
+        assert await hook.post(zalo.text(FP, submit), signature="") == 403
+        before = await engine.state()
+        assert await hook.post(zalo.text(FP, submit)) == 200
+        assert await hook.post(zalo.file(FP, content, "bao-cao-6-thang.pdf")) == 200
+        after = await engine.state()
+
+    assert titles == ["✅ Đã nộp", "🕒 Xin gia hạn", "🔔 Nhắc lại sau"]
+    assert before.submission is None
+    assert after.submission is not None and after.submission.channel == "zalo"
+    assert after.submission.by == "fp-a"
+    digest = hashlib.sha256(content).hexdigest()
+    assert (world.tmp / "evidence" / digest[:2] / digest).read_bytes() == content
+    with world.store.read() as session:
+        [evidence] = session.query(Evidence).all()
+        [binding] = session.query(PersonChannel).filter_by(channel=Channel.ZALO).all()
+    assert (evidence.sha256, evidence.file_name) == (digest, "bao-cao-6-thang.pdf")
+    assert binding.address == FP
+    assert sorted(refused(world)) == [
+        "forged or malformed button",
+        "unlinked zalo user",
+        "unlinked zalo user",
+    ]
+    texts = zalo.texts(STRANGER)
+    assert len(texts) == 2 and all("chưa liên kết" in t for t in texts)
+    assert any("Đã liên kết Zalo" in t for t in zalo.texts(FP))
+    assert any("không hợp lệ" in t for t in zalo.texts(FP))
+    assert digest in zalo.texts(FP)[-1]
+
+
+async def test_a_user_who_unfollowed_has_zalo_switched_off_and_coordinators_told(
+    world: World, zalo: FakeZalo
+) -> None:
+    code = issue_code(world, "fp-a")
+    async with webhook(world, zalo, None) as hook:
+        await hook.post(zalo.text(FP, code))
+        zalo.followers = set()
+        wid, step = world.queue()
+        deliverer = Deliverer(world.store, Registry([hook.channel]), zalo_settings(world, zalo))
+        [outcome] = await deliverer.deliver_step(wid, step, Channel.ZALO.value)
+    assert outcome.status == "disabled" and "-213" in str(outcome.error)
+    row = world.row(wid, step, Channel.ZALO)
+    assert row.status is OutboxStatus.DISABLED
