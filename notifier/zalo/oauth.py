@@ -80,7 +80,12 @@ class TokenSource:
                 if usable and not force:
                     return tokens.access_token
                 raise Stranded(f"Zalo: cần ủy quyền lại OA ({tokens.stranded_reason})")
-            renewed = await self._renew(tokens.generation)
+            try:
+                renewed = await self._renew(tokens.generation)
+            except Stranded:
+                if usable and not force:  # the token it renews still works: keep sending
+                    return tokens.access_token
+                raise
             if renewed is not None:
                 return renewed
             if usable and not force:  # someone else is renewing; this one still works

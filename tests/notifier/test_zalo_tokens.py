@@ -1,0 +1,119 @@
+"""The OA token under a crash and under contention: a process killed (SIGKILL) between
+Zalo's renewal and storing it loses the channel for no one, and two processes renewing
+at once make one renewal."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from notifier.delivery import Deliverer
+from notifier.registry import Registry
+from notifier.service import zalo_channel
+from notifier.zalo.api import ZaloApi
+from notifier.zalo.oauth import TokenSource
+from store import zalo_tokens
+from store.base import utcnow
+from store.enums import Channel, OutboxStatus
+from store.models import PersonChannel, ZaloToken
+from tests.fakes.zalo_api import FakeZalo
+from tests.notifier.world import World
+from tests.notifier.zalo_support import zalo_settings
+
+FP = "8001"
+
+
+@pytest.fixture
+def zalo() -> Iterator[FakeZalo]:
+    fake = FakeZalo().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+def token_row(world: World, fake: FakeZalo) -> ZaloToken:
+    with world.store.read() as session:
+        row = session.get(ZaloToken, fake.oa_id)
+        assert row is not None
+        session.expunge(row)
+        return row
+
+
+def edit_row(world: World, fake: FakeZalo, **values: object) -> None:
+    with world.store.write() as session:
+        session.execute(sa.update(ZaloToken).where(ZaloToken.oa_id == fake.oa_id).values(**values))
+
+
+async def test_kill_9_between_renewal_and_storage_loses_the_channel_for_no_one(
+    world: World, zalo: FakeZalo
+) -> None:
+    settings = zalo_settings(world, zalo)
+    world.link_zalo("fp-a", FP)
+    channel = zalo_channel(settings, world.store)
+    first = await channel.tokens.access_token()  # renewal 1, stored
+    edit_row(world, zalo, access_expires_at=utcnow() + timedelta(hours=2))  # due for renewal
+    stored = token_row(world, zalo)
+
+    url = world.store.engine.url.render_as_string(hide_password=False)
+    args = [zalo.base, zalo.oa_id, zalo.app_id, zalo.app_secret]
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.notifier.zalo_renew_child", url, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    assert child.stdout.strip() == "renewed"
+    assert zalo.renewals == 2  # Zalo rotated: the stored refresh token is now used up
+    crashed = token_row(world, zalo)
+    assert crashed.refresh_token == stored.refresh_token
+    assert crashed.access_token == first and crashed.renewing_by is not None
+
+    edit_row(world, zalo, renewing_since=utcnow() - timedelta(minutes=5))  # its lease lapsed
+    deliverer = Deliverer(world.store, Registry([channel]), settings)
+    wid, step = world.queue()
+    [sent] = await deliverer.deliver_step(wid, step, Channel.ZALO.value)
+    assert sent.status == "sent"  # with the access token the lost renewal did not revoke
+    stranded = token_row(world, zalo)
+    assert stranded.stranded_at is not None and "-14014" in str(stranded.stranded_reason)
+    assert zalo.refused_renewals == 1
+
+    zalo.expire_access()
+    edit_row(world, zalo, access_expires_at=utcnow() - timedelta(seconds=1))
+    wid, step = world.queue(step="remind:-1d")
+    [held] = await deliverer.deliver_step(wid, step, Channel.ZALO.value)
+    assert held.status == "held" and "ủy quyền lại" in str(held.error)
+    assert world.row(wid, step, Channel.ZALO).status is OutboxStatus.PENDING
+
+    with world.store.write() as session:  # `hanchot zalo authorize` with a new token
+        zalo_tokens.authorize(session, zalo.oa_id, zalo.authorize())
+    [later] = await deliverer.deliver_step(wid, step, Channel.ZALO.value)
+    await channel.aclose()
+    assert later.status == "sent"
+    with world.store.read() as session:
+        [binding] = session.query(PersonChannel).filter_by(channel=Channel.ZALO).all()
+    assert binding.disabled_at is None and binding.address == FP
+    assert len(zalo.texts(FP)) == 2
+
+
+async def test_processes_renewing_at_once_make_one_renewal(world: World, zalo: FakeZalo) -> None:
+    settings = zalo_settings(world, zalo).zalo
+    sources = []
+    for index in range(4):
+        source = TokenSource(world.store, ZaloApi(settings), zalo.oa_id, zalo.refresh_token)
+        source.owner = f"process-{index}"
+        sources.append(source)
+    tokens = await asyncio.gather(*(s.access_token() for s in sources))
+    for source in sources:
+        await source.api.aclose()
+    assert zalo.renewals == 1 and zalo.refused_renewals == 0
+    assert len(set(tokens)) == 1 and sum(s.renewals for s in sources) == 1
+    assert token_row(world, zalo).generation == 1
