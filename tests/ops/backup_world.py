@@ -36,6 +36,7 @@ from store.models import (
     TelegramPending,
     TelegramQuestion,
     WebRole,
+    ZaloToken,
 )
 from tests.store.store_factories import HOSTILE_NAME, MARKUP_NAME, calendar, open_deadline
 
@@ -185,6 +186,21 @@ def populate(url: str, data_dir: Path) -> None:
                 )
             )
             session.add(LoginThrottle(key="b" * 64, failures=6, last_at=AT))
+            channels.bind(session, minh.id, Channel.ZALO, "8413567890123456789", None, AT)
+            session.add(
+                ZaloToken(
+                    oa_id="1234567890123456789",
+                    access_token="at-Zk3u_9Qa",
+                    access_expires_at=AT + timedelta(hours=25),
+                    refresh_token="rt-“ngoặc” \\ x",
+                    generation=7,
+                    renewing_since=AT,
+                    renewing_by="worker-1:4242",
+                    stranded_at=AT,
+                    stranded_reason="zalo -14014: Invalid refresh token",
+                    updated_at=AT,
+                )
+            )
             scope = web_users.find_unit(session, "huyen-thu/huyen")
             user = web_users.add_user(
                 session,
