@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from store import channels
+from store import channel_order, channels
 from store.deadlines_repo import person_ids
 from store.enums import Channel, OutboxStatus
 from store.models import OutboxMessage, Person, UnitDeadline
@@ -67,6 +67,8 @@ def enqueue(
         zalo = channels.zalo_user(session, person.id) if person is not None else None
         if zalo:  # bound by the person writing a link code to the OA
             routes.append((Channel.ZALO, zalo))
+        if person is not None:
+            routes = channel_order.choose(session, person, routes)
         if not routes:
             result.unreachable.append(key)
             continue

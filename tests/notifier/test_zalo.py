@@ -11,10 +11,12 @@ from collections.abc import Iterator
 import pytest
 
 from notifier.delivery import Deliverer
+from notifier.email.transport import EmailChannel
 from notifier.registry import Registry
 from store import links
 from store.enums import Channel, InboundOutcome, OutboxStatus
 from store.models import Evidence, InboundMessage, PersonChannel
+from tests.fakes.smtp import FakeSMTP
 from tests.fakes.zalo_api import FakeZalo
 from tests.notifier.engine import running
 from tests.notifier.world import World
@@ -103,3 +105,39 @@ async def test_a_user_who_unfollowed_has_zalo_switched_off_and_coordinators_told
     assert outcome.status == "disabled" and "-213" in str(outcome.error)
     row = world.row(wid, step, Channel.ZALO)
     assert row.status is OutboxStatus.DISABLED
+
+
+async def test_zalo_then_email_goes_on_zalo_and_falls_back_to_email_when_zalo_cannot(
+    world: World, zalo: FakeZalo, smtp: FakeSMTP
+) -> None:
+    world.edit_person("fp-a", channels=["zalo", "email"])
+    world.edit_person("fp-b", channels=["zalo", "email"])  # never linked on Zalo
+    code = issue_code(world, "fp-a")
+    settings = zalo_settings(world, zalo)
+    async with webhook(world, zalo, None) as hook:
+        await hook.post(zalo.text(FP, code))
+        registry = Registry([EmailChannel(settings.smtp), hook.channel])
+        deliverer = Deliverer(world.store, registry, settings)
+        first = world.queue(step="remind:-3d")
+        assert [r.channel for r in world.rows(workflow_id=first[0], step=first[1])] == [
+            Channel.ZALO
+        ]
+        await deliverer.deliver_step(*first)
+        zalo.silent.add(FP)  # -230: FP has not written to the OA for a week
+        second = world.queue(step="remind:-1d")
+        outcomes = await deliverer.deliver_step(*second)
+        unlinked = world.queue(unit="unit-b", step="remind:-1d")
+        await deliverer.deliver_step(*unlinked)
+
+    assert len(zalo.texts(FP)) == 2  # the link answer and the first reminder
+    assert smtp.to("a@thu.example") and len(smtp.to("a@thu.example")) == 1
+    [zalo_row, email_row] = world.rows(workflow_id=second[0], step=second[1])
+    assert (zalo_row.channel, zalo_row.status) == (Channel.ZALO, OutboxStatus.FAILED)
+    assert "-230" in str(zalo_row.last_error)
+    assert (email_row.channel, email_row.status) == (Channel.EMAIL, OutboxStatus.SENT)
+    assert [o.status for o in outcomes] == ["failed"]
+    assert [r.channel for r in world.rows(workflow_id=unlinked[0])] == [Channel.EMAIL]
+    assert len(smtp.to("b@thu.example")) == 1
+    with world.store.read() as session:
+        [binding] = session.query(PersonChannel).filter_by(channel=Channel.ZALO).all()
+    assert binding.disabled_at is None  # a week's silence is not an unfollow

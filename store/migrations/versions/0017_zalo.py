@@ -1,5 +1,6 @@
 """Zalo: the OA's token pair and its renewal state (`zalo_tokens`), and `zalo` as a channel
-of outbox rows, person channels and inbound messages (their CHECK constraints widened).
+of outbox rows, person channels, inbound messages and submissions (their CHECK constraints
+widened); people's preferred channel order (`people.channels`, from the calendar).
 
 Revision ID: 0017
 Revises: 0012
@@ -50,9 +51,12 @@ def upgrade() -> None:
     )
     for table, values in CHECKS:
         _check(table, (*values, "zalo"))
+    op.add_column("people", sa.Column("channels", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("people") as batch:
+        batch.drop_column("channels")
     for table in ("outbox", "person_channels"):
         op.execute(sa.text(f"DELETE FROM {table} WHERE channel = 'zalo'"))
     for table in ("inbound_messages", "submissions"):
