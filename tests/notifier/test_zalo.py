@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
 from notifier.delivery import Deliverer
 from notifier.email.transport import EmailChannel
+from notifier.linking import issue_link
 from notifier.registry import Registry
+from notifier.settings import Secret
 from store import links
 from store.enums import Channel, InboundOutcome, OutboxStatus
 from store.models import Evidence, InboundMessage, PersonChannel
@@ -141,3 +145,19 @@ async def test_zalo_then_email_goes_on_zalo_and_falls_back_to_email_when_zalo_ca
     with world.store.read() as session:
         [binding] = session.query(PersonChannel).filter_by(channel=Channel.ZALO).all()
     assert binding.disabled_at is None  # a week's silence is not an unfollow
+
+
+async def test_the_link_email_says_how_to_link_zalo_and_its_code_links(
+    world: World, zalo: FakeZalo, smtp: FakeSMTP
+) -> None:
+    settings = zalo_settings(world, zalo)
+    settings = replace(settings, telegram=replace(settings.telegram, token=Secret("")))
+    issued = await issue_link(world.store, settings, "fp-b", "test", timedelta(hours=1))
+    [mail] = smtp.to("b@thu.example")
+    body = mail.get_body(("plain",)).get_content()
+    assert issued.sent and issued.url == f"https://zalo.me/{zalo.oa_id}"
+    assert "Liên kết Zalo" in str(mail["Subject"]) and "t.me" not in body
+    code = body.split("tin nhắn chỉ gồm mã: ")[1].split()[0]
+    async with webhook(world, zalo, None) as hook:
+        await hook.post(zalo.text("8002", code))
+    assert "Đã liên kết Zalo với Phạm Thị B" in zalo.texts("8002")[0]
