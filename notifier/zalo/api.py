@@ -50,6 +50,8 @@ WINDOW_ERRORS = {-230, -305, -232}
 this message cannot go (permanent), but the binding stays: the next one may."""
 RATE_ERRORS = {-32: 60.0, -211: 3600.0, -218: 3600.0, -311: 3600.0}
 """Too many calls or a quota spent: wait (seconds) and send again."""
+PER_USER = {-218}
+"""Of those, the quota of one person (the others are the OA's)."""
 REFRESH_REFUSED = {-14014, -14016, -14020}
 """The refresh token was refused (invalid, used, or expired)."""
 

@@ -21,7 +21,15 @@ from notifier.base import Outgoing, Sent, TransportError
 from notifier.pacing import Pacer
 from notifier.settings import ZaloSettings
 from notifier.telegram.split import plain, split
-from notifier.zalo.api import TEXT_MAX, TOKEN_ERRORS, ZaloApi, ZaloError, classify, message_body
+from notifier.zalo.api import (
+    PER_USER,
+    TEXT_MAX,
+    TOKEN_ERRORS,
+    ZaloApi,
+    ZaloError,
+    classify,
+    message_body,
+)
 from notifier.zalo.oauth import TokenSource
 from store.enums import Channel as ChannelName
 
@@ -73,8 +81,8 @@ class ZaloChannel:
                     force = True
                     continue
                 error = classify(exc)
-                if error.retry_after is not None:
-                    self.pacer.hold(error.retry_after)
+                if error.retry_after is not None:  # -218 is this person's quota alone
+                    self.pacer.hold(error.retry_after, user_id if exc.code in PER_USER else None)
                 raise error from exc
             except TransportError:
                 raise

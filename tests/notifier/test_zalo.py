@@ -161,3 +161,20 @@ async def test_the_link_email_says_how_to_link_zalo_and_its_code_links(
     async with webhook(world, zalo, None) as hook:
         await hook.post(zalo.text("8002", code))
     assert "Đã liên kết Zalo với Phạm Thị B" in zalo.texts("8002")[0]
+
+
+async def test_quotas_keep_the_message_pending_for_later_and_count_no_attempt(
+    world: World, zalo: FakeZalo
+) -> None:
+    world.link_zalo("fp-a", FP)
+    zalo.per_user_day = 1
+    settings = zalo_settings(world, zalo)
+    async with webhook(world, zalo, None) as hook:
+        deliverer = Deliverer(world.store, Registry([hook.channel]), settings)
+        [first] = await deliverer.deliver_step(*world.queue(step="remind:-3d"), Channel.ZALO.value)
+        over = world.queue(step="remind:-1d")
+        [second] = await deliverer.deliver_step(*over, Channel.ZALO.value)
+    assert first.status == "sent"
+    assert second.status == "retry" and second.retry_after == 3600.0 and "-218" in str(second.error)
+    row = world.row(*over, Channel.ZALO)
+    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 0)
