@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -41,6 +42,8 @@ from notifier.settings import ZaloSettings
 log = logging.getLogger(__name__)
 
 TEXT_MAX = 2000
+HEAD = 16
+"""Bytes enough for every signature `store.file_types` knows."""
 TOKEN_ERRORS = {-216, -124}
 """The access token is invalid or expired: renew it and send again."""
 ADDRESS_ERRORS = {-213: "không quan tâm OA", -222: "tài khoản bị khóa", -227: "tài khoản bị khóa"}
@@ -156,12 +159,16 @@ class ZaloApi:
             raise RefreshRefused(f"zalo {code}: {reason}")
         raise ZaloError(code, reason)
 
-    async def download(self, url: str, limit: int, head: int) -> tuple[bytes, bytes]:
-        """A file a person sent (its CDN url), streamed and stopped past `limit`: the
-        bytes and their first `head` bytes. Raises `store.evidence.TooLarge`."""
+    async def download(
+        self, url: str, limit: int, check: Callable[[bytes], str]
+    ) -> tuple[bytes, str]:
+        """A file a person sent (its link), streamed and stopped as soon as it is known
+        to be refused: past `limit` (`store.evidence.TooLarge`) or when `check` refuses
+        its first bytes (`store.file_types.FileRefused`). The bytes and `check`'s type."""
         from store.evidence import TooLarge
 
         data = bytearray()
+        kind: str | None = None
         async with self.http.stream("GET", url) as response:
             response.raise_for_status()
             declared = response.headers.get("content-length", "")
@@ -171,7 +178,9 @@ class ZaloApi:
                 data.extend(chunk)
                 if len(data) > limit:
                     raise TooLarge(len(data), limit)
-        return bytes(data), bytes(data[:head])
+                if kind is None and len(data) >= HEAD:
+                    kind = check(bytes(data[:HEAD]))
+        return bytes(data), kind or check(bytes(data[:HEAD]))
 
     async def aclose(self) -> None:
         await self.http.aclose()

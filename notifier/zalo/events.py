@@ -33,7 +33,7 @@ from notifier.zalo.transport import ZaloChannel
 from store import channels, links
 from store.enums import Channel, InboundChannel, InboundOutcome
 from store.evidence import EvidenceStore, StoredFile, TooLarge
-from store.file_types import FileRefused, kind_of
+from store.file_types import ALLOWED, FileRefused, kind_of
 from store.models import Person, TelegramQuestion
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,12 @@ log = logging.getLogger(__name__)
 CODE_RE = re.compile(r"^\s*(?:/start\s+)?([A-Za-z0-9]{22})\s*$")
 PRESS_RE = re.compile(r"^[a-z]:\d+:\S*$")
 """The shape of button data: a message like it that does not verify is a forged press."""
+
+
+def _allowed_name(name: str) -> bool:
+    """The name's extension is one a report may have (checked before any download)."""
+    lower = name.lower()
+    return any(lower.endswith(extension) for extension in ALLOWED)
 
 
 class ZaloEvents:
@@ -322,9 +328,12 @@ class ZaloEvents:
             declared = str(payload.get("size") or "")
             if declared.isdigit() and int(declared) > limit:
                 raise TooLarge(int(declared), limit)
+            if not _allowed_name(name):
+                kind_of(name, b"")  # refuses it, saying which types are taken
             api: ZaloApi = self.channel.api
-            data, head = await api.download(str(payload.get("url", "")), limit, 16)
-            content_type = kind_of(name, head)
+            data, content_type = await api.download(
+                str(payload.get("url", "")), limit, lambda head: kind_of(name, head)
+            )
             stored = await asyncio.to_thread(self.evidence.put, data, name, content_type)
         except TooLarge as exc:
             self._record(user, ref, InboundOutcome.REFUSED, str(exc), people)

@@ -44,6 +44,8 @@ class FakeZalo:
     renewals: int = 0
     refused_renewals: int = 0
     files: dict[str, bytes] = field(default_factory=dict)
+    served_bytes: int = 0
+    """Bytes of files written to clients (a refused download stops early)."""
     failures: list[tuple[str, int]] = field(default_factory=list)
     """(path suffix, Zalo error code or HTTP status >= 500), each used once."""
 
@@ -87,8 +89,17 @@ class FakeZalo:
                 data = fake.files.get(self.path.removeprefix("/files/"))
                 if data is None:
                     self._answer(404, b"{}")
-                else:
-                    self._answer(200, data, "application/octet-stream")
+                    return
+                self.send_response(200)
+                self.send_header("content-type", "application/octet-stream")
+                self.end_headers()  # no length: the client finds the size as it reads
+                for start in range(0, len(data), 4096):
+                    try:
+                        self.wfile.write(data[start : start + 4096])
+                        self.wfile.flush()
+                    except OSError:
+                        return
+                    fake.served_bytes += len(data[start : start + 4096])
 
             def _answer(self, status: int, body: bytes, kind: str = "application/json") -> None:
                 self.send_response(status)
@@ -203,10 +214,11 @@ class FakeZalo:
     def text(self, user: str, text: str) -> dict[str, Any]:
         return self.event("user_send_text", user, {"text": text})
 
-    def file(self, user: str, data: bytes, name: str) -> dict[str, Any]:
+    def file(self, user: str, data: bytes, name: str, size: int | None = None) -> dict[str, Any]:
+        """A `user_send_file` event; `size`: what Zalo declares, if not the truth."""
         key = hashlib.sha256(data).hexdigest()[:16]
         self.files[key] = data
-        payload = {"url": f"{self.base}/files/{key}", "size": str(len(data)), "name": name}
+        payload = {"url": f"{self.base}/files/{key}", "size": str(size or len(data)), "name": name}
         return self.event(
             "user_send_file", user, {"attachments": [{"type": "file", "payload": payload}]}
         )

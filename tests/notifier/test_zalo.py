@@ -27,6 +27,8 @@ from tests.notifier.world import World
 from tests.notifier.zalo_support import webhook, zalo_settings
 
 FP, STRANGER = "8001", "9009"
+LYING = b"%PDF-1.4\n" + b"0" * 8 * 1024 * 1024
+"""A file declared at 900 bytes: refused while it streams, long before its end."""
 
 
 @pytest.fixture
@@ -178,3 +180,21 @@ async def test_quotas_keep_the_message_pending_for_later_and_count_no_attempt(
     assert second.status == "retry" and second.retry_after == 3600.0 and "-218" in str(second.error)
     row = world.row(*over, Channel.ZALO)
     assert (row.status, row.attempts) == (OutboxStatus.PENDING, 0)
+
+
+async def test_files_that_are_not_reports_or_too_large_change_nothing(
+    world: World, zalo: FakeZalo
+) -> None:
+    world.link_zalo("fp-a", FP)
+    world.open()
+    async with webhook(world, zalo, None, evidence_max_bytes=4096) as hook:
+        await hook.post(zalo.file(FP, b"MZ\x90\x00" * 100, "bao-cao.exe"))
+        await hook.post(zalo.file(FP, b"<html><script>x</script>" * 10, "bao-cao.pdf"))
+        await hook.post(zalo.file(FP, LYING, "bao-cao.pdf", size=900))
+    replies = zalo.texts(FP)
+    assert "không nhận tệp loại này" in replies[0]
+    assert "không phải PDF" in replies[1]
+    assert "4096" in replies[2] or "4.096" in replies[2]
+    assert not list(world.tmp.glob("evidence/*/*"))
+    assert len(refused(world)) == 3
+    assert zalo.served_bytes < len(LYING) // 2  # the lying file was not fetched whole

@@ -54,8 +54,10 @@ class Hook:
 
 
 @asynccontextmanager
-async def webhook(world: World, fake: FakeZalo, client: Client | None) -> AsyncIterator[Hook]:
-    settings = zalo_settings(world, fake)
+async def webhook(
+    world: World, fake: FakeZalo, client: Client | None, **changes: Any
+) -> AsyncIterator[Hook]:
+    settings = replace(zalo_settings(world, fake), **changes)
     channel = zalo_channel(settings, world.store)
     engine = Engine(client) if client is not None else None
     events = ZaloEvents(world.store, engine, settings, channel)  # type: ignore[arg-type]
