@@ -44,3 +44,11 @@ def test_a_wrong_order_is_one_clear_line(extra: str, email: str, says: str) -> N
     assert "thu.yaml:" in line and "people[0]" in line and says in line
     if "không có email" not in says:
         assert "email, telegram, zalo" in line
+
+
+def test_simulate_names_the_order_for_a_person_who_has_one() -> None:
+    from hanchot.commands.simulate import _channels
+
+    lan, minh = load_calendar_text(with_lan("channels: [zalo, email]"), "thu.yaml").people
+    assert _channels(lan) == ["Zalo → email"]
+    assert _channels(minh) == ["email", "Telegram"]
