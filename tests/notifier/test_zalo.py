@@ -198,3 +198,34 @@ async def test_files_that_are_not_reports_or_too_large_change_nothing(
     assert not list(world.tmp.glob("evidence/*/*"))
     assert len(refused(world)) == 3
     assert zalo.served_bytes < len(LYING) // 2  # the lying file was not fetched whole
+
+
+async def test_extension_asked_on_zalo_is_decided_by_the_coordinator_on_zalo_and_snooze_works(
+    world: World, zalo: FakeZalo
+) -> None:
+    world.link_zalo("fp-a", FP)
+    world.link_zalo("coord", "7001")
+    settings = zalo_settings(world, zalo)
+    async with running(world) as engine, webhook(world, zalo, engine.client) as hook:
+        deliverer = Deliverer(world.store, Registry([hook.channel]), settings)
+        await deliverer.deliver_step(*world.queue(), Channel.ZALO.value)
+        buttons = dict(zalo.buttons(FP))
+        await hook.post(zalo.text(FP, buttons["🔔 Nhắc lại sau"]))
+        await hook.post(zalo.text(FP, buttons["🕒 Xin gia hạn"]))
+        await hook.post(zalo.text(FP, "5 ngày: chờ số liệu của các xã"))
+        [requested] = (await engine.state()).extensions
+        wid = world.inputs["unit-a"].cycle.deadline_id("unit-a")
+        step = f"extension-request:{requested.request_id}"
+        [sent] = await deliverer.deliver_step(wid, step, Channel.ZALO.value)
+        approve = dict(zalo.buttons("7001"))["✅ Đồng ý"]
+        await hook.post(zalo.text(FP, approve))  # the asker cannot decide his own request
+        assert (await engine.state()).extensions[0].status == "requested"
+        await hook.post(zalo.text("7001", approve))
+        state = await engine.state()
+
+    assert state.snoozes == 1
+    assert (requested.days, requested.reason, requested.by) == (5, "chờ số liệu của các xã", "fp-a")
+    assert sent.status == "sent" and "Đề nghị gia hạn 5 ngày" in zalo.texts("7001")[0]
+    assert state.extensions[0].status == "approved" and state.extensions[0].decided_by == "coord"
+    assert "Đã gửi đề nghị gia hạn 5 ngày" in zalo.texts(FP)[-2]
+    assert "Đã đồng ý gia hạn" in zalo.texts("7001")[-1]
