@@ -100,6 +100,23 @@ def bind(
     session.flush()
 
 
+def follow_changed(session: Session, channel: Channel, address: str, reason: str | None) -> int:
+    """A chat address stopped (`reason`) or resumed (None) taking messages, for every
+    person bound to it: the Zalo user who unfollowed the OA, or followed it again."""
+    query = sa.update(PersonChannel).where(
+        PersonChannel.channel == channel, PersonChannel.address == address
+    )
+    if reason is None:
+        query = query.where(PersonChannel.disabled_at.is_not(None)).values(
+            disabled_at=None, disabled_reason=None, updated_at=utcnow()
+        )
+    else:
+        query = query.where(PersonChannel.disabled_at.is_(None)).values(
+            disabled_at=utcnow(), disabled_reason=reason, updated_at=utcnow()
+        )
+    return int(session.execute(query).rowcount or 0)
+
+
 def rebind_chat(session: Session, old_chat: str, new_chat: str) -> int:
     """A Telegram group became a supergroup: every binding follows it to the new id."""
     result = session.execute(
@@ -134,6 +151,16 @@ def zalo_user(session: Session, person_id: int) -> str | None:
     """The Zalo user bound to the person, if any (disabled or not: delivery decides)."""
     row = _row(session, person_id, Channel.ZALO)
     return row.address if row is not None else None
+
+
+def zalo_state(session: Session, person_id: int) -> str:
+    """How the person stands on Zalo, in words for the dashboard ("" when not linked)."""
+    row = _row(session, person_id, Channel.ZALO)
+    if row is None or row.address is None:
+        return ""
+    if row.disabled_at is not None:
+        return f"đã tắt: {row.disabled_reason or 'không rõ lý do'}"
+    return "đã liên kết"
 
 
 def people_with_email(session: Session, address: str) -> list[Person]:

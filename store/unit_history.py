@@ -86,8 +86,8 @@ class Contact:
     phone: str | None = None
     channels: tuple[str, ...] = ()
     """The preferred channel order, when the calendar gives one."""
-    zalo: bool = False
-    """Bound to a Zalo user (wrote a link code to the OA)."""
+    zalo: str = ""
+    """On Zalo: "" (not linked), "đã liên kết", or why it is switched off."""
 
 
 def unit_row(session: Session, unit_id: int) -> Unit | None:
@@ -110,7 +110,7 @@ def contacts(unit: Unit) -> list[Contact]:
             c.person.telegram,
             c.person.phone,
             tuple(c.person.channels or ()),
-            session is not None and channels.zalo_user(session, c.person.id) is not None,
+            channels.zalo_state(session, c.person.id) if session is not None else "",
         )
         for c in sorted(unit.contacts, key=lambda c: (c.role, c.position))
     ]

@@ -72,14 +72,26 @@ class ZaloEvents:
         people = self._people(user)
         lang = language_of(people[0].language if people else "vi")
         if name == "follow":
-            if not people:
-                await self._say(user, text("vi", "zalo_help"))
+            if self._follow(user, None) or people:
+                return  # following again: the binding works again, nothing to say
+            await self._say(user, text("vi", "zalo_help"))
+        elif name == "unfollow":
+            self._follow(user, text("vi", "disabled_zalo", detail="bỏ quan tâm OA"))
         elif name == "user_send_text":
             await self._text(user, ref, people, lang, str(message.get("text", "")))
         elif name == "user_send_file":
             await self._file(user, ref, people, lang, message.get("attachments") or [])
 
     # --- who -------------------------------------------------------------------------
+
+    def _follow(self, user: str, reason: str | None) -> int:
+        """Zalo told us the user unfollowed (`reason`) or followed again (None): their
+        binding stops or resumes at once, so messages fall back or come back."""
+        with self.store.write() as session:
+            changed = channels.follow_changed(session, Channel.ZALO, user, reason)
+        if changed:
+            log.info("zalo user %s %s", user, "unfollowed the OA" if reason else "follows again")
+        return changed
 
     def _people(self, user: str) -> list[Person]:
         with self.store.read() as session:

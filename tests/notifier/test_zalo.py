@@ -229,3 +229,24 @@ async def test_extension_asked_on_zalo_is_decided_by_the_coordinator_on_zalo_and
     assert state.extensions[0].status == "approved" and state.extensions[0].decided_by == "coord"
     assert "Đã gửi đề nghị gia hạn 5 ngày" in zalo.texts(FP)[-2]
     assert "Đã đồng ý gia hạn" in zalo.texts("7001")[-1]
+
+
+async def test_unfollowing_the_oa_switches_zalo_off_at_once_and_following_again_on(
+    world: World, zalo: FakeZalo, smtp: FakeSMTP
+) -> None:
+    world.link_zalo("fp-a", FP)
+    world.edit_person("fp-a", channels=["zalo", "email"])
+    settings = zalo_settings(world, zalo)
+    async with webhook(world, zalo, None) as hook:
+        registry = Registry([EmailChannel(settings.smtp), hook.channel])
+        deliverer = Deliverer(world.store, registry, settings)
+        await hook.post(zalo.event("unfollow", FP))
+        away = world.queue(step="remind:-3d")
+        await deliverer.deliver_step(*away)
+        await hook.post(zalo.event("follow", FP))
+        back = world.queue(step="remind:-1d")
+        await deliverer.deliver_step(*back)
+    assert [r.channel for r in world.rows(workflow_id=away[0], step=away[1])] == [Channel.EMAIL]
+    assert len(smtp.to("a@thu.example")) == 1
+    assert [r.channel for r in world.rows(workflow_id=back[0], step=back[1])] == [Channel.ZALO]
+    assert len(zalo.texts(FP)) == 1  # the reminder; following again needs no answer
