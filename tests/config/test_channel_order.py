@@ -3,6 +3,8 @@ order, and refused, with file, line, field and what is valid, in Vietnamese."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from config.errors import CalendarError
@@ -52,3 +54,24 @@ def test_simulate_names_the_order_for_a_person_who_has_one() -> None:
     lan, minh = load_calendar_text(with_lan("channels: [zalo, email]"), "thu.yaml").people
     assert _channels(lan) == ["Zalo → email"]
     assert _channels(minh) == ["email", "Telegram"]
+
+
+def test_the_order_is_stored_and_a_change_to_it_is_a_change(tmp_path: Path) -> None:
+    from store.calendar_model import calendar_model
+    from store.calendars import save_calendar
+    from tests.workflows.support import sqlite_store
+
+    store = sqlite_store(tmp_path)
+    first = load_calendar_text(with_lan("channels: [zalo, email]"), "thu.yaml")
+    second = load_calendar_text(with_lan("channels: [email]"), "thu.yaml")
+    with store.write() as session:
+        save_calendar(session, first, "thu.yaml")
+    with store.write() as session:
+        assert calendar_model(session, first.id).people[0].channels == ("zalo", "email")
+        changes = save_calendar(session, second, "thu.yaml")
+    changed = [c for c in changes.changes if c.key == "lan"]
+    assert [(f.field, f.old, f.new) for c in changed for f in c.fields] == [
+        ("channels", ["zalo", "email"], ["email"])
+    ]
+    with store.write() as session:
+        assert not save_calendar(session, second, "thu.yaml")
