@@ -24,6 +24,7 @@ NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 class Tokens:
     access_token: str
     access_expires_at: datetime
+    access_issued_at: datetime | None
     refresh_token: str
     generation: int
     renewing_since: datetime | None
@@ -39,6 +40,7 @@ def read(session: Session, oa_id: str) -> Tokens | None:
     return Tokens(
         row.access_token,
         row.access_expires_at,
+        row.access_issued_at,
         row.refresh_token,
         row.generation,
         row.renewing_since,
@@ -108,6 +110,7 @@ def renewed(
         .values(
             access_token=access_token,
             access_expires_at=access_expires_at,
+            access_issued_at=utcnow(),
             refresh_token=refresh_token,
             generation=generation + 1,
             renewing_since=None,

@@ -37,11 +37,20 @@ from store.zalo_tokens import Tokens
 log = logging.getLogger(__name__)
 
 RENEW_BEFORE = timedelta(hours=12)
-"""Renew when less than this is left of the access token (it lives 25 hours): a renewal
-lost to a crash leaves half a day of sending to authorise the OA again."""
+"""Renew when less than this is left of the access token (it lives 25 hours; half of
+its life when shorter): a renewal lost to a crash leaves half a day of sending to
+authorise the OA again."""
 LEASE = timedelta(seconds=60)
 """How long a claimed renewal is honoured; far longer than the call."""
 WAIT = 0.25
+
+
+def renew_before(tokens: Tokens) -> timedelta:
+    """How long before its expiry the token is renewed: `RENEW_BEFORE`, or half its
+    lifetime when that is shorter (a one-hour token is not renewed at every send)."""
+    if tokens.access_issued_at is None:
+        return RENEW_BEFORE
+    return min(RENEW_BEFORE, (tokens.access_expires_at - tokens.access_issued_at) / 2)
 
 
 class Stranded(NotConfigured):
@@ -74,7 +83,7 @@ class TokenSource:
                 raise Stranded("Zalo: chưa có refresh token (ZALO_REFRESH_TOKEN)")
             now = utcnow()
             usable = bool(tokens.access_token) and tokens.access_expires_at > now
-            if usable and not force and tokens.access_expires_at - now > RENEW_BEFORE:
+            if usable and not force and tokens.access_expires_at - now > renew_before(tokens):
                 return tokens.access_token
             if tokens.stranded_at is not None:
                 if usable and not force:

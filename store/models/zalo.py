@@ -27,6 +27,8 @@ class ZaloToken(Base):
     oa_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     access_token: Mapped[str] = mapped_column(sa.Text)
     access_expires_at: Mapped[datetime]
+    access_issued_at: Mapped[datetime | None]
+    """When Zalo issued it: with the expiry, its lifetime (when to renew it)."""
     refresh_token: Mapped[str] = mapped_column(sa.Text)
     """The one refresh token that works now (single use)."""
     generation: Mapped[int] = mapped_column(default=0)

@@ -59,7 +59,8 @@ async def test_kill_9_between_renewal_and_storage_loses_the_channel_for_no_one(
     world.link_zalo("fp-a", FP)
     channel = zalo_channel(settings, world.store)
     first = await channel.tokens.access_token()  # renewal 1, stored
-    edit_row(world, zalo, access_expires_at=utcnow() + timedelta(hours=2))  # due for renewal
+    due = {"access_issued_at": utcnow() - timedelta(hours=23)}  # 2 of its 25 hours left
+    edit_row(world, zalo, access_expires_at=utcnow() + timedelta(hours=2), **due)
     stored = token_row(world, zalo)
 
     url = world.store.engine.url.render_as_string(hide_password=False)
@@ -117,3 +118,19 @@ async def test_processes_renewing_at_once_make_one_renewal(world: World, zalo: F
     assert zalo.renewals == 1 and zalo.refused_renewals == 0
     assert len(set(tokens)) == 1 and sum(s.renewals for s in sources) == 1
     assert token_row(world, zalo).generation == 1
+
+
+async def test_a_short_lived_token_is_renewed_at_half_its_life_not_at_every_send(
+    world: World, zalo: FakeZalo
+) -> None:
+    zalo.access_ttl = 3600.0  # the one-hour tokens of older OA apps
+    settings = zalo_settings(world, zalo).zalo
+    source = TokenSource(world.store, ZaloApi(settings), zalo.oa_id, zalo.refresh_token)
+    first = await source.access_token()
+    again = await source.access_token()
+    issued = utcnow() - timedelta(minutes=31)  # 29 of its 60 minutes left
+    edit_row(world, zalo, access_issued_at=issued, access_expires_at=issued + timedelta(hours=1))
+    renewed = await source.access_token()
+    await source.api.aclose()
+    assert first == again != renewed
+    assert zalo.renewals == 2

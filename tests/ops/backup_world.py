@@ -192,6 +192,7 @@ def populate(url: str, data_dir: Path) -> None:
                     oa_id="1234567890123456789",
                     access_token="at-Zk3u_9Qa",
                     access_expires_at=AT + timedelta(hours=25),
+                    access_issued_at=AT,
                     refresh_token="rt-“ngoặc” \\ x",
                     generation=7,
                     renewing_since=AT,

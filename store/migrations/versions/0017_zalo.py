@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("oa_id", sa.String(length=64), nullable=False),
         sa.Column("access_token", sa.Text(), nullable=False),
         sa.Column("access_expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("access_issued_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("refresh_token", sa.Text(), nullable=False),
         sa.Column("generation", sa.Integer(), nullable=False),
         sa.Column("renewing_since", sa.DateTime(timezone=True), nullable=True),
