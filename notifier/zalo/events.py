@@ -28,6 +28,7 @@ from notifier.settings import NotifierSettings
 from notifier.telegram.keyboard import Action, decode, encode
 from notifier.telegram.messages import EXTENSION_RE
 from notifier.telegram.pending import Pending
+from notifier.telegram.updates import Gate
 from notifier.zalo.api import ZaloApi
 from notifier.zalo.transport import ZaloChannel
 from store import channels, links
@@ -61,15 +62,22 @@ class ZaloEvents:
         self.store, self.engine, self.settings, self.channel = store, engine, settings, channel
         self.evidence = evidence or EvidenceStore(settings.data_dir, settings.evidence_max_bytes)
         self.pending = Pending(store)
+        self.gate = Gate()
+        """A stranger writing again and again is dropped before any work (and any
+        answer, which would spend the OA's quota): `notifier.telegram.updates`."""
 
     async def handle(self, event: dict[str, Any]) -> None:
         name = str(event.get("event_name", ""))
         user = str((event.get("sender") or {}).get("id", ""))
         message = event.get("message") or {}
         ref = f"{name}:{message.get('msg_id') or event.get('timestamp')}"
-        if not user or inbound.seen(self.store, InboundChannel.ZALO, ref):
+        if not user or not self.gate.admit(user) or not self.gate.turn(user):  # type: ignore[arg-type]
+            return
+        if inbound.seen(self.store, InboundChannel.ZALO, ref):
             return  # Zalo delivers again when unsure: once is enough
         people = self._people(user)
+        if not people:
+            self.gate.stranger_seen(user)  # type: ignore[arg-type]
         lang = language_of(people[0].language if people else "vi")
         if name == "follow":
             if self._follow(user, None) or people:
@@ -167,6 +175,7 @@ class ZaloEvents:
             other = redeemed.other.name if redeemed.other else ""
             lang = language_of(redeemed.person.language if redeemed.person else "vi")
         if redeemed.refusal is None:
+            self.gate.linked(user)  # type: ignore[arg-type]
             log.info("zalo user %s linked to person %s", user, name)
             await self._say(user, text(lang, "zalo_linked", name=name))
             return

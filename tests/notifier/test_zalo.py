@@ -250,3 +250,14 @@ async def test_unfollowing_the_oa_switches_zalo_off_at_once_and_following_again_
     assert len(smtp.to("a@thu.example")) == 1
     assert [r.channel for r in world.rows(workflow_id=back[0], step=back[1])] == [Channel.ZALO]
     assert len(zalo.texts(FP)) == 1  # the reminder; following again needs no answer
+
+
+async def test_a_stranger_writing_again_and_again_is_dropped_before_any_work(
+    world: World, zalo: FakeZalo
+) -> None:
+    async with webhook(world, zalo, None) as hook:
+        for n in range(10):
+            assert await hook.post(zalo.text(STRANGER, f"alo {n}")) == 200
+        answered = len(zalo.texts(STRANGER))
+    assert answered == 3  # the stranger's budget: then nothing, not even an answer
+    assert len(refused(world)) == 3
