@@ -308,3 +308,4 @@ class ReplyHandler:
                 reason=verdict.reason,
                 ref=hashlib.sha256(ref.encode()).hexdigest()[:16],
             )
+
