@@ -91,8 +91,9 @@ class TokenSource:
                 raise Stranded(f"Zalo: cần ủy quyền lại OA ({tokens.stranded_reason})")
             try:
                 renewed = await self._renew(tokens.generation)
-            except Stranded:
+            except (Stranded, TransportError) as exc:
                 if usable and not force:  # the token it renews still works: keep sending
+                    log.warning("zalo token renewal failed, the current one still works: %s", exc)
                     return tokens.access_token
                 raise
             if renewed is not None:

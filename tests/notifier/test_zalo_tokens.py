@@ -134,3 +134,19 @@ async def test_a_short_lived_token_is_renewed_at_half_its_life_not_at_every_send
     await source.api.aclose()
     assert first == again != renewed
     assert zalo.renewals == 2
+
+
+async def test_a_renewal_that_fails_for_a_moment_keeps_the_current_token_and_is_tried_again(
+    world: World, zalo: FakeZalo
+) -> None:
+    settings = zalo_settings(world, zalo).zalo
+    source = TokenSource(world.store, ZaloApi(settings), zalo.oa_id, zalo.refresh_token)
+    first = await source.access_token()
+    due = {"access_issued_at": utcnow() - timedelta(hours=23)}
+    edit_row(world, zalo, access_expires_at=utcnow() + timedelta(hours=2), **due)
+    zalo.failures.append(("/v4/oa/access_token", 502))
+    during = await source.access_token()
+    after = await source.access_token()
+    await source.api.aclose()
+    assert during == first != after
+    assert zalo.renewals == 2 and token_row(world, zalo).renewing_by is None
