@@ -186,7 +186,6 @@ def populate(url: str, data_dir: Path) -> None:
                 )
             )
             session.add(LoginThrottle(key="b" * 64, failures=6, last_at=AT))
-            channels.bind(session, minh.id, Channel.ZALO, "8413567890123456789", None, AT)
             session.add(
                 ZaloToken(
                     oa_id="1234567890123456789",
