@@ -16,7 +16,9 @@ from config.errors import CalendarError, ConfigIssue
 from config.obligations import escalation, obligation, open_before, reminders, reminders_in_hours
 from config.source import Node, Report, check_keys, parse_yaml, read, text, too_big
 from config.values import (
+    CHANNELS,
     ID_HINT,
+    check_channels,
     check_email,
     check_id,
     check_phone,
@@ -55,7 +57,7 @@ _TOP = {
     "working_days",
 }
 _DEFAULTS = {"reading", "reminder_time", "working_hours", "reminders", "escalation", "open_before"}
-_PERSON = {"id", "name", "email", "telegram", "language", "phone"}
+_PERSON = {"id", "name", "email", "telegram", "language", "phone", "channels"}
 _UNIT = {"id", "name", "kind", "parent", "opened", "closed", "successor", "focal_point", "head"}
 _LANGS = {"vi", "en"}
 
@@ -252,9 +254,12 @@ def _person(node: Node, report: Report) -> Person | None:
     telegram = read(node.child("telegram"), check_telegram, report)
     lang = read(node.child("language"), _language, report, "vi, en") or "vi"
     phone = read(node.child("phone"), check_phone, report)
+    order = read(node.child("channels"), check_channels, report, ", ".join(CHANNELS)) or ()
+    if "email" in order and email is None and node.child("email") is None:
+        report.error(node.child("channels") or node, "kênh 'email' nhưng người này không có email")
     if pid is None or name is None:
         return None
-    return Person(pid, name, email, telegram, lang, phone)
+    return Person(pid, name, email, telegram, lang, phone, order)
 
 
 def _unit(node: Node, report: Report) -> Unit | None:

@@ -194,6 +194,24 @@ def check_phone(value: object) -> str:
     return text
 
 
+CHANNELS = ("email", "telegram", "zalo")
+
+
+def check_channels(value: object) -> tuple[str, ...]:
+    """A preferred channel order: `[zalo, email]` (or `zalo, email`), each named once."""
+    items = value if isinstance(value, list) else scalar(value).split(",")
+    names = [scalar(item).strip().lower() for item in items]
+    if not names or not all(names):
+        raise ValueError("phải liệt kê ít nhất một kênh")
+    for name in names:
+        if name not in CHANNELS:
+            raise ValueError(f"kênh {shown(name)} không có")
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(f"kênh {shown(name)} ghi hai lần")
+    return tuple(names)
+
+
 def check_telegram(value: object) -> str:
     text = scalar(value).strip()
     if not _TELEGRAM.match(text):

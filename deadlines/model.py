@@ -68,6 +68,10 @@ class Person:
     language: str = "vi"
     phone: str | None = None
     """Shown to whoever must call this person (reminders carry the receiving unit's)."""
+    channels: tuple[str, ...] = ()
+    """The channels to reach this person on, preferred first (`zalo`, `email`, ...): a
+    message goes on the first that reaches them and falls back to the next. Empty: every
+    channel the person has, at once."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -185,7 +185,10 @@ async def run_checks(
     temporal, smtp, telegram = await asyncio.gather(
         check_temporal(settings), check_smtp(smtp_settings), check_telegram(notifier.telegram)
     )
-    checks = [database, temporal, smtp, imap, telegram]
+    from hanchot.doctor_zalo import check_zalo
+
+    zalo = await asyncio.to_thread(check_zalo, notifier.zalo, database_url)
+    checks = [database, temporal, smtp, imap, telegram, zalo]
     if running:
         checks.append(await check_dashboard(running.dashboard))
     return checks

@@ -39,7 +39,7 @@ from notifier.registry import Registry
 from notifier.render import text as say
 from notifier.settings import NotifierSettings
 from notifier.telegram.transport import ChatMoved
-from store import channels, deadline_facts
+from store import channel_order, channels, deadline_facts
 from store.base import utcnow
 from store.enums import Channel, OutboxStatus
 from store.models import OutboxMessage, Person
@@ -47,6 +47,8 @@ from store.models import OutboxMessage, Person
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+FELL_SHORT = ("unreachable", "skipped", "disabled", "failed")
+"""Outcomes after which a person with a channel order is tried on the next channel."""
 DEFAULT_LEASE = timedelta(minutes=3)
 """How long a `sending` claim is honoured; longer than any one send can take."""
 
@@ -120,7 +122,17 @@ class Deliverer:
     async def deliver(self, row_id: int) -> Outcome:
         outcome = await self._deliver(row_id)
         metrics.observe_delivery(outcome, log)
+        if outcome.status in FELL_SHORT:
+            # The person's next preferred channel (`store.channel_order`), if any.
+            after = await self.db(self._fall_back, row_id)
+            if after is not None:
+                log.info("outbox row %d: %s; falling back to row %d", row_id, outcome.status, after)
+                await self.deliver(after)
         return outcome
+
+    def _fall_back(self, row_id: int) -> int | None:
+        with self.store.write() as session:
+            return channel_order.fall_back(session, row_id)
 
     async def _deliver(self, row_id: int) -> Outcome:
         claimed = await self.db(self._claim, row_id)
@@ -345,6 +357,8 @@ class Deliverer:
         lower = exc.message.lower()
         if row.channel is Channel.EMAIL:
             return say("vi", "disabled_bad_address", detail=exc.message)
+        if row.channel is Channel.ZALO:
+            return say("vi", "disabled_zalo", detail=exc.message)
         if "not found" in lower:
             return say("vi", "disabled_chat_not_found", detail=exc.message)
         return say("vi", "disabled_blocked", detail=exc.message)

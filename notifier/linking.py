@@ -1,4 +1,5 @@
-"""Issuing a Telegram link for a person: a one-time code, emailed as a `t.me` deep link.
+"""Issuing a Telegram link for a person: a one-time code, emailed as a `t.me` deep link;
+with Zalo configured the same email says how to send the code to the OA.
 
 The email is an outbox row like any other (`person/<calendar>/<person>`,
 `telegram-link:<code id>`): sent at once when an SMTP relay is configured, else by the
@@ -69,11 +70,12 @@ async def issue_link(
 ) -> IssuedLink:
     with store.read() as session:
         _person(session, ref)  # say what is wrong with the person before anything else
-    username = await bot_username(settings)
+    zalo_url = settings.zalo.follow_url if settings.zalo.enabled else ""
+    username = "" if zalo_url and not settings.telegram.enabled else await bot_username(settings)
     with store.write() as session:
         person = _person(session, ref)
         issued = links.issue(session, person, by, ttl)
-        url = f"https://t.me/{username}?start={issued.code}"
+        url = f"https://t.me/{username}?start={issued.code}" if username else ""
         tz = person.calendar.timezone or DEFAULT_TZ
         expires_text = instant(issued.expires_at, tz, "vi")
         workflow_id = f"person/{person.calendar.key}/{person.key}"
@@ -87,6 +89,7 @@ async def issue_link(
             payload={
                 "kind": "link",
                 "link_url": url,
+                "zalo_url": zalo_url,
                 "bot_username": username,
                 "code": issued.code,
                 "expires_text": expires_text,
@@ -102,6 +105,7 @@ async def issue_link(
             )
         )
         name, email, person_key = person.name, person.email, person.key
+        url = url or zalo_url
     if settings.smtp.embedded:
         why = "SMTP cục bộ chỉ chạy trong hanchot notify"
         return IssuedLink(name, email, url, expires_text, False, why)

@@ -41,6 +41,9 @@ from notifier.registry import Registry
 from notifier.relay import sweep
 from notifier.settings import NotifierSettings
 from notifier.telegram.transport import TelegramChannel
+from notifier.zalo.api import ZaloApi
+from notifier.zalo.oauth import TokenSource
+from notifier.zalo.transport import ZaloChannel
 from store.evidence import EvidenceStore
 
 log = logging.getLogger(__name__)
@@ -54,11 +57,20 @@ notifier that is down delays messages without holding up any deadline's timers."
 SWEEP_JOB = "outbox-sweep"
 
 
-def build_registry(settings: NotifierSettings) -> Registry:
+def build_registry(settings: NotifierSettings, store: Store | None = None) -> Registry:
     channels: list[object] = [EmailChannel(settings.smtp)]
     if settings.telegram.enabled:
         channels.append(TelegramChannel(settings.telegram))
+    if settings.zalo.enabled and store is not None:
+        channels.append(zalo_channel(settings, store))
     return Registry(channels)  # type: ignore[arg-type]
+
+
+def zalo_channel(settings: NotifierSettings, store: Store) -> ZaloChannel:
+    """The Zalo channel, its tokens read from (and renewals written to) `store`."""
+    zalo = settings.zalo
+    api = ZaloApi(zalo)
+    return ZaloChannel(zalo, TokenSource(store, api, zalo.oa_id, str(zalo.refresh_token)))
 
 
 @dataclass
@@ -160,7 +172,9 @@ async def notifier_service(
         log.info("no SMTP_HOST: mail goes to the local server, kept in %s", mail_server.maildir)
     if not settings.telegram.enabled:
         log.info("no TELEGRAM_BOT_TOKEN: Telegram messages stay in the outbox")
-    registry = build_registry(settings)
+    if not settings.zalo.enabled:
+        log.info("no ZALO_OA_ID/ZALO_APP_ID/ZALO_APP_SECRET: Zalo messages stay in the outbox")
+    registry = build_registry(settings, store)
     deliverer = Deliverer(
         store, registry, settings, lease=timedelta(seconds=settings.delivery_lease_seconds)
     )

@@ -15,6 +15,12 @@ HANCHOT_SECRET                key for reply tokens and button signatures (defaul
 TELEGRAM_BOT_TOKEN            empty: Telegram messages stay in the outbox
 TELEGRAM_API_BASE_URL         Bot API server (default https://api.telegram.org)
 TELEGRAM_BOT_USERNAME         for t.me links when getMe cannot be asked
+ZALO_OA_ID                    the Official Account's id; empty: Zalo messages stay in the outbox
+ZALO_APP_ID, ZALO_APP_SECRET  the app the OA authorised (the secret signs token renewals)
+ZALO_OA_SECRET_KEY            the OA secret key that signs webhook events (X-ZEvent-Signature)
+ZALO_REFRESH_TOKEN            the first refresh token (from the OA's authorisation); later
+                              ones are kept in the database (`zalo_tokens`), never here
+ZALO_API_BASE_URL, ZALO_OAUTH_BASE_URL  (defaults https://openapi.zalo.me, https://oauth.zaloapp.com)
 IMAP_HOST, IMAP_PORT          mailbox read for replies (empty host: no poller)
 IMAP_SECURITY                 ssl | starttls | none (default ssl, none for loopback)
 IMAP_USER, IMAP_PASSWORD, IMAP_MAILBOX (default INBOX)
@@ -152,10 +158,32 @@ class TelegramSettings:
 
 
 @dataclass(frozen=True)
+class ZaloSettings:
+    oa_id: str = ""
+    app_id: str = ""
+    app_secret: Secret = NO_SECRET
+    oa_secret_key: Secret = NO_SECRET
+    refresh_token: Secret = NO_SECRET
+    api_base_url: str = "https://openapi.zalo.me"
+    oauth_base_url: str = "https://oauth.zaloapp.com"
+    timeout: float = 20.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.oa_id and self.app_id and self.app_secret)
+
+    @property
+    def follow_url(self) -> str:
+        """Where a person opens the OA to follow it and write to it."""
+        return f"https://zalo.me/{self.oa_id}" if self.oa_id else ""
+
+
+@dataclass(frozen=True)
 class NotifierSettings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     imap: ImapSettings = field(default_factory=ImapSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    zalo: ZaloSettings = field(default_factory=ZaloSettings)
     public_url: str = "http://127.0.0.1:8000"
     secret: Secret = NO_SECRET
     data_dir: Path = field(default_factory=db.data_dir)
@@ -211,6 +239,15 @@ class NotifierSettings:
                 api_base_url=_get(env, "TELEGRAM_API_BASE_URL", "https://api.telegram.org"),
                 bot_username=_get(env, "TELEGRAM_BOT_USERNAME").lstrip("@"),
             ),
+            zalo=ZaloSettings(
+                oa_id=_get(env, "ZALO_OA_ID"),
+                app_id=_get(env, "ZALO_APP_ID"),
+                app_secret=Secret(_get(env, "ZALO_APP_SECRET")),
+                oa_secret_key=Secret(_get(env, "ZALO_OA_SECRET_KEY")),
+                refresh_token=Secret(_get(env, "ZALO_REFRESH_TOKEN")),
+                api_base_url=_get(env, "ZALO_API_BASE_URL", "https://openapi.zalo.me"),
+                oauth_base_url=_get(env, "ZALO_OAUTH_BASE_URL", "https://oauth.zaloapp.com"),
+            ),
             public_url=_get(env, "HANCHOT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             secret=Secret(_get(env, "HANCHOT_SECRET") or load_secret(data_dir)),
             data_dir=data_dir,
@@ -224,7 +261,15 @@ class NotifierSettings:
 
     def secrets(self) -> list[str]:
         """Every secret value, for the log filter."""
-        values = [self.smtp.password, self.imap.password, self.telegram.token, self.secret]
+        values = [
+            self.smtp.password,
+            self.imap.password,
+            self.telegram.token,
+            self.zalo.app_secret,
+            self.zalo.oa_secret_key,
+            self.zalo.refresh_token,
+            self.secret,
+        ]
         return [str(v) for v in values if v]
 
 

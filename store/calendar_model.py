@@ -124,7 +124,10 @@ def calendar_model(session: Session, key: str) -> dm.Calendar:
             row.organisation_key, row.organisation_name, row.timezone, row.language
         ),
         people=tuple(
-            dm.Person(p.key, p.name, p.email, p.telegram, p.language, p.phone) for p in people
+            dm.Person(
+                p.key, p.name, p.email, p.telegram, p.language, p.phone, tuple(p.channels or ())
+            )
+            for p in people
         ),
         units=tuple(_unit(u, keys) for u in units),
         supervisors=tuple(dm.Supervisor(p, tuple(u)) for p, u in supervisors.items()),

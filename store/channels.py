@@ -49,7 +49,9 @@ def route(session: Session, person: Person, channel: Channel) -> Route:
             return Route(person.email, row.disabled_reason or "đã tắt")
         return Route(person.email)
     if row is None or row.address is None:
-        return Route(None, "chưa liên kết Telegram")
+        return Route(
+            None, "chưa liên kết Zalo" if channel is Channel.ZALO else "chưa liên kết Telegram"
+        )
     if row.disabled_at is not None:
         return Route(row.address, row.disabled_reason or "đã tắt")
     return Route(row.address)
@@ -74,16 +76,45 @@ def bind_telegram(
     session: Session, person_id: int, chat_id: str, username: str | None, at: datetime
 ) -> None:
     """Bind a chat to the person (enabling the channel again if it had been disabled)."""
-    row = _row(session, person_id, Channel.TELEGRAM)
+    bind(session, person_id, Channel.TELEGRAM, chat_id, username, at)
+
+
+def bind(
+    session: Session,
+    person_id: int,
+    channel: Channel,
+    address: str,
+    username: str | None,
+    at: datetime,
+) -> None:
+    """Bind a chat address (Telegram chat id, Zalo user id) to the person."""
+    row = _row(session, person_id, channel)
     if row is None:
-        row = PersonChannel(person_id=person_id, channel=Channel.TELEGRAM)
+        row = PersonChannel(person_id=person_id, channel=channel)
         session.add(row)
-    row.address = chat_id
+    row.address = address
     row.username = username
     row.linked_at = at
     row.disabled_at = None
     row.disabled_reason = None
     session.flush()
+
+
+def follow_changed(session: Session, channel: Channel, address: str, reason: str | None) -> int:
+    """A chat address stopped (`reason`) or resumed (None) taking messages, for every
+    person bound to it: the Zalo user who unfollowed the OA, or followed it again."""
+    query = sa.update(PersonChannel).where(
+        PersonChannel.channel == channel, PersonChannel.address == address
+    )
+    if reason is None:
+        query = query.where(PersonChannel.disabled_at.is_not(None)).values(
+            disabled_at=None, disabled_reason=None, updated_at=utcnow()
+        )
+    else:
+        query = query.where(PersonChannel.disabled_at.is_(None)).values(
+            disabled_at=utcnow(), disabled_reason=reason, updated_at=utcnow()
+        )
+    return int(session.execute(query).rowcount or 0)
 
 
 def rebind_chat(session: Session, old_chat: str, new_chat: str) -> int:
@@ -96,14 +127,17 @@ def rebind_chat(session: Session, old_chat: str, new_chat: str) -> int:
     return int(result.rowcount or 0)
 
 
-def people_of_chat(session: Session, chat_id: str) -> list[Person]:
-    """The people bound to a Telegram chat and not disabled there (live people only)."""
+def people_of_chat(
+    session: Session, chat_id: str, channel: Channel = Channel.TELEGRAM
+) -> list[Person]:
+    """The people bound to a chat (Telegram chat, Zalo user) and not disabled there
+    (live people only)."""
     return list(
         session.scalars(
             sa.select(Person)
             .join(PersonChannel, PersonChannel.person_id == Person.id)
             .where(
-                PersonChannel.channel == Channel.TELEGRAM,
+                PersonChannel.channel == channel,
                 PersonChannel.address == chat_id,
                 PersonChannel.disabled_at.is_(None),
                 Person.removed_at.is_(None),
@@ -111,6 +145,22 @@ def people_of_chat(session: Session, chat_id: str) -> list[Person]:
             .order_by(Person.id)
         )
     )
+
+
+def zalo_user(session: Session, person_id: int) -> str | None:
+    """The Zalo user bound to the person, if any (disabled or not: delivery decides)."""
+    row = _row(session, person_id, Channel.ZALO)
+    return row.address if row is not None else None
+
+
+def zalo_state(session: Session, person_id: int) -> str:
+    """How the person stands on Zalo, in words for the dashboard ("" when not linked)."""
+    row = _row(session, person_id, Channel.ZALO)
+    if row is None or row.address is None:
+        return ""
+    if row.disabled_at is not None:
+        return f"đã tắt: {row.disabled_reason or 'không rõ lý do'}"
+    return "đã liên kết"
 
 
 def people_with_email(session: Session, address: str) -> list[Person]:

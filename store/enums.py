@@ -25,6 +25,7 @@ class Channel(enum.StrEnum):
 
     EMAIL = "email"
     TELEGRAM = "telegram"
+    ZALO = "zalo"
 
 
 class InboundChannel(enum.StrEnum):
@@ -32,6 +33,7 @@ class InboundChannel(enum.StrEnum):
 
     EMAIL = "email"
     TELEGRAM = "telegram"
+    ZALO = "zalo"
     WEB = "web"
     CLI = "cli"
 

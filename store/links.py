@@ -1,4 +1,5 @@
-"""One-time codes that bind a Telegram account to a person (`/start CODE`).
+"""One-time codes that bind a Telegram account (`/start CODE`) or a Zalo user (the code
+written to the OA) to a person.
 
 A code is random (128 bits), stored only as its sha256, expires, is used once, and is
 revoked when a newer one is issued for the same person. `redeem` says exactly why a code
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from store import channels
 from store.base import utcnow
+from store.enums import Channel
 from store.models import Calendar, LinkCode, Person
 
 DEFAULT_TTL = timedelta(hours=48)
@@ -92,7 +94,12 @@ def issue(
 
 
 def redeem(
-    session: Session, code: str, chat_id: str, username: str | None, now: datetime | None = None
+    session: Session,
+    code: str,
+    chat_id: str,
+    username: str | None,
+    now: datetime | None = None,
+    channel: Channel = Channel.TELEGRAM,
 ) -> Redeemed:
     """Bind `chat_id` to the code's person, or say why not. Compare-and-set on `used_at`,
     so two simultaneous `/start` with one code bind at most one chat."""
@@ -109,7 +116,7 @@ def redeem(
         return Redeemed(person, Refusal.EXPIRED)
     if person.removed_at is not None:
         return Redeemed(person, Refusal.PERSON_GONE)
-    for other in channels.people_of_chat(session, chat_id):
+    for other in channels.people_of_chat(session, chat_id, channel):
         if other.calendar_id == person.calendar_id and other.id != person.id:
             return Redeemed(person, Refusal.CHAT_TAKEN, other)
     claimed = session.execute(
@@ -119,7 +126,7 @@ def redeem(
     ).rowcount
     if not claimed:
         return Redeemed(person, Refusal.USED)
-    channels.bind_telegram(session, person.id, chat_id, username, now)
+    channels.bind(session, person.id, channel, chat_id, username, now)
     return Redeemed(person)
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from store import channel_order, channels
 from store.deadlines_repo import person_ids
 from store.enums import Channel, OutboxStatus
 from store.models import OutboxMessage, Person, UnitDeadline
@@ -63,6 +64,11 @@ def enqueue(
     for key in recipients:
         person = people.get(key)
         routes = channels_of(person) if person is not None else []
+        zalo = channels.zalo_user(session, person.id) if person is not None else None
+        if zalo:  # bound by the person writing a link code to the OA
+            routes.append((Channel.ZALO, zalo))
+        if person is not None:
+            routes = channel_order.choose(session, person, routes)
         if not routes:
             result.unreachable.append(key)
             continue

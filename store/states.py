@@ -62,6 +62,7 @@ def person_state(person: dm.Person) -> State:
         "telegram": person.telegram,
         "language": person.language,
         "phone": person.phone,
+        "channels": list(person.channels),
     }
 
 
@@ -72,6 +73,7 @@ def stored_person(row: Person) -> State:
         "telegram": row.telegram,
         "language": row.language,
         "phone": row.phone,
+        "channels": list(row.channels or []),
     }
 
 
@@ -81,6 +83,7 @@ def update_person(row: Person, state: State) -> None:
     row.telegram = state["telegram"]
     row.language = state["language"]
     row.phone = state.get("phone")
+    row.channels = list(state.get("channels") or []) or None
 
 
 def unit_state(unit: dm.Unit) -> State:

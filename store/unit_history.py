@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from deadlines.expected import DeadlineStatus
-from store import deadline_facts
+from store import channels, deadline_facts
 from store.models import (
     AuditEntry,
     Cycle,
@@ -84,6 +84,10 @@ class Contact:
     email: str | None
     telegram: str | None
     phone: str | None = None
+    channels: tuple[str, ...] = ()
+    """The preferred channel order, when the calendar gives one."""
+    zalo: str = ""
+    """On Zalo: "" (not linked), "đã liên kết", or why it is switched off."""
 
 
 def unit_row(session: Session, unit_id: int) -> Unit | None:
@@ -97,8 +101,17 @@ def unit_row(session: Session, unit_id: int) -> Unit | None:
 
 
 def contacts(unit: Unit) -> list[Contact]:
+    session = object_session(unit)
     return [
-        Contact(c.role.value, c.person.name, c.person.email, c.person.telegram, c.person.phone)
+        Contact(
+            c.role.value,
+            c.person.name,
+            c.person.email,
+            c.person.telegram,
+            c.person.phone,
+            tuple(c.person.channels or ()),
+            channels.zalo_state(session, c.person.id) if session is not None else "",
+        )
         for c in sorted(unit.contacts, key=lambda c: (c.role, c.position))
     ]
 

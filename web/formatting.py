@@ -59,7 +59,13 @@ SOURCE_VI = {
     "inbound": "Tin nhận",
     "submission": "Báo cáo",
 }
-CHANNEL_VI = {"email": "Email", "telegram": "Telegram", "web": "Trang nộp", "cli": "Dòng lệnh"}
+CHANNEL_VI = {
+    "email": "Email",
+    "telegram": "Telegram",
+    "zalo": "Zalo",
+    "web": "Trang nộp",
+    "cli": "Dòng lệnh",
+}
 OUTBOX_STATUS_VI = {
     "pending": "Chờ gửi",
     "sending": "Đang gửi",

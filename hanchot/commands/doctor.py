@@ -17,7 +17,7 @@ from store import db
 
 
 def doctor() -> None:
-    """Kiểm tra mọi thành phần đã cấu hình: CSDL, Temporal, SMTP, IMAP, Telegram."""
+    """Kiểm tra mọi thành phần đã cấu hình: CSDL, Temporal, SMTP, IMAP, Telegram, Zalo."""
     err = Console(stderr=True, highlight=False)
     try:
         notifier = NotifierSettings.from_env()

@@ -168,7 +168,14 @@ def _rates(cycle: Any, outcome: Counter[str]) -> Rates | None:
     return Rates.of(DeadlineStatus(k) for k in outcome.elements())
 
 
+CHANNEL_WORDS = {"email": "email", "telegram": "Telegram", "zalo": "Zalo"}
+
+
 def _channels(person: Any) -> list[str]:
+    """The channels in words; with a preferred order, the order itself (one message,
+    the next channel only when the one before cannot reach the person)."""
+    if person.channels:
+        return [" → ".join(CHANNEL_WORDS[c] for c in person.channels)]
     return [c for c, address in (("email", person.email), ("Telegram", person.telegram)) if address]
 
 

@@ -16,6 +16,7 @@ from store.models.leases import Lease
 from store.models.messages import AuditEntry, InboundMessage, OutboxMessage
 from store.models.tracking import Cycle, Evidence, ExtensionRequest, Submission, UnitDeadline
 from store.models.web import AccountToken, LoginThrottle, WebRole, WebSession, WebUser
+from store.models.zalo import ZaloToken
 
 __all__ = [
     "AccountToken",
@@ -45,4 +46,5 @@ __all__ = [
     "WebRole",
     "WebSession",
     "WebUser",
+    "ZaloToken",
 ]

@@ -56,6 +56,8 @@ class Person(Base):
     email: Mapped[str | None] = mapped_column(sa.Text)
     telegram: Mapped[str | None] = mapped_column(sa.Text)
     phone: Mapped[str | None] = mapped_column(sa.Text)
+    channels: Mapped[list[Any] | None]
+    """The preferred channel order from the calendar (`people[].channels`), or None."""
     language: Mapped[str] = mapped_column(sa.String(16))
     removed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -53,6 +53,13 @@ class World:
             person = deadlines_repo.person_ids(session, CALENDAR, [key])[key]
             channels.bind_telegram(session, person.id, chat_id, key, utcnow())
 
+    def link_zalo(self, key: str, user_id: str) -> None:
+        from store.base import utcnow
+
+        with self.store.write() as session:
+            person = deadlines_repo.person_ids(session, CALENDAR, [key])[key]
+            channels.bind(session, person.id, Channel.ZALO, user_id, None, utcnow())
+
     def freeze(self, unit: str = "unit-a") -> UnitDeadlineInput:
         """The H1 cycle frozen in the store as the engine freezes it; the unit's input."""
         frozen = frozen_h1(make_calendar(YEAR), YEAR)

@@ -48,6 +48,7 @@ from store.models import (
     TelegramPending,
     TelegramQuestion,
     WebRole,
+    ZaloToken,
 )
 from tests.store.store_factories import HOSTILE_NAME, MARKUP_NAME, calendar, open_deadline
 
@@ -203,6 +204,21 @@ def populate(url: str, data_dir: Path) -> None:
             session.add(
                 Lease(
                     name="mailbox", holder="may-1:4242:ab12", epoch=3, expires_at=AT, acquired_at=AT
+                )
+            )
+            session.add(
+                ZaloToken(
+                    oa_id="1234567890123456789",
+                    access_token="at-Zk3u_9Qa",
+                    access_expires_at=AT + timedelta(hours=25),
+                    access_issued_at=AT,
+                    refresh_token="rt-“ngoặc” \\ x",
+                    generation=7,
+                    renewing_since=AT,
+                    renewing_by="worker-1:4242",
+                    stranded_at=AT,
+                    stranded_reason="zalo -14014: Invalid refresh token",
+                    updated_at=AT,
                 )
             )
             scope = web_users.find_unit(session, "huyen-thu/huyen")

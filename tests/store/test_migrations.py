@@ -40,10 +40,11 @@ TABLES = {
     "units",
     "web_sessions",
     "web_users",
+    "zalo_tokens",
 }
 
 
-AFTER_0006 = {"account_tokens", "calendar_drafts", "leases", "login_throttle"}
+AFTER_0006 = {"account_tokens", "calendar_drafts", "leases", "login_throttle", "zalo_tokens"}
 """Tables of revisions after 0006, absent at 0006 and before."""
 AFTER_0005 = {"calendar_revisions", *AFTER_0006}
 """Tables of later revisions, absent at 0004 and 0005."""

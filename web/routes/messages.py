@@ -74,7 +74,7 @@ def outbox_page(
         status=status or "",
         channel=channel or "",
         statuses=OUTBOX_STATUS_VI,
-        channels={"email": "Email", "telegram": "Telegram"},
+        channels={"email": "Email", "telegram": "Telegram", "zalo": "Zalo"},
     )
 
 

@@ -1,0 +1,107 @@
+"""`hanchot zalo`: the OA's webhook process (`serve`), and `authorize`, which stores the
+refresh token of a new authorisation of the OA (after Zalo refused the stored one)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+MSG = {
+    "not_configured": "lỗi: cần ZALO_OA_ID, ZALO_APP_ID, ZALO_APP_SECRET và ZALO_OA_SECRET_KEY",
+    "bad_listen": "lỗi: --listen phải có dạng host:port, ví dụ 127.0.0.1:8444",
+    "err_connect": "lỗi: không kết nối được Temporal tại {address}: {detail}",
+    "ready": "hanchot zalo nhận sự kiện của OA {oa} tại {url}{path}. Nhấn Ctrl-C để dừng.",
+    "authorized": "Đã lưu refresh token mới cho OA {oa}; tin Zalo đang giữ sẽ được gửi.",
+    "stopped": "Đã dừng.",
+}
+
+zalo_app = typer.Typer(help="Zalo Official Account: webhook và ủy quyền.", no_args_is_help=True)
+
+
+@zalo_app.command("serve")
+def serve(
+    listen: Annotated[
+        str, typer.Option("--listen", help="Địa chỉ nghe webhook, host:port")
+    ] = "127.0.0.1:8444",
+    path: Annotated[str, typer.Option("--path", help="Đường dẫn webhook")] = "/zalo/webhook",
+) -> None:
+    """Nhận sự kiện Zalo (đã kiểm chữ ký): mã liên kết, nút Đã nộp / Xin gia hạn / Nhắc lại
+    sau, tệp báo cáo làm minh chứng."""
+    from temporalio.client import Client
+
+    from hanchot.commands._observe import setup_logging, temporal_runtime
+    from hanchot.commands.engine import until_stopped
+    from hanchot.commands.notify import _fail, _settings
+    from hanchot.settings import Settings
+    from hanchot.worker import store_access
+    from notifier.inbound import Engine
+    from notifier.service import zalo_channel
+    from notifier.zalo.events import ZaloEvents
+    from notifier.zalo.webhook import app
+    from web.server import serving
+
+    settings = _settings()
+    if not settings.zalo.enabled or not settings.zalo.oa_secret_key:
+        raise _fail(MSG["not_configured"], 2)
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise _fail(MSG["bad_listen"], 2)
+    engine = Settings.from_env()
+    setup_logging(engine, settings.secrets())
+    runtime = temporal_runtime(engine)
+
+    async def run() -> None:
+        try:
+            client = await Client.connect(
+                engine.temporal_address, namespace=engine.namespace, runtime=runtime
+            )
+        except RuntimeError as exc:
+            detail = MSG["err_connect"].format(address=engine.temporal_address, detail=exc)
+            raise _fail(detail) from None
+        store = store_access()
+        channel = zalo_channel(settings, store)
+        events = ZaloEvents(store, Engine(client), settings, channel)
+        zalo = settings.zalo
+        asgi = app(path, zalo.app_id, str(zalo.oa_secret_key), events.handle)
+        try:
+            async with serving(asgi, host, int(port)) as url:  # type: ignore[arg-type]
+                text = MSG["ready"].format(oa=zalo.oa_id, url=url, path=path)
+                Console(highlight=False).print(Text(text))
+                await until_stopped()
+        finally:
+            await channel.aclose()
+        logging.getLogger("hanchot.zalo").info("zalo webhook stopped")
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+    Console(highlight=False).print(MSG["stopped"])
+
+
+@zalo_app.command("authorize")
+def authorize(
+    refresh_token: Annotated[
+        str,
+        typer.Argument(help="Refresh token của lần ủy quyền OA mới (trang Zalo for Developers)"),
+    ],
+) -> None:
+    """Lưu refresh token của một lần ủy quyền OA mới, thay token Zalo đã từ chối."""
+    from hanchot.commands.notify import _fail, _settings
+    from hanchot.worker import store_access
+    from store import zalo_tokens
+
+    settings = _settings()
+    if not settings.zalo.oa_id:
+        raise _fail(MSG["not_configured"], 2)
+    with store_access().write() as session:
+        zalo_tokens.authorize(session, settings.zalo.oa_id, refresh_token.strip())
+    Console(highlight=False).print(Text(MSG["authorized"].format(oa=settings.zalo.oa_id)))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(zalo_app, name="zalo")

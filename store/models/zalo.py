@@ -1,0 +1,42 @@
+"""The Zalo Official Account's OAuth tokens, one row per OA, and the state of their renewal.
+
+Zalo's refresh token is used once: the renewal call (`oauth.zaloapp.com/v4/oa/access_token`)
+returns a new pair and the refresh token it was given stops working. So the row is the
+only copy of the token that still works, written in the renewal's own transaction, and
+it also records a renewal in flight (`renewing_*`) before the call is made: a process
+that dies between Zalo's answer and the write leaves that record behind, so the next one
+knows what happened instead of guessing (`notifier.zalo.oauth`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from store.base import Base, utcnow
+
+
+class ZaloToken(Base):
+    """The OA's current token pair. `generation` counts renewals: every write is a
+    compare-and-set on it, so two processes can never both store a renewal."""
+
+    __tablename__ = "zalo_tokens"
+
+    oa_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    access_token: Mapped[str] = mapped_column(sa.Text)
+    access_expires_at: Mapped[datetime]
+    access_issued_at: Mapped[datetime | None]
+    """When Zalo issued it: with the expiry, its lifetime (when to renew it)."""
+    refresh_token: Mapped[str] = mapped_column(sa.Text)
+    """The one refresh token that works now (single use)."""
+    generation: Mapped[int] = mapped_column(default=0)
+    renewing_since: Mapped[datetime | None]
+    """Set (with `renewing_by`) before the renewal call; cleared with the new pair."""
+    renewing_by: Mapped[str | None] = mapped_column(sa.String(128))
+    stranded_at: Mapped[datetime | None]
+    """Zalo refused the stored refresh token: the OA must be authorised again
+    (`hanchot zalo authorize`); the access token keeps working until it expires."""
+    stranded_reason: Mapped[str | None] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

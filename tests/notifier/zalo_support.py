@@ -1,0 +1,70 @@
+"""The Zalo pieces pointed at a fake Zalo API: settings, channel, webhook app and events."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx
+from temporalio.client import Client
+
+from notifier.inbound import Engine
+from notifier.service import zalo_channel
+from notifier.settings import NotifierSettings, Secret, ZaloSettings
+from notifier.zalo.events import ZaloEvents
+from notifier.zalo.transport import ZaloChannel
+from notifier.zalo.webhook import app
+from tests.fakes.zalo_api import FakeZalo
+from tests.notifier.world import World
+
+PATH = "/zalo/webhook"
+
+
+def zalo_settings(world: World, fake: FakeZalo) -> NotifierSettings:
+    return replace(
+        world.settings,
+        zalo=ZaloSettings(
+            oa_id=fake.oa_id,
+            app_id=fake.app_id,
+            app_secret=Secret(fake.app_secret),
+            oa_secret_key=Secret(fake.oa_secret_key),
+            refresh_token=Secret(fake.refresh_token),
+            api_base_url=fake.base,
+            oauth_base_url=fake.base,
+            timeout=5.0,
+        ),
+    )
+
+
+@dataclass
+class Hook:
+    fake: FakeZalo
+    http: httpx.AsyncClient
+    channel: ZaloChannel
+
+    async def post(self, event: dict[str, Any], signature: str | None = None) -> int:
+        raw, mac = self.fake.signed(event)
+        headers = {"content-type": "application/json"}
+        if signature != "":
+            headers["x-zevent-signature"] = signature or mac
+        response = await self.http.post(PATH, content=raw, headers=headers)
+        return response.status_code
+
+
+@asynccontextmanager
+async def webhook(
+    world: World, fake: FakeZalo, client: Client | None, **changes: Any
+) -> AsyncIterator[Hook]:
+    settings = replace(zalo_settings(world, fake), **changes)
+    channel = zalo_channel(settings, world.store)
+    engine = Engine(client) if client is not None else None
+    events = ZaloEvents(world.store, engine, settings, channel)  # type: ignore[arg-type]
+    asgi = app(PATH, settings.zalo.app_id, str(settings.zalo.oa_secret_key), events.handle)
+    transport = httpx.ASGITransport(app=asgi)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hanchot") as http:
+        try:
+            yield Hook(fake, http, channel)
+        finally:
+            await channel.aclose()
