@@ -13,6 +13,9 @@ SQLite file (same engine settings, writes taking turns the same way):
            Cycle, which freezes the snapshot and starts one UnitDeadline per unit; each
            unit's "opened" event is mirrored into the store (deadline row and audit entry).
 
+After each side it prints the memory of this process (the worker, with the SDK's cache of
+workflows, the client and the store) and of the dev server, every unit still open.
+
 Each side's clock runs from its first start until every one of its N workflows has both
 its row in the store and its timer set (the workflow task that started the timer, read
 afterwards from each history's TimerStarted event: the store alone would flatter hanchot,
@@ -54,6 +57,26 @@ from store.models import UnitDeadline  # noqa: E402
 from tests.integration.test_dev_server import big_calendar  # noqa: E402
 from tests.workflows.support import dev_server, publish, sqlite_store  # noqa: E402
 from workflows.calendar_sync import CalendarSync  # noqa: E402
+
+
+def rss_mib(pid: int | str = "self") -> tuple[float, float]:
+    """Resident and peak resident memory of a process, MiB (Linux /proc)."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return tuple(int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM"))  # type: ignore[return-value]
+
+
+def dev_server_pid() -> int | None:
+    """The temporal dev server this process started (its child)."""
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines())
+        except (OSError, ValueError):
+            continue
+        if fields.get("PPid", "").strip() == str(os.getpid()) and "temporal" in fields["Name"]:
+            return int(status.parent.name)
+    return None
 
 
 async def until_rows(store: StoreAccess, table: sa.FromClause, units: int) -> None:
@@ -162,6 +185,11 @@ async def run(units: int, only: str) -> None:
                 continue
             seconds[name] = took = await side()  # type: ignore[misc]
             print(f"{name:8} {units:,} units in {took:.1f} s: {units / took:.1f}/s")
+            server = dev_server_pid()
+            now, peak = rss_mib()
+            print(f"         this process (worker, client, store): {now:.0f} MiB, peak {peak:.0f}")
+            if server is not None:
+                print(f"         dev server: {rss_mib(server)[0]:.0f} MiB")
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
     if len(seconds) == 2:
         print(f"hanchot / bare rate: {seconds['bare'] / seconds['hanchot']:.2f} (goal ≥ 0.8)")
