@@ -8,8 +8,9 @@ finished is counted as existing and never started twice.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from temporalio import activity
@@ -24,9 +25,10 @@ from activities.store_access import StoreAccess
 from boundary.client import EngineClient, UpdateRefused
 from boundary.types import CloseRequest, CycleInput, CycleRef, UnitDeadlineInput
 from deadlines.model import Calendar
+from deadlines.opening import opening
 from deadlines.periods import periods_in_year
 from deadlines.timeline import CyclePlan, plan_cycle
-from store import cycle_snapshots, deadlines_repo
+from store import cycle_snapshots, deadline_openings, deadlines_repo
 
 START_CONCURRENCY = 32
 T = TypeVar("T")
@@ -102,9 +104,37 @@ class CycleActivities:
         with self._store.read() as session:
             return cycle_snapshots.read(session, cycle_workflow_id).batch(offset, limit)
 
+    def _open(self, cycle_workflow_id: str, offset: int, limit: int) -> list[UnitDeadlineInput]:
+        """The batch's units, their "opened" events recorded in one transaction (each unit
+        learns when, and does not record it again)."""
+        units = self._batch(cycle_workflow_id, offset, limit)
+        if not units:
+            return units
+        at = datetime.now(UTC)
+        events = []
+        for unit in units:
+            opened = opening(unit, at)
+            events.append(
+                deadline_openings.Opened(
+                    unit.cycle.deadline_id(unit.unit_id),
+                    unit.unit_id,
+                    opened.status.value,
+                    unit.cycle.timeline.legal_end_at,
+                    opened.details,
+                )
+            )
+        with self._store.write() as session:
+            recorded = deadline_openings.record_opened(
+                session, cycle_workflow_id, units[0].cycle.calendar_id, events, at
+            )
+        return [
+            dataclasses.replace(u, opened_at=recorded.get(e.workflow_id))
+            for u, e in zip(units, events, strict=True)
+        ]
+
     @activity.defn(name=act.OPEN_UNIT_BATCH)
     async def open_unit_batch(self, inp: act.UnitBatchInput) -> act.UnitBatchResult:
-        units = await asyncio.to_thread(self._batch, inp.cycle_workflow_id, inp.offset, inp.limit)
+        units = await asyncio.to_thread(self._open, inp.cycle_workflow_id, inp.offset, inp.limit)
         result = act.UnitBatchResult()
 
         async def start(unit: UnitDeadlineInput) -> None:

@@ -4,9 +4,11 @@ Plain dataclasses of str/int/bool/datetime only (the SDK's JSON converter knows 
 or `timedelta`): dates travel as ISO strings, durations as seconds, instants as aware UTC
 datetimes. Fields are only ever added with defaults, so histories recorded by an older
 version still decode.
-"""
 
-from __future__ import annotations
+No `from __future__ import annotations` here: the SDK's converter reads a dataclass's type
+hints every time it decodes one, and string annotations are compiled afresh each time (a
+cycle decodes thousands of inputs).
+"""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -133,6 +135,9 @@ class UnitDeadlineInput:
     unit_id: str
     unit_name: str
     contacts: Contacts
+    opened_at: datetime | None = None
+    """Set when the cycle already recorded this unit's "opened" event at that instant (a
+    batch of units in one transaction); None: the workflow records it itself."""
 
 
 # --- update requests -----------------------------------------------------------------------

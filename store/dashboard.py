@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -185,8 +186,10 @@ def breakdowns(
 # --- the compliance matrix -----------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
+class Cell(NamedTuple):
+    """A tuple, not a frozen dataclass: the matrix makes one per deadline (60,000 at
+    10,000 units), and a frozen dataclass pays a setattr per field for each."""
+
     status: DeadlineStatus
     due_at: datetime
     """The legal end in force (the extension's when one was granted)."""
@@ -210,6 +213,11 @@ class MatrixRow:
     @property
     def at_risk(self) -> bool:
         return any(r is not None and r.at_risk for r in self.rollups)
+
+    @property
+    def is_parent(self) -> bool:
+        """Units below it count in at least one column (its row shows their roll-up)."""
+        return any(r is not None for r in self.rollups)
 
 
 @dataclass
@@ -263,10 +271,13 @@ def matrix(
     columns = cycles_of(session, calendar_id, year)
     index = {c.id: j for j, c in enumerate(columns)}
     own: dict[int, list[Cell | None]] = {}
+    in_tree, width = tree.by_id, len(columns)
     for unit_id, cycle_id, st, due in matrix_cells(session, list(index), scope):
-        if unit_id not in tree:
+        if unit_id not in in_tree:
             continue
-        cells = own.setdefault(unit_id, [None] * len(columns))
+        cells = own.get(unit_id)
+        if cells is None:
+            cells = own[unit_id] = [None] * width
         cells[index[cycle_id]] = Cell(st, due)
     rollups = _roll_up(tree, columns, own)
     rows = []

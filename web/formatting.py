@@ -5,11 +5,13 @@ words, and what each timeline event means.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
+from markupsafe import Markup
 
 from deadlines import present
 from deadlines.expected import DeadlineStatus, format_rate
@@ -145,8 +147,17 @@ def status_label(status: DeadlineStatus | str) -> str:
     return DeadlineStatus(status).label_vi()
 
 
+@functools.cache  # the matrix asks thousands of times a page; the enum call is slow
 def status_class(status: DeadlineStatus | str) -> str:
     return STATUS_CLASS[DeadlineStatus(status)]
+
+
+@functools.cache
+def status_badge(status: DeadlineStatus | str) -> Markup:
+    """The status as its coloured label (macros.html `status`), built once per status: the
+    matrix shows thousands of them a page."""
+    st = DeadlineStatus(status)
+    return Markup('<span class="status {}">{}</span>').format(STATUS_CLASS[st], st.label_vi())
 
 
 def event_label(source: str, kind: str) -> str:
@@ -229,6 +240,7 @@ FILTERS = {
     "size": fmt_size,
     "status_label": status_label,
     "status_class": status_class,
+    "status_badge": status_badge,
     "days_left": _days_left_filter,
     "asked_due": asked_due,
     "sent": sent,

@@ -29,6 +29,10 @@ with workflow.unsafe.imports_passed_through():
         UpdateResult,
     )
     from deadlines.expected import DeadlineStatus
+    from deadlines.opening import opening
+
+OPENED_BY_CYCLE = "opened-recorded-by-cycle"
+"""Patch: a unit whose input carries `opened_at` does not record "opened" itself."""
 
 STORE_CALL: dict[str, Any] = {
     "start_to_close_timeout": timedelta(minutes=1),
@@ -126,6 +130,26 @@ class DeadlineCore:
         )
 
     # --- side effects ----------------------------------------------------------------------
+
+    async def _open(self) -> None:
+        """The "opened" event, first in the history and the store. A cycle opened late
+        (first deployment mid-period, a sync that was down) does not send a burst of
+        reminders about dates already gone; escalations still go out."""
+        opened_at = self._inp.opened_at
+        if opened_at is not None and workflow.patched(OPENED_BY_CYCLE):
+            # The cycle stored this event already, with its batch of units, in one
+            # transaction: the history takes it as stored; the main loop then records any
+            # status changed since.
+            opened = opening(self._inp, opened_at)
+            self._status, self._pending = opened.status, opened.pending
+            self._history.append(HistoryEntry(opened.at, "opened", "system", opened.details))
+            return
+        self._status = self._derive()
+        self._pending, skipped = ds.reopen_pending(self._pending, workflow.now())
+        details: dict[str, Any] = {"timeline_generation": 0}
+        if skipped:
+            details["skipped"] = skipped
+        await self._record("opened", details=details)
 
     def _focal(self) -> list[str]:
         return list(self._inp.contacts.focal_points)

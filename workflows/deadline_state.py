@@ -11,7 +11,8 @@ from typing import Any
 
 from boundary.types import Step, Timeline, UnitDeadlineInput
 from deadlines import bounds
-from deadlines.expected import DeadlineStatus
+from deadlines.opening import derive_status as derive_status  # re-exported: shared rules
+from deadlines.opening import order_steps, reopen_pending
 
 REFUSALS = {
     "request_id": "thiếu mã yêu cầu (request_id)",
@@ -112,44 +113,9 @@ def check_new_last_day(day: str, current_last_day: str) -> None:
     bounds.check_new_last_day(new, current)
 
 
-def derive_status(
-    now: datetime,
-    opens_at: datetime,
-    timeline: Timeline,
-    *,
-    submitted_on_time: bool | None,
-    excused: bool,
-    missing: bool,
-) -> DeadlineStatus:
-    """Where the deadline stands at `now`; `submitted_on_time` is None before submission."""
-    if missing:
-        return DeadlineStatus.MISSING
-    if excused:
-        return DeadlineStatus.EXCUSED
-    if submitted_on_time is not None:
-        return (
-            DeadlineStatus.SUBMITTED_ON_TIME if submitted_on_time else DeadlineStatus.SUBMITTED_LATE
-        )
-    if now >= timeline.legal_end_at and timeline.expects_submission:
-        return DeadlineStatus.OVERDUE
-    if timeline.generation > 0:
-        return DeadlineStatus.EXTENDED
-    if now >= timeline.due_soon_at:
-        return DeadlineStatus.DUE_SOON
-    if now >= opens_at:
-        return DeadlineStatus.OPEN
-    return DeadlineStatus.SCHEDULED
-
-
 def status_boundaries(opens_at: datetime, timeline: Timeline) -> list[datetime]:
     """Instants at which the status may change without any message arriving."""
     return [opens_at, timeline.due_soon_at, timeline.legal_end_at]
-
-
-def order_steps(steps: list[Step]) -> list[Step]:
-    """Timers fire by instant; at the same instant reminders first, then escalations in
-    their configured order (the key carries the index)."""
-    return sorted(steps, key=lambda s: (s.at, s.kind != "remind", s.key))
 
 
 def adopt_extension(new: Timeline, now: datetime) -> list[Step]:
@@ -175,14 +141,6 @@ def plan_snooze(
         return order_steps(kept), None
     step = Step(key=f"snooze:{count}", kind="remind", at=slot, offset_days=0)
     return order_steps([*kept, step]), step
-
-
-def reopen_pending(pending: list[Step], now: datetime) -> tuple[list[Step], list[str]]:
-    """After a reopen, reminders whose time has passed are skipped (a reminder about a
-    date already gone says nothing); escalations still fire, in order."""
-    skipped = [s.key for s in pending if s.kind == "remind" and s.at <= now]
-    kept = [s for s in pending if not (s.kind == "remind" and s.at <= now)]
-    return order_steps(kept), skipped
 
 
 def revised_pending(timeline: Timeline, done: list[str], now: datetime) -> list[Step]:

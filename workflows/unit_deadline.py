@@ -5,9 +5,11 @@ updatable timer: `wait_condition` with a timeout, re-armed whenever an update ch
 plan) and reacts to submit, extension, acknowledge, snooze, excuse, reopen and close.
 Every change is mirrored to the store and every message goes to the outbox, each through
 an activity; the workflow itself only holds UTC instants and decides.
-"""
 
-from __future__ import annotations
+The sandbox imports this module afresh for every workflow it starts, so it costs per unit:
+no `from __future__ import annotations` (string annotations are compiled again when the
+SDK reads the handlers' type hints), and its helpers are passed through.
+"""
 
 import contextlib
 import dataclasses
@@ -17,8 +19,8 @@ from typing import Any
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from workflows.deadline_core import STORE_CALL, DeadlineCore
-
+# All passed through, deadline_core too (it holds no state of its own): the sandbox
+# imports what is not afresh for every workflow it starts, a cost paid per unit.
 with workflow.unsafe.imports_passed_through():
     import activities.contracts as act
     import workflows.deadline_state as ds
@@ -38,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         UnitDeadlineInput,
         UpdateResult,
     )
+    from workflows.deadline_core import STORE_CALL, DeadlineCore
 
 
 REPLAN_REFUSED = "replan-refused-reopens-request"
@@ -54,14 +57,7 @@ class UnitDeadline(DeadlineCore):
 
     @workflow.run
     async def run(self, inp: UnitDeadlineInput) -> DeadlineState:
-        self._status = self._derive()
-        # A cycle opened late (first deployment mid-period, a sync that was down) does not
-        # send a burst of reminders about dates already gone; escalations still go out.
-        self._pending, skipped = ds.reopen_pending(self._pending, workflow.now())
-        details: dict[str, Any] = {"timeline_generation": 0}
-        if skipped:
-            details["skipped"] = skipped
-        await self._record("opened", details=details)
+        await self._open()
         while self._close is None and workflow.now() < self._timeline.closes_at:
             await self._refresh_status()
             step = self._due_step()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -108,6 +109,25 @@ async def unit_missing(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
     await handle.execute_update(
         UnitDeadline.decide_extension, ExtensionDecision("d1", "coord", approve=False)
     )
+    await handle.result()
+    return handle
+
+
+async def unit_opened_by_cycle(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
+    """A unit whose "opened" event its cycle's batch recorded the day before (patched: it
+    records only what follows, the status change first), reminded, then submitted."""
+    inp = unit_input(YEAR)
+    inp = dataclasses.replace(inp, opened_at=inp.cycle.opens_at - timedelta(days=1))
+    await sleep_until(env, inp.cycle.opens_at + timedelta(hours=1))
+    handle = await env.client.start_workflow(
+        UnitDeadline.run,
+        inp,
+        id=inp.cycle.deadline_id(inp.unit_id),
+        task_queue=queue,
+        execution_timeout=run_timeout(2000),
+    )
+    await sleep_until(env, inp.cycle.timeline.steps[0].at + timedelta(hours=1))
+    await handle.execute_update(UnitDeadline.submit, SubmitRequest("s1", "fp-a", "email"))
     await handle.result()
     return handle
 
@@ -324,6 +344,7 @@ SCENARIOS: dict[str, Scenario] = {
     "digest": digest,
     "calendar_revision": calendar_revision,
     "unit_deadline_revised": unit_revised,
+    "unit_deadline_opened_by_cycle": unit_opened_by_cycle,
 }
 
 
