@@ -8,13 +8,14 @@ finished is counted as existing and never started twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from temporalio import activity
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowFailureError
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -31,6 +32,9 @@ from deadlines.timeline import CyclePlan, plan_cycle
 from store import cycle_snapshots, deadline_openings, deadlines_repo
 
 START_CONCURRENCY = 32
+UNIT_CLOSE_WAIT = timedelta(seconds=60)
+"""How long closing a unit waits for it to finish (and so to store its own "closed" event)
+before the tally is read; a unit that takes longer is left to finish on its own."""
 T = TypeVar("T")
 
 
@@ -161,11 +165,21 @@ class CycleActivities:
         engine = EngineClient(self._client)
 
         async def close(unit: UnitDeadlineInput) -> None:
+            workflow_id = unit.cycle.deadline_id(unit.unit_id)
             try:
-                await engine.close(unit.cycle.deadline_id(unit.unit_id), request)
+                await engine.close(workflow_id, request)
                 result.started += 1
             except UpdateRefused:
                 result.existing += 1  # already finished (or closed by its own timer)
+                return
+            # The update returns once the unit has taken the close; the unit stores its
+            # "closed" event (status missing) a moment later. The cycle's tally reads the
+            # store right after this batch, so wait for the unit to finish first.
+            with contextlib.suppress(TimeoutError, WorkflowFailureError):
+                await asyncio.wait_for(
+                    self._client.get_workflow_handle(workflow_id).result(),
+                    UNIT_CLOSE_WAIT.total_seconds(),
+                )
 
         await _bounded(units, close)
         return result
