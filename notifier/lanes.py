@@ -20,12 +20,12 @@ from store.enums import OutboxStatus
 log = logging.getLogger("notifier.delivery")
 
 
-async def deliver_lane(deliverer: Deliverer, row_ids: list[int]) -> list[Outcome]:
+async def deliver_lane(deliverer: Deliverer, row_ids: list[int], claim: str) -> list[Outcome]:
     claimed: list[Row] = []
     outcomes: list[Outcome] = []
     # One transaction for the lane's claims: hundreds of lanes starting together would
     # otherwise queue every claim of every lane, a commit each, before any lane's send.
-    for row in await deliverer.db(deliverer.claim_many, row_ids):
+    for row in await deliverer.db(deliverer.claim_many, row_ids, claim):
         if isinstance(row, Outcome):
             outcomes.append(row)
         else:

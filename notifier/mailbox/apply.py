@@ -308,4 +308,3 @@ class ReplyHandler:
                 reason=verdict.reason,
                 ref=hashlib.sha256(ref.encode()).hexdigest()[:16],
             )
-

@@ -11,7 +11,7 @@ from store.models.calendar import (
     UnitContact,
 )
 from store.models.channels import LinkCode, PersonChannel, TelegramPending, TelegramQuestion
-from store.models.messages import AuditEntry, InboundMessage, OutboxMessage
+from store.models.messages import AuditEntry, InboundMessage, OutboxMessage, RateBudget
 from store.models.tracking import Cycle, Evidence, ExtensionRequest, Submission, UnitDeadline
 from store.models.web import LoginThrottle, WebRole, WebSession, WebUser
 
@@ -30,6 +30,7 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "PersonChannel",
+    "RateBudget",
     "Submission",
     "Supervisor",
     "TelegramPending",

@@ -54,6 +54,11 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(128), index=True)
+    """The relay claim (`<relay instance>/<claim>`) that holds the row or last held it:
+    only that claim records the send's outcome (`store.claims`)."""
+    lease_until: Mapped[datetime | None]
+    """Until when the claim is honoured; its relay renews it while alive."""
 
     recipient: Mapped[Person] = relationship()
     deadline: Mapped[UnitDeadline | None] = relationship()
@@ -111,3 +116,17 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(sa.String(64))
     subject: Mapped[str] = mapped_column(sa.String(512))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class RateBudget(Base):
+    """A provider's limit shared by every relay: at most `count` sends in any `window_ms`
+    under `key` (a bot, a chat, an SMTP server), and the latest slots taken (`store.budgets`)."""
+
+    __tablename__ = "rate_budgets"
+
+    key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    window_ms: Mapped[int]
+    count: Mapped[int]
+    slots: Mapped[list[Any]] = mapped_column(default=list)
+    """The last `count` slots granted, as epoch seconds, oldest first."""
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

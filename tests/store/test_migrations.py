@@ -29,6 +29,7 @@ TABLES = {
     "outbox",
     "people",
     "person_channels",
+    "rate_budgets",
     "submissions",
     "supervisors",
     "telegram_pending",
@@ -40,7 +41,7 @@ TABLES = {
 }
 
 
-AFTER_0006 = {"login_throttle"}
+AFTER_0006 = {"login_throttle", "rate_budgets"}
 """Tables of revisions after 0006, absent at 0006 and before."""
 AFTER_0005 = {"calendar_revisions", *AFTER_0006}
 """Tables of later revisions, absent at 0004 and 0005."""
