@@ -203,9 +203,17 @@ class Sweep:
 
     def _gate(self, channel: Channel) -> asyncio.Semaphore:
         if channel not in self._gates:
-            parallel = getattr(self.deliverer.registry.get(channel), "parallel_recipients", False)
-            self._gates[channel] = asyncio.Semaphore(self._lanes if parallel else 1)
+            self._gates[channel] = asyncio.Semaphore(self._lanes_of(channel))
         return self._gates[channel]
+
+    def _ahead(self, channel: Channel) -> int:
+        """Rows of `channel` worth holding at once: what its open lanes send next, twice
+        over; beyond that, other relays' to send (email: one lane at a time, 40 rows)."""
+        return self._lanes_of(channel) * LANE_BATCH * 2
+
+    def _lanes_of(self, channel: Channel) -> int:
+        parallel = getattr(self.deliverer.registry.get(channel), "parallel_recipients", False)
+        return self._lanes if parallel else 1
 
     def _paced_per_recipient(self) -> set[Channel]:
         return {c.name for c in self.deliverer.registry if getattr(c, "recipient_rate_per_sec", 0)}
@@ -237,12 +245,18 @@ class Sweep:
         picked: list[Due] = []
         room = self.batch - len(self._held)
         sizes = {lane: len(queue) for lane, queue in self._queues.items()}
+        ahead: dict[Channel, int] = {}
+        for (channel, _), size in sizes.items():
+            ahead[channel] = ahead.get(channel, 0) + size
         for row in due:
             if len(picked) >= room:
                 break
-            if sizes.get(row.lane, 0) >= LANE_BATCH:
+            if sizes.get(row.lane, 0) >= LANE_BATCH or ahead.get(row.channel, 0) >= self._ahead(
+                row.channel
+            ):
                 continue  # taken at a later refill, once the lane has room
             sizes[row.lane] = sizes.get(row.lane, 0) + 1
+            ahead[row.channel] = ahead.get(row.channel, 0) + 1
             picked.append(row)
         if not picked:
             return 0, 0

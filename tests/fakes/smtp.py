@@ -1,6 +1,6 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps what it receives and fails on
-request: a slow answer (timeout), a slow acceptance, 4xx (try later), 5xx (refused), 550 for a mailbox
-that does not exist, a dropped connection."""
+request: a slow answer (timeout), a slow acceptance, 4xx (try later), 5xx (refused), 550
+for a mailbox that does not exist, a dropped connection."""
 
 from __future__ import annotations
 
