@@ -18,6 +18,11 @@ it was let go plus `margin`. The fixed grid of earlier versions let a 31st send 
 few milliseconds inside the second, and a flat margin on release times was still beaten
 by a loaded machine (one 429 in 2,000). A 429's `retry_after` is applied with `hold`, to
 one address or to the whole channel.
+
+Several relays (issue 20) pace one bot together: a pacer given `shared` also takes each
+send's slot from the store (`SharedBudgets`, `store.budgets`: the channel's budget and
+the address's), after its own permits, so the limits hold across processes. Its own
+permits stay the fast path: within one relay they are finer (measured from answers).
 """
 
 from __future__ import annotations
@@ -27,9 +32,66 @@ import contextlib
 import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from store import budgets
+from store.budgets import Budget
 
 SETTLE = 0.005
 """Beyond the answer of a send, for the provider's own clock (the same host, in tests)."""
+SHARED_MARGIN = 0.05
+"""Added to a shared budget's window: the store records when a send was let go, and
+the provider counts when it arrived."""
+SHARED_KEY_MARGIN = 0.1
+"""The same for one address, whose one-second gap a late send would break alone."""
+
+
+class SharedBudgets:
+    """The store's side of a pacer: a budget for the channel and, if `per_key` gives one,
+    for the address; each send takes a slot of both at once."""
+
+    def __init__(
+        self,
+        store: Any,
+        channel: Budget,
+        per_key: Callable[[str], Budget | None] = lambda _: None,
+        ahead: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.channel = channel
+        self.per_key = per_key
+        self.ahead = ahead
+
+    @classmethod
+    def of(
+        cls, store: Any, prefix: str, rate: float, window: float, per_key_rate: float = 0.0
+    ) -> SharedBudgets:
+        """Budgets named `prefix` (the provider's account) for `rate` sends per `window`
+        seconds, and `per_key_rate` per second to one address (0: none)."""
+        # One send fewer than the limit: a send let go late (a loaded machine) is then
+        # still not the one too many in the provider's window.
+        channel = Budget(prefix, window + SHARED_MARGIN, max(1, int(rate * window) - 1))
+
+        def per_key(key: str) -> Budget | None:
+            if per_key_rate <= 0:
+                return None
+            return Budget(f"{prefix}:to:{key}"[:255], 1 / per_key_rate + SHARED_KEY_MARGIN, 1)
+
+        return cls(store, channel, per_key)
+
+    def _take(self, keyed: list[Budget]) -> budgets.Slot:
+        with self.store.write() as session:
+            return budgets.take(session, keyed, time.time, self.ahead)
+
+    async def take(self, key: str) -> None:
+        """Return when this send's slot has come (taken in the store)."""
+        keyed = [self.channel, *filter(None, [self.per_key(key)])]
+        while True:
+            slot = await asyncio.to_thread(self._take, keyed)
+            if (wait := slot.at - time.time()) > 0:
+                await asyncio.sleep(wait)
+            if slot.granted:
+                return
 
 
 class Pacer:
@@ -45,7 +107,9 @@ class Pacer:
         max_keys: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        shared: SharedBudgets | None = None,
     ) -> None:
+        self.shared = shared
         self.rate = rate
         self.per_key_rate = per_key_rate
         self.window = window
@@ -100,6 +164,9 @@ class Pacer:
                     now = await self._until(
                         lambda: max(self._channel_at(), self._next_by_key.get(key, 0.0))
                     )
+                    if self.shared is not None:
+                        await self.shared.take(key)
+                        now = self._clock()
                     self._last = now
                     entry = [now, -1.0]
                     if self._budget:

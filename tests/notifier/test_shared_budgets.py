@@ -1,0 +1,61 @@
+"""Pacers in several relays share Telegram's limits through the store: their sends, put
+together, keep one chat to one a second and the bot to 30 in any second (here two pacers
+in one process, each with its own idea of time, as two relays would have)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+
+import pytest
+
+from notifier.pacing import Pacer, SharedBudgets
+from notifier.telegram.transport import CHAT_RATE, GLOBAL_RATE
+from tests.notifier.conftest import BACKENDS
+from tests.notifier.world import World
+
+pytestmark = pytest.mark.parametrize("world", BACKENDS, indirect=True)
+
+
+def relay_pacers(world: World, n: int = 2) -> list[Pacer]:
+    return [
+        Pacer(
+            GLOBAL_RATE,
+            CHAT_RATE,
+            shared=SharedBudgets.of(world.store, "telegram:42", GLOBAL_RATE, 1.0, CHAT_RATE),
+        )
+        for _ in range(n)
+    ]
+
+
+async def _send(pacer: Pacer, key: str, log: list[float]) -> None:
+    async with pacer.slot(key):
+        log.append(time.time())
+
+
+async def test_two_relays_sending_to_one_chat_keep_its_second(world: World) -> None:
+    sent: list[float] = []
+    await asyncio.gather(*(_send(p, "chat-1", sent) for p in relay_pacers(world) for _ in range(3)))
+    sent.sort()
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    print(f"\n[one chat, two relays] gaps {[round(g, 3) for g in gaps]}")
+    assert len(sent) == 6
+    assert min(gaps) >= 1 / CHAT_RATE  # alone, each relay would send its first at once
+
+
+async def test_two_relays_keep_the_bot_within_its_second(world: World) -> None:
+    sent: list[float] = []
+    pacers = relay_pacers(world)
+    await asyncio.gather(
+        *(_send(p, f"chat-{i}-{n}", sent) for i, p in enumerate(pacers) for n in range(40))
+    )
+    sent.sort()
+    window = 1.0
+    worst = max(sum(1 for t in sent if start <= t < start + window) for start in sent)
+    print(
+        f"\n[80 chats, two relays] {len(sent)} sends in {sent[-1] - sent[0]:.2f}s, "
+        f"at most {worst} in any second"
+    )
+    assert len(sent) == 80
+    assert worst <= GLOBAL_RATE  # alone, each pacer would allow 30 of its own
