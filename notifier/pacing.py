@@ -21,20 +21,24 @@ one address or to the whole channel.
 
 Several relays (issue 20) pace one bot together: a pacer given `shared` also takes each
 send's slot from the store (`SharedBudgets`, `store.budgets`: the channel's budget and
-the address's), after its own permits, so the limits hold across processes. Its own
-permits stay the fast path: within one relay they are finer (measured from answers).
+the address's), after its own permits, while other relays send under the same budget,
+so the limits hold across processes. Its own permits stay the fast path: within one
+relay they are finer (measured from answers), and a relay alone asks only them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from store import budgets
+from store.base import utcnow
 from store.budgets import Budget
 
 SETTLE = 0.005
@@ -46,9 +50,19 @@ SHARED_KEY_MARGIN = 0.1
 """The same for one address, whose one-second gap a late send would break alone."""
 
 
+PRESENCE = timedelta(seconds=1)
+"""How often a sending relay says so in the store (`store.budgets.present`)."""
+PRESENCE_TTL = 3 * PRESENCE
+FORGET = timedelta(days=2)
+"""Budgets (a chat's, a stopped relay's) nobody took for this long are dropped, hourly."""
+
+
 class SharedBudgets:
     """The store's side of a pacer: a budget for the channel and, if `per_key` gives one,
-    for the address; each send takes a slot of both at once."""
+    for the address; each send takes a slot of both at once, while other relays send
+    under the same budget. Alone, a relay's own pacer is exact and the store is not asked
+    per send (one write a second says it is sending); a relay that finds others already
+    sending waits until they have seen it and recorded a window of their sends."""
 
     def __init__(
         self,
@@ -56,11 +70,36 @@ class SharedBudgets:
         channel: Budget,
         per_key: Callable[[str], Budget | None] = lambda _: None,
         ahead: float = 1.0,
+        instance: str | None = None,
     ) -> None:
         self.store = store
         self.channel = channel
         self.per_key = per_key
         self.ahead = ahead
+        self.instance = instance or secrets.token_hex(6)
+        self.others = 0
+        self._said = float("-inf")
+        self._forgot = float("-inf")
+
+    def _present(self) -> budgets.Presence:
+        with self.store.write() as session:
+            now = utcnow()
+            if time.monotonic() - self._forgot > 3600:
+                self._forgot = time.monotonic()
+                budgets.forget(session, FORGET, now)
+            return budgets.present(session, self.channel.key, self.instance, now, PRESENCE_TTL)
+
+    async def _shared(self) -> bool:
+        """Whether other relays send under this budget (asked at most once a `PRESENCE`)."""
+        if time.monotonic() - self._said >= PRESENCE.total_seconds():
+            self._said = time.monotonic()
+            presence = await asyncio.to_thread(self._present)
+            if presence.others and not presence.known:
+                # They have been sending on their own pacers, unrecorded: wait until they
+                # see this relay and their sends of a whole window are in the store.
+                await asyncio.sleep(2 * PRESENCE.total_seconds() + self.channel.window)
+            self.others = presence.others
+        return self.others > 0
 
     @classmethod
     def of(
@@ -84,7 +123,9 @@ class SharedBudgets:
             return budgets.take(session, keyed, time.time, self.ahead)
 
     async def take(self, key: str) -> None:
-        """Return when this send's slot has come (taken in the store)."""
+        """Return when this send's slot has come (taken in the store, if shared)."""
+        if not await self._shared():
+            return
         keyed = [self.channel, *filter(None, [self.per_key(key)])]
         while True:
             slot = await asyncio.to_thread(self._take, keyed)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,6 +56,8 @@ LANE_BATCH = 20
 lease even one second apart; merged, when of one kind)."""
 REFILL_SECONDS = 0.5
 """How often a sweep with rows in flight looks for newly due ones (jittered)."""
+AHEAD_SECONDS = 20
+"""How much of a rate-limited channel's work one relay holds (see `Sweep._ahead`)."""
 RESERVE_ROUNDS = 3
 """Refills in a row while other relays take the rows picked (each looks past theirs)."""
 
@@ -180,7 +182,8 @@ class Sweep:
         self._gates: dict[Channel, asyncio.Semaphore] = {}
         self._queues: dict[tuple[Channel, int], deque[int]] = {}
         self._tasks: dict[tuple[Channel, int], asyncio.Task[None]] = {}
-        self._held: set[int] = set()
+        self._held: dict[int, Channel] = {}
+        """Rows queued or being sent, and their channel."""
         self._tried: set[int] = set()
         self.outcomes: list[Outcome] = []
         self._error: Exception | None = None
@@ -194,11 +197,12 @@ class Sweep:
                     ids = [queue.popleft() for _ in range(min(len(queue), LANE_BATCH))]
                     for outcome in await deliver_lane(self.deliverer, ids, self.claim):
                         self.outcomes.append(outcome)
-                        self._held.discard(outcome.row_id)
+                        self._held.pop(outcome.row_id, None)
         except Exception as exc:  # the store is down, say: the sweep fails, as a whole
             self._error = self._error or exc
         finally:
-            self._held.difference_update(queue)
+            for row_id in queue:
+                self._held.pop(row_id, None)
             del self._queues[lane], self._tasks[lane]
 
     def _gate(self, channel: Channel) -> asyncio.Semaphore:
@@ -207,9 +211,15 @@ class Sweep:
         return self._gates[channel]
 
     def _ahead(self, channel: Channel) -> int:
-        """Rows of `channel` worth holding at once: what its open lanes send next, twice
-        over; beyond that, other relays' to send (email: one lane at a time, 40 rows)."""
-        return self._lanes_of(channel) * LANE_BATCH * 2
+        """Rows of `channel` worth holding at once, beyond which they are other relays'
+        to send: what a rate-limited channel sends in `AHEAD_SECONDS` (Telegram: 600, in
+        30 lanes of 20 at least, enough to keep 30 msg/s), else four batches of each of its
+        open lanes (email: one lane at a time, 80 rows, more than a refill's half second
+        sends)."""
+        rate = getattr(self.deliverer.registry.get(channel), "request_rate_per_sec", 0)
+        if rate:
+            return max(LANE_BATCH, int(rate * AHEAD_SECONDS))
+        return self._lanes_of(channel) * LANE_BATCH * 4
 
     def _lanes_of(self, channel: Channel) -> int:
         parallel = getattr(self.deliverer.registry.get(channel), "parallel_recipients", False)
@@ -245,9 +255,7 @@ class Sweep:
         picked: list[Due] = []
         room = self.batch - len(self._held)
         sizes = {lane: len(queue) for lane, queue in self._queues.items()}
-        ahead: dict[Channel, int] = {}
-        for (channel, _), size in sizes.items():
-            ahead[channel] = ahead.get(channel, 0) + size
+        ahead = Counter(self._held.values())
         for row in due:
             if len(picked) >= room:
                 break
@@ -256,7 +264,7 @@ class Sweep:
             ):
                 continue  # taken at a later refill, once the lane has room
             sizes[row.lane] = sizes.get(row.lane, 0) + 1
-            ahead[row.channel] = ahead.get(row.channel, 0) + 1
+            ahead[row.channel] += 1
             picked.append(row)
         if not picked:
             return 0, 0
@@ -265,7 +273,7 @@ class Sweep:
             self._tried.add(row.id)
             if row.id not in mine:
                 continue  # another relay's now
-            self._held.add(row.id)
+            self._held[row.id] = row.channel
             self._queues.setdefault(row.lane, deque()).append(row.id)
             if row.lane not in self._tasks:
                 self._tasks[row.lane] = asyncio.create_task(self._lane(row.lane))

@@ -17,6 +17,10 @@ away; otherwise it takes nothing and says when to ask again. Times are epoch sec
 account, never a secret (a bot by its numeric id, not its token). A key's slots are
 kept in order, so the check is exact: the `count`-th latest slot plus `window`.
 
+Who shares a budget: each process sending under it says so every second (`present`, a
+row `<key>:relay:<instance>` with no slots); alone, a process need not ask the store for
+every send (see `notifier.pacing.SharedBudgets`).
+
 Each budget is one row (`rate_budgets`), locked for the transaction: `SELECT ... FOR
 UPDATE` on PostgreSQL (keys in order, so two takers never deadlock), the single writer
 on SQLite. The process keeps its own pacer as the fast path (`notifier.pacing`); the
@@ -122,3 +126,32 @@ def forget(session: Session, idle: timedelta, now: datetime | None = None) -> in
     return int(
         session.execute(sa.delete(RateBudget).where(RateBudget.updated_at < cutoff)).rowcount or 0
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    others: int
+    """Other processes that said they send under the key within `ttl`."""
+    known: bool
+    """Whether this process had said so within `ttl` before now (the others know of it)."""
+
+
+def present(session: Session, key: str, instance: str, now: datetime, ttl: timedelta) -> Presence:
+    """This process sends under `key` (now); how many others do."""
+    prefix = f"{key}:relay:"
+    mine = f"{prefix}{instance}"[:255]
+    before = session.get(RateBudget, mine)
+    known = before is not None and before.updated_at >= now - ttl
+    session.execute(
+        _insert(session)(RateBudget)  # type: ignore[arg-type]
+        .values(key=mine, window_ms=0, count=0, slots=[], updated_at=now)
+        .on_conflict_do_update(index_elements=["key"], set_={"updated_at": now})
+    )
+    others = session.scalar(
+        sa.select(sa.func.count()).where(
+            RateBudget.key.startswith(prefix, autoescape=True),
+            RateBudget.key != mine,
+            RateBudget.updated_at >= now - ttl,
+        )
+    )
+    return Presence(int(others or 0), known)

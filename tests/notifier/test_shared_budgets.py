@@ -1,6 +1,7 @@
 """Pacers in several relays share Telegram's limits through the store: their sends, put
 together, keep one chat to one a second and the bot to 30 in any second (here two pacers
-in one process, each with its own idea of time, as two relays would have)."""
+in one process, each with its own idea of time, as two relays would have); a relay alone
+asks the store nothing per send."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import itertools
 import time
 
 import pytest
+import sqlalchemy as sa
 
 from notifier.pacing import Pacer, SharedBudgets
 from notifier.telegram.transport import CHAT_RATE, GLOBAL_RATE
+from store.models import RateBudget
 from tests.notifier.conftest import BACKENDS
 from tests.notifier.world import World
 
@@ -59,3 +62,13 @@ async def test_two_relays_keep_the_bot_within_its_second(world: World) -> None:
     )
     assert len(sent) == 80
     assert worst <= GLOBAL_RATE  # alone, each pacer would allow 30 of its own
+
+
+async def test_a_relay_alone_paces_itself_and_only_says_it_is_sending(world: World) -> None:
+    [alone] = relay_pacers(world, 1)
+    sent: list[float] = []
+    await asyncio.gather(*(_send(alone, f"chat-{n}", sent) for n in range(10)))
+    with world.store.read() as session:
+        rows = {r.key: list(r.slots) for r in session.scalars(sa.select(RateBudget))}
+    assert len(sent) == 10
+    assert rows == {f"telegram:42:relay:{alone.shared.instance}": []}  # type: ignore[union-attr]
