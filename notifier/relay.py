@@ -122,7 +122,7 @@ def due_rows(
     )
     with store.read() as session:
         rows = session.execute(
-            query.order_by(OutboxMessage.id).limit(limit * 4 + len(exclude))
+            query.order_by(OutboxMessage.id).limit(limit * 4 + min(len(exclude), limit * 4))
         ).all()
         elsewhere = _held_elsewhere(session, one_relay_each, claim, now)
     due = [
@@ -241,21 +241,27 @@ class Sweep:
     async def _refill_once(self) -> tuple[int, int]:
         d = self.deliverer
         here = [c.name for c in d.registry]
+        held = Counter(self._held.values())
+        room = min(
+            self.batch - len(self._held),
+            sum(max(0, self._ahead(channel) - held[channel]) for channel in here),
+        )
+        if room <= 0:
+            return 0, 0
         due = await d.db(
             due_rows,
             d.store,
             here,
             self.grace,
-            SCAN,
+            min(SCAN, room * 4),  # enough to find `room` rows past full lanes
             d.lease,
             self._tried,
             self.claim,
             self._paced_per_recipient(),
         )
         picked: list[Due] = []
-        room = self.batch - len(self._held)
         sizes = {lane: len(queue) for lane, queue in self._queues.items()}
-        ahead = Counter(self._held.values())
+        ahead = held
         for row in due:
             if len(picked) >= room:
                 break

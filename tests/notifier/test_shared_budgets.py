@@ -8,12 +8,16 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
 
 from notifier.pacing import Pacer, SharedBudgets
+from notifier.service import build_registry
+from notifier.settings import NotifierSettings
 from notifier.telegram.transport import CHAT_RATE, GLOBAL_RATE
+from store.enums import Channel
 from store.models import RateBudget
 from tests.notifier.conftest import BACKENDS
 from tests.notifier.world import World
@@ -72,3 +76,27 @@ async def test_a_relay_alone_paces_itself_and_only_says_it_is_sending(world: Wor
         rows = {r.key: list(r.slots) for r in session.scalars(sa.select(RateBudget))}
     assert len(sent) == 10
     assert rows == {f"telegram:42:relay:{alone.shared.instance}": []}  # type: ignore[union-attr]
+
+
+def test_the_relays_channels_take_their_limits_from_the_settings(world: World) -> None:
+    """What `hanchot notify` builds: Telegram's budgets named by the bot's id (never its
+    token's secret), the SMTP server's only when SMTP_MAX_PER_MINUTE is set."""
+    settings = NotifierSettings.from_env(
+        {
+            "HANCHOT_DATA_DIR": str(world.tmp),
+            "SMTP_HOST": "mail.thu.example",
+            "SMTP_PORT": "587",
+            "SMTP_MAX_PER_MINUTE": "120",
+            "TELEGRAM_BOT_TOKEN": "123456:secret-part",
+        }
+    )
+    registry = build_registry(settings, world.store)
+    email, telegram = registry.get(Channel.EMAIL), registry.get(Channel.TELEGRAM)
+    assert email.pacer is not None and email.pacer.rate == 2.0  # type: ignore[attr-defined]
+    shared = email.pacer.shared  # type: ignore[attr-defined]
+    assert (shared.channel.key, shared.channel.window) == ("smtp:mail.thu.example:587", 60.05)
+    bot = telegram.pacer.shared  # type: ignore[attr-defined]
+    assert bot.channel.key == "telegram:123456" and "secret" not in str(vars(bot))
+    assert bot.per_key("-1001").key == "telegram:123456:to:-1001"
+    unlimited = build_registry(replace(settings, smtp=replace(settings.smtp, max_per_minute=0)))
+    assert unlimited.get(Channel.EMAIL).pacer is None  # type: ignore[attr-defined]

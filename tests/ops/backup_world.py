@@ -32,6 +32,7 @@ from store.models import (
     LinkCode,
     LoginThrottle,
     OutboxMessage,
+    RateBudget,
     Submission,
     TelegramPending,
     TelegramQuestion,
@@ -133,6 +134,8 @@ def populate(url: str, data_dir: Path) -> None:
                     message.status = OutboxStatus.SENT
                     message.message_id = "<hc.1@thu.example>"
                     message.sent_at = AT
+                    message.claimed_by = "relay-1.thu.example:4242:a1b2c3/7"
+                    message.lease_until = AT
             session.add(
                 InboundMessage(
                     channel=InboundChannel.EMAIL,
@@ -185,6 +188,15 @@ def populate(url: str, data_dir: Path) -> None:
                 )
             )
             session.add(LoginThrottle(key="b" * 64, failures=6, last_at=AT))
+            session.add(
+                RateBudget(
+                    key="telegram:123456:to:-100123",
+                    window_ms=1100,
+                    count=1,
+                    slots=[1749519015.123456],
+                    updated_at=AT,
+                )
+            )
             scope = web_users.find_unit(session, "huyen-thu/huyen")
             user = web_users.add_user(
                 session,
