@@ -45,12 +45,11 @@ from bench.telegram_limits import FAKE  # noqa: E402
 from store.enums import Channel, OutboxStatus  # noqa: E402
 from store.models import OutboxMessage  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+from tests.faults.chats import add_chats, queue_rounds  # noqa: E402
 from tests.faults.conftest import (  # noqa: E402
     NotifyProcess,
-    add_chats,
     notify_env,
     queue_burst,
-    queue_rounds,
 )
 from tests.notifier.world import World, make_world  # noqa: E402
 from tests.workflows.support import dev_server  # noqa: E402

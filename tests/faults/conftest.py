@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 
 from store import outbox
 from store.enums import Channel, OutboxStatus
-from store.models import Calendar, OutboxMessage, Person
+from store.models import OutboxMessage
 from tests.fakes.smtp import FakeSMTP
 from tests.fakes.telegram_api import FakeTelegram
 from tests.faults.tcp_proxy import TcpProxy
@@ -95,44 +95,6 @@ def queue_burst(world: World, count: int, prefix: str = "burst", kinds: int = 1)
                 payload=payload,
             ).queued
     assert made == count
-
-
-def add_chats(world: World, count: int, prefix: str = "chat") -> list[str]:
-    """`count` people of the test calendar on Telegram only, each linked to a chat of
-    their own; their keys."""
-    keys = [f"{prefix}-{i}" for i in range(count)]
-    with world.store.write() as session:
-        calendar = session.scalar(sa.select(Calendar.id).where(Calendar.key == CALENDAR))
-        for key in keys:
-            person = Person(calendar_id=calendar, key=key, name=key, telegram=f"@{key}")
-            person.language = "vi"
-            session.add(person)
-    for n, key in enumerate(keys):
-        world.link_telegram(key, str(300_000 + n))
-    return keys
-
-
-def queue_rounds(world: World, rounds: int, people: list[str], prefix: str) -> int:
-    """`rounds` steps, each to every one of `people`, reminders and escalations in turn
-    (a chat's rows do not merge); the rows made."""
-    inp = world.open("unit-a")
-    made = 0
-    with world.store.write() as session:
-        for i in range(rounds):
-            step = f"remind:{prefix}-{i:05d}"
-            kind = ("reminder", "escalation")[i % 2]
-            payload = ds.notification_payload(
-                inp, inp.cycle.timeline, kind, step, {"to": "focal_point", "step": step}
-            )
-            made += outbox.enqueue(
-                session,
-                workflow_id=inp.cycle.deadline_id("unit-a"),
-                calendar_key=CALENDAR,
-                step=step,
-                recipients=people,
-                payload=payload,
-            ).queued
-    return made
 
 
 def statuses(world: World) -> Counter[str]:

@@ -28,14 +28,13 @@ import sqlalchemy as sa
 
 from store.enums import Channel, OutboxStatus
 from store.models import OutboxMessage
+from tests.faults.chats import add_chats, queue_rounds
 from tests.faults.conftest import (
     CountingSMTP,
     NotifyProcess,
     TimedTelegram,
-    add_chats,
     notify_env,
     queue_burst,
-    queue_rounds,
     wait_until,
 )
 from tests.notifier.world import World
