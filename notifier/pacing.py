@@ -79,7 +79,9 @@ class SharedBudgets:
         self.instance = instance or secrets.token_hex(6)
         self.others = 0
         self._said = float("-inf")
+        self._joined = float("-inf")
         self._forgot = float("-inf")
+        self._asking = asyncio.Lock()
 
     def _present(self) -> budgets.Presence:
         with self.store.write() as session:
@@ -89,16 +91,20 @@ class SharedBudgets:
                 budgets.forget(session, FORGET, now)
             return budgets.present(session, self.channel.key, self.instance, now, PRESENCE_TTL)
 
-    async def _shared(self) -> bool:
-        """Whether other relays send under this budget (asked at most once a `PRESENCE`)."""
-        if time.monotonic() - self._said >= PRESENCE.total_seconds():
-            self._said = time.monotonic()
-            presence = await asyncio.to_thread(self._present)
-            if presence.others and not presence.known:
-                # They have been sending on their own pacers, unrecorded: wait until they
-                # see this relay and their sends of a whole window are in the store.
-                await asyncio.sleep(2 * PRESENCE.total_seconds() + self.channel.window)
-            self.others = presence.others
+    async def active(self) -> bool:
+        """Whether other relays send under this budget (asked at most once a `PRESENCE`;
+        the sends meanwhile wait for the answer, the first time and while joining)."""
+        async with self._asking:
+            if time.monotonic() - self._said >= PRESENCE.total_seconds():
+                presence = await asyncio.to_thread(self._present)
+                self._said = time.monotonic()
+                self.others = presence.others
+                if presence.others and not presence.known:
+                    # They have been sending on their own pacers, unrecorded: wait until
+                    # they see this relay and their sends of a whole window are recorded.
+                    self._joined = self._said + 2 * PRESENCE.total_seconds() + self.channel.window
+        if (wait := self._joined - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
         return self.others > 0
 
     @classmethod
@@ -123,9 +129,7 @@ class SharedBudgets:
             return budgets.take(session, keyed, time.time, self.ahead)
 
     async def take(self, key: str) -> None:
-        """Return when this send's slot has come (taken in the store, if shared)."""
-        if not await self._shared():
-            return
+        """Return when this send's slot has come (taken in the store)."""
         keyed = [self.channel, *filter(None, [self.per_key(key)])]
         while True:
             slot = await asyncio.to_thread(self._take, keyed)
@@ -201,13 +205,17 @@ class Pacer:
         try:
             async with lock:
                 await self._until(lambda: max(self._held_until, self._next_by_key.get(key, 0.0)))
+                # Asked before the channel's turn: alone, the turn itself awaits nothing.
+                shared = self.shared if self.shared and await self.shared.active() else None
                 async with self._channel:
-                    now = await self._until(
-                        lambda: max(self._channel_at(), self._next_by_key.get(key, 0.0))
-                    )
-                    if self.shared is not None:
-                        await self.shared.take(key)
+                    ready = lambda: max(self._channel_at(), self._next_by_key.get(key, 0.0))  # noqa: E731
+                    now = await self._until(ready)
+                    while shared is not None:
+                        await shared.take(key)
                         now = self._clock()
+                        if now >= ready():  # no 429 held the channel meanwhile
+                            break
+                        now = await self._until(ready)
                     self._last = now
                     entry = [now, -1.0]
                     if self._budget:
