@@ -195,7 +195,7 @@ class Sweep:
             async with self._gate(lane[0]):
                 while queue:
                     ids = [queue.popleft() for _ in range(min(len(queue), LANE_BATCH))]
-                    for outcome in await deliver_lane(self.deliverer, ids, self.claim):
+                    for outcome in await deliver_lane(self.deliverer, ids, self.claim, lane[0]):
                         self.outcomes.append(outcome)
                         self._held.pop(outcome.row_id, None)
         except Exception as exc:  # the store is down, say: the sweep fails, as a whole
