@@ -9,7 +9,8 @@ Telegram's limits.
   the SMTP server, PostgreSQL and the test itself: see bench/scale.py).
 - *Telegram*: two relays on one bot through the fake Bot API, which enforces Telegram's
   limits exactly (30 in any second per bot, one a second per chat): 1,000 messages to 100
-  chats, more than one relay holds at once, so both send; no 429, every message once.
+  chats, more than one relay holds at once; no 429, every message once (the shares are
+  printed: a relay keeps the chats it holds, so one may send them all).
 
 HANCHOT_FAULT_BURST sets the email burst (default the issue's 2,000).
 """
@@ -47,7 +48,7 @@ SECONDS_PER_MESSAGE = 0.12
 """A generous bound on one relay's pace here (see test_notifier_killed)."""
 CHATS, ROUNDS = 100, 10
 TELEGRAM_ROWS = CHATS * ROUNDS
-"""More than one relay holds at once (`notifier.relay.AHEAD_SECONDS`): both send."""
+"""More than one relay holds at once (`notifier.relay.AHEAD_SECONDS`)."""
 TIME_BOUND = 240 + int(2 * BURST * SECONDS_PER_MESSAGE)
 READY = "hanchot notify đang chạy"
 
@@ -202,4 +203,6 @@ async def test_two_relays_on_one_bot_keep_its_limits(
     assert telegram.rate_limited == 0 and answers == Counter({200: TELEGRAM_ROWS})
     assert len(delivered) == TELEGRAM_ROWS and sum(delivered.values()) == TELEGRAM_ROWS
     assert attempts == Counter({1: TELEGRAM_ROWS})
-    assert len(shares) == 2 and all(shares.values())  # both sent, under one budget
+    # Who sends is not asserted: a relay holding a chat keeps it (order, its second), so
+    # one relay may hold all 100 chats until the burst is out (bench/RESULTS.md, scale).
+    assert set(shares) <= {r.pid for r in relays}
