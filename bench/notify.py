@@ -104,7 +104,7 @@ async def relay(world: World, port: int, count: int) -> float:
         world.settings,
         smtp=replace(world.settings.smtp, host="127.0.0.1", port=port, timeout=30.0),
     )
-    registry = build_registry(settings)
+    registry = build_registry(settings, world.store)  # as `hanchot notify`: budgets shared
     deliverer = Deliverer(world.store, registry, settings)
     began = time.perf_counter()
     try:

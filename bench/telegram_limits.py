@@ -121,7 +121,7 @@ def sent_rows(world: World) -> int:
 async def relay(world: World, base: str, rows: int) -> float:
     tg = replace(world.settings.telegram, token=Secret(FakeTelegram.token), api_base_url=base)
     settings = replace(world.settings, telegram=tg)
-    registry = build_registry(settings)
+    registry = build_registry(settings, world.store)  # as `hanchot notify`: budgets shared
     deliverer = Deliverer(world.store, registry, settings)
     began = time.monotonic()
     try:

@@ -43,6 +43,8 @@ class Row:
     deadline_id: int | None
     payload: dict[str, Any]
     attempts: int
+    claim: str = ""
+    """The relay's claim that holds the row (`store.claims`): only it records the send."""
 
     @property
     def key(self) -> str:

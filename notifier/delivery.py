@@ -1,11 +1,12 @@
 """Delivering one outbox row: claim it, render it, send it, record what happened.
 
 The row is the truth of what was sent. A send is claimed by compare-and-set
-(`pending` → `sending`, attempts + 1) and recorded right after the provider answers, one
+(`pending` → `sending`, attempts + 1) under a claim of this relay (`notifier.claims`,
+`store.claims`), and recorded right after the provider answers, by that claim only, one
 message at a time, so the only window for a second copy is a crash between the
 provider accepting the message and that record; the copy then carries the same
 Message-ID (email) or the same printed reference (Telegram). A row left `sending` by a
-crashed attempt is claimed again once its lease has run out.
+crashed attempt is claimed again once its lease has run out; a live relay renews it.
 
 Outcomes: `sent`; `already` (recorded before: never resent); `held` (the channel has no
 credentials here: the row stays pending in the outbox); `unreachable` (no address on
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from notifier import metrics, notices
 from notifier.base import NotConfigured, Outgoing, Sent, TransportError
+from notifier.claims import Claims
 from notifier.compose import Row, compose
 from notifier.reader import Unreachable
 from notifier.reader import reader as who_reads
@@ -39,7 +41,7 @@ from notifier.registry import Registry
 from notifier.render import text as say
 from notifier.settings import NotifierSettings
 from notifier.telegram.transport import ChatMoved
-from store import channel_order, channels, deadline_facts
+from store import channel_order, channels, claims, deadline_facts
 from store.base import utcnow
 from store.enums import Channel, OutboxStatus
 from store.models import OutboxMessage, Person
@@ -96,6 +98,7 @@ class Deliverer:
         self.settings = settings
         self.lease = lease
         self._db: asyncio.Lock | None = None
+        self.claims = Claims(store, lease, self.db)
 
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         """Store work off the event loop, one at a time: concurrent sends must not
@@ -135,11 +138,12 @@ class Deliverer:
             return channel_order.fall_back(session, row_id)
 
     async def _deliver(self, row_id: int) -> Outcome:
-        claimed = await self.db(self._claim, row_id)
-        if isinstance(claimed, Outcome):
-            return claimed
-        row = claimed
-        return tagged(await self._send(row), row)
+        async with self.claims.holding() as claim:
+            claimed = await self.db(self._claim, row_id, claim)
+            if isinstance(claimed, Outcome):
+                return claimed
+            row = claimed
+            return tagged(await self._send(row), row)
 
     async def _send(self, row: Row) -> Outcome:
         try:
@@ -181,16 +185,16 @@ class Deliverer:
         with self.store.read() as session:
             return list(session.scalars(query.order_by(OutboxMessage.id)))
 
-    def _claim(self, row_id: int) -> Row | Outcome:
+    def _claim(self, row_id: int, claim: str) -> Row | Outcome:
         with self.store.write() as session:
-            return self._claim_in(session, row_id)
+            return self._claim_in(session, row_id, claim)
 
-    def claim_many(self, row_ids: list[int]) -> list[Row | Outcome]:
+    def claim_many(self, row_ids: list[int], claim: str) -> list[Row | Outcome]:
         """Several rows claimed in one transaction (one commit, not one per row)."""
         with self.store.write() as session:
-            return [self._claim_in(session, row_id) for row_id in row_ids]
+            return [self._claim_in(session, row_id, claim) for row_id in row_ids]
 
-    def _claim_in(self, session: Session, row_id: int) -> Row | Outcome:
+    def _claim_in(self, session: Session, row_id: int, claim: str) -> Row | Outcome:
         row = session.get(OutboxMessage, row_id)
         if row is None:
             return Outcome(row_id, "failed", error="no such outbox row")
@@ -207,30 +211,14 @@ class Deliverer:
             self._set(row, reader.status, reader.row_error)
             return Outcome(row_id, reader.outcome, error=reader.reason, **tag)
         now = utcnow()
-        claimed = session.execute(
-            sa.update(OutboxMessage)
-            .where(
-                OutboxMessage.id == row_id,
-                sa.or_(
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                    sa.and_(
-                        OutboxMessage.status == OutboxStatus.SENDING,
-                        OutboxMessage.updated_at < now - self.lease,
-                    ),
-                ),
-            )
-            .values(
-                status=OutboxStatus.SENDING,
-                attempts=OutboxMessage.attempts + 1,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not claimed:
+        if not claims.take(session, row_id, claim, now, self.lease):
             session.refresh(row)
             if row.status is OutboxStatus.SENT:
                 return Outcome(row_id, "already", message_id=row.message_id, **tag)
-            wait = (row.updated_at + self.lease - now).total_seconds()
+            if row.status in (OutboxStatus.FAILED, OutboxStatus.DISABLED):
+                return Outcome(row_id, "failed", error=row.last_error, **tag)
+            until = row.lease_until or row.updated_at + self.lease
+            wait = (until - now).total_seconds()
             return Outcome(
                 row_id,
                 "retry",
@@ -238,6 +226,27 @@ class Deliverer:
                 retry_after=max(1.0, wait),
                 **tag,
             )
+        person = row.recipient
+        route = channels.route(session, person, row.channel)
+        if route.address is None or route.disabled_reason is not None:
+            # Nothing is attempted: the claim is given up with the attempt it counted.
+            unreachable = route.address is None
+            held = claims.owned(row_id, claim, row.attempts + 1)
+            session.execute(
+                sa.update(OutboxMessage)
+                .where(held)
+                .values(
+                    status=OutboxStatus.FAILED if unreachable else OutboxStatus.DISABLED,
+                    last_error=route.disabled_reason
+                    if unreachable
+                    else f"kênh đã tắt: {route.disabled_reason}",
+                    attempts=OutboxMessage.attempts - 1,
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            status = "unreachable" if unreachable else "skipped"
+            return Outcome(row_id, status, error=route.disabled_reason, **tag)
         return Row(
             id=row.id,
             workflow_id=row.workflow_id,
@@ -252,22 +261,20 @@ class Deliverer:
             deadline_id=row.deadline_id,
             payload=deadline_facts.with_receiver(session, row.deadline_id, dict(row.payload)),
             attempts=row.attempts + 1,
+            claim=claim,
         )
 
     # --- record ----------------------------------------------------------------------
 
-    @staticmethod
-    def _set(row: OutboxMessage, status: OutboxStatus, error: str | None) -> None:
-        row.status = status
-        row.last_error = error
-        row.updated_at = utcnow()
-
     def _update(self, session: Session, row: Row, **values: Any) -> int:
-        """Only the claim that is still ours is updated (a stale attempt writes nothing)."""
+        """Only the claim that is still ours is updated (a stale attempt writes nothing,
+        over a row another relay has taken since); a row back to pending is free."""
+        if values.get("status") is OutboxStatus.PENDING:
+            values["lease_until"] = None
         return int(
             session.execute(
                 sa.update(OutboxMessage)
-                .where(OutboxMessage.id == row.id, OutboxMessage.status == OutboxStatus.SENDING)
+                .where(claims.owned(row.id, row.claim, row.attempts))
                 .values(updated_at=utcnow(), **values)
                 .execution_options(synchronize_session=False)
             ).rowcount
@@ -276,13 +283,20 @@ class Deliverer:
 
     def _record_sent(self, row: Row, sent: Sent) -> Outcome:
         with self.store.write() as session:
-            self._update(
+            recorded = self._update(
                 session,
                 row,
                 status=OutboxStatus.SENT,
                 message_id=sent.message_id,
                 sent_at=utcnow(),
                 last_error=None,
+            )
+        if not recorded:
+            log.warning(
+                "outbox row %d was sent (%s) after its claim %s had passed to another relay",
+                row.id,
+                sent.message_id,
+                row.claim,
             )
         return Outcome(row.id, "sent", message_id=sent.message_id)
 

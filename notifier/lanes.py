@@ -1,5 +1,9 @@
 """Delivering one recipient's rows on one channel, in order, for the relay's lanes.
 
+On a channel that does not merge (email) each row is claimed just before its send, so a
+crash leaves one row `sending` per lane; on one that merges, the lane's rows are claimed
+in one transaction (hundreds of Telegram lanes start together).
+
 On a channel that declares `merge_same_kind` (Telegram), rows of the same kind in a row
 go as one message (`notifier.merge`): every row of it is recorded sent with the same
 provider id, or every row gets the send's outcome (the channel switched off, and the
@@ -15,17 +19,30 @@ from notifier import merge, metrics
 from notifier.base import TransportError
 from notifier.compose import Row, compose
 from notifier.delivery import Deliverer, Outcome, tagged
-from store.enums import OutboxStatus
+from store.enums import Channel, OutboxStatus
 
 log = logging.getLogger("notifier.delivery")
 
 
-async def deliver_lane(deliverer: Deliverer, row_ids: list[int]) -> list[Outcome]:
+async def deliver_lane(
+    deliverer: Deliverer, row_ids: list[int], claim: str, channel: Channel
+) -> list[Outcome]:
+    if not getattr(deliverer.registry.get(channel), "merge_same_kind", False):
+        # One at a time, each claimed just before its send (email): a crash leaves at
+        # most the one row in flight `sending`, the rest reserved and untouched.
+        done: list[Outcome] = []
+        for row_id in row_ids:
+            done.extend(await _claimed_and_sent(deliverer, [row_id], claim))
+        return done
+    return await _claimed_and_sent(deliverer, row_ids, claim)
+
+
+async def _claimed_and_sent(deliverer: Deliverer, row_ids: list[int], claim: str) -> list[Outcome]:
     claimed: list[Row] = []
     outcomes: list[Outcome] = []
     # One transaction for the lane's claims: hundreds of lanes starting together would
     # otherwise queue every claim of every lane, a commit each, before any lane's send.
-    for row in await deliverer.db(deliverer.claim_many, row_ids):
+    for row in await deliverer.db(deliverer.claim_many, row_ids, claim):
         if isinstance(row, Outcome):
             outcomes.append(row)
         else:

@@ -18,18 +18,125 @@ it was let go plus `margin`. The fixed grid of earlier versions let a 31st send 
 few milliseconds inside the second, and a flat margin on release times was still beaten
 by a loaded machine (one 429 in 2,000). A 429's `retry_after` is applied with `hold`, to
 one address or to the whole channel.
+
+Several relays (issue 20) pace one bot together: a pacer given `shared` also takes each
+send's slot from the store (`SharedBudgets`, `store.budgets`: the channel's budget and
+the address's), after its own permits, while other relays send under the same budget,
+so the limits hold across processes. Its own permits stay the fast path: within one
+relay they are finer (measured from answers), and a relay alone asks only them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from store import budgets
+from store.base import utcnow
+from store.budgets import Budget
 
 SETTLE = 0.005
 """Beyond the answer of a send, for the provider's own clock (the same host, in tests)."""
+SHARED_MARGIN = 0.05
+"""Added to a shared budget's window: the store records when a send was let go, and
+the provider counts when it arrived."""
+SHARED_KEY_MARGIN = 0.1
+"""The same for one address, whose one-second gap a late send would break alone."""
+
+
+PRESENCE = timedelta(seconds=1)
+"""How often a sending relay says so in the store (`store.budgets.present`)."""
+PRESENCE_TTL = 3 * PRESENCE
+FORGET = timedelta(days=2)
+"""Budgets (a chat's, a stopped relay's) nobody took for this long are dropped, hourly."""
+
+
+class SharedBudgets:
+    """The store's side of a pacer: a budget for the channel and, if `per_key` gives one,
+    for the address; each send takes a slot of both at once, while other relays send
+    under the same budget. Alone, a relay's own pacer is exact and the store is not asked
+    per send (one write a second says it is sending); a relay that finds others already
+    sending waits until they have seen it and recorded a window of their sends."""
+
+    def __init__(
+        self,
+        store: Any,
+        channel: Budget,
+        per_key: Callable[[str], Budget | None] = lambda _: None,
+        ahead: float = 1.0,
+        instance: str | None = None,
+    ) -> None:
+        self.store = store
+        self.channel = channel
+        self.per_key = per_key
+        self.ahead = ahead
+        self.instance = instance or secrets.token_hex(6)
+        self.others = 0
+        self._said = float("-inf")
+        self._joined = float("-inf")
+        self._forgot = float("-inf")
+        self._asking = asyncio.Lock()
+
+    def _present(self) -> budgets.Presence:
+        with self.store.write() as session:
+            now = utcnow()
+            if time.monotonic() - self._forgot > 3600:
+                self._forgot = time.monotonic()
+                budgets.forget(session, FORGET, now)
+            return budgets.present(session, self.channel.key, self.instance, now, PRESENCE_TTL)
+
+    async def active(self) -> bool:
+        """Whether other relays send under this budget (asked at most once a `PRESENCE`;
+        the sends meanwhile wait for the answer, the first time and while joining)."""
+        async with self._asking:
+            if time.monotonic() - self._said >= PRESENCE.total_seconds():
+                presence = await asyncio.to_thread(self._present)
+                self._said = time.monotonic()
+                self.others = presence.others
+                if presence.others and not presence.known:
+                    # They have been sending on their own pacers, unrecorded: wait until
+                    # they see this relay and their sends of a whole window are recorded.
+                    self._joined = self._said + 2 * PRESENCE.total_seconds() + self.channel.window
+        if (wait := self._joined - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+        return self.others > 0
+
+    @classmethod
+    def of(
+        cls, store: Any, prefix: str, rate: float, window: float, per_key_rate: float = 0.0
+    ) -> SharedBudgets:
+        """Budgets named `prefix` (the provider's account) for `rate` sends per `window`
+        seconds, and `per_key_rate` per second to one address (0: none)."""
+        # One send fewer than the limit: a send let go late (a loaded machine) is then
+        # still not the one too many in the provider's window.
+        channel = Budget(prefix, window + SHARED_MARGIN, max(1, int(rate * window) - 1))
+
+        def per_key(key: str) -> Budget | None:
+            if per_key_rate <= 0:
+                return None
+            return Budget(f"{prefix}:to:{key}"[:255], 1 / per_key_rate + SHARED_KEY_MARGIN, 1)
+
+        return cls(store, channel, per_key)
+
+    def _take(self, keyed: list[Budget]) -> budgets.Slot:
+        with self.store.write() as session:
+            return budgets.take(session, keyed, time.time, self.ahead)
+
+    async def take(self, key: str) -> None:
+        """Return when this send's slot has come (taken in the store)."""
+        keyed = [self.channel, *filter(None, [self.per_key(key)])]
+        while True:
+            slot = await asyncio.to_thread(self._take, keyed)
+            if (wait := slot.at - time.time()) > 0:
+                await asyncio.sleep(wait)
+            if slot.granted:
+                return
 
 
 class Pacer:
@@ -45,7 +152,9 @@ class Pacer:
         max_keys: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        shared: SharedBudgets | None = None,
     ) -> None:
+        self.shared = shared
         self.rate = rate
         self.per_key_rate = per_key_rate
         self.window = window
@@ -96,10 +205,17 @@ class Pacer:
         try:
             async with lock:
                 await self._until(lambda: max(self._held_until, self._next_by_key.get(key, 0.0)))
+                # Asked before the channel's turn: alone, the turn itself awaits nothing.
+                shared = self.shared if self.shared and await self.shared.active() else None
                 async with self._channel:
-                    now = await self._until(
-                        lambda: max(self._channel_at(), self._next_by_key.get(key, 0.0))
-                    )
+                    ready = lambda: max(self._channel_at(), self._next_by_key.get(key, 0.0))  # noqa: E731
+                    now = await self._until(ready)
+                    while shared is not None:
+                        await shared.take(key)
+                        now = self._clock()
+                        if now >= ready():  # no 429 held the channel meanwhile
+                            break
+                        now = await self._until(ready)
                     self._last = now
                     entry = [now, -1.0]
                     if self._budget:

@@ -37,10 +37,11 @@ from notifier.mailbox.apply import ReplyHandler
 from notifier.mailbox.bounds import Limits
 from notifier.mailbox.isolate import ParserProcess
 from notifier.mailbox.poller import Mailbox, MailboxPoller
+from notifier.pacing import Pacer, SharedBudgets
 from notifier.registry import Registry
 from notifier.relay import sweep
 from notifier.settings import NotifierSettings
-from notifier.telegram.transport import TelegramChannel
+from notifier.telegram.transport import CHAT_RATE, GLOBAL_RATE, TelegramChannel
 from notifier.zalo.api import ZaloApi
 from notifier.zalo.oauth import TokenSource
 from notifier.zalo.transport import ZaloChannel
@@ -55,12 +56,31 @@ notifier that is down delays messages without holding up any deadline's timers."
 
 
 SWEEP_JOB = "outbox-sweep"
+SWEEP_JITTER = 0.2
+"""Each tick of the sweep moves by up to ± this share of its period: relays started
+together drift apart instead of sweeping in step (they would not take the same rows,
+`store.claims`, but would meet on the same locks and idle together)."""
 
 
 def build_registry(settings: NotifierSettings, store: Store | None = None) -> Registry:
-    channels: list[object] = [EmailChannel(settings.smtp)]
+    """The channels; with the `store`, their limits are shared with every other relay on
+    it (`notifier.pacing.SharedBudgets`): Telegram's per bot and per chat, the SMTP
+    server's if it has one."""
+    smtp = settings.smtp
+    email_pacer = None
+    if smtp.max_per_minute:
+        rate = smtp.max_per_minute / 60
+        shared = None
+        if store is not None:
+            shared = SharedBudgets.of(store, f"smtp:{smtp.host}:{smtp.port}", rate, 60.0)
+        email_pacer = Pacer(rate, 0.0, window=60.0, shared=shared)
+    channels: list[object] = [EmailChannel(smtp, pacer=email_pacer)]
     if settings.telegram.enabled:
-        channels.append(TelegramChannel(settings.telegram))
+        pacer = Pacer(GLOBAL_RATE, CHAT_RATE)
+        if store is not None:
+            bot = str(settings.telegram.token).split(":", 1)[0]  # the bot's id, not its secret
+            pacer.shared = SharedBudgets.of(store, f"telegram:{bot}", GLOBAL_RATE, 1.0, CHAT_RATE)
+        channels.append(TelegramChannel(settings.telegram, pacer=pacer))
     if settings.zalo.enabled and store is not None:
         channels.append(zalo_channel(settings, store))
     return Registry(channels)  # type: ignore[arg-type]
@@ -70,7 +90,13 @@ def zalo_channel(settings: NotifierSettings, store: Store) -> ZaloChannel:
     """The Zalo channel, its tokens read from (and renewals written to) `store`."""
     zalo = settings.zalo
     api = ZaloApi(zalo)
-    return ZaloChannel(zalo, TokenSource(store, api, zalo.oa_id, str(zalo.refresh_token)))
+    # The OA's request rate and one-a-second per person, shared with every other relay on
+    # the store like Telegram's (`notifier.pacing.SharedBudgets`).
+    rate, per_person = ZaloChannel.request_rate_per_sec, ZaloChannel.recipient_rate_per_sec
+    pacer = Pacer(rate, per_person)
+    pacer.shared = SharedBudgets.of(store, f"zalo:{zalo.oa_id}", rate, 1.0, per_person)
+    tokens = TokenSource(store, api, zalo.oa_id, str(zalo.refresh_token))
+    return ZaloChannel(zalo, tokens, pacer=pacer)
 
 
 @dataclass
@@ -184,6 +210,7 @@ async def notifier_service(
         "interval",
         args=[deliverer, FailureLog("outbox sweep")],
         seconds=settings.sweep_seconds,
+        jitter=settings.sweep_seconds * SWEEP_JITTER,
         id=SWEEP_JOB,
         max_instances=1,
         coalesce=True,

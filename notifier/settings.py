@@ -9,6 +9,8 @@ SMTP_SECURITY                 starttls | ssl | none (default: starttls, none for
 SMTP_USER, SMTP_PASSWORD      login, when the relay needs one
 SMTP_FROM                     sender (default "hanchot <hanchot@localhost>")
 SMTP_TIMEOUT                  seconds (default 30)
+SMTP_MAX_PER_MINUTE           the relay's limit of messages a minute, shared by every
+                              `hanchot notify` on one database (default 0: none)
 HANCHOT_PUBLIC_URL            base of links in messages (default http://127.0.0.1:8000)
 HANCHOT_SECRET                key for reply tokens and button signatures (default: a
                               random key kept in <data dir>/secret.key)
@@ -112,6 +114,8 @@ class SmtpSettings:
     sender: str = "hanchot <hanchot@localhost>"
     timeout: float = 30.0
     pool_size: int = 2
+    max_per_minute: int = 0
+    """The server's own limit (0: none): every relay together keeps under it."""
 
     @property
     def embedded(self) -> bool:
@@ -223,6 +227,7 @@ class NotifierSettings:
                 sender=_get(env, "SMTP_FROM", "hanchot <hanchot@localhost>"),
                 timeout=float(_int(env, "SMTP_TIMEOUT", 30, high=600)),
                 pool_size=_int(env, "SMTP_POOL_SIZE", 2, high=32),
+                max_per_minute=_int(env, "SMTP_MAX_PER_MINUTE", 0, low=0, high=1_000_000),
             ),
             imap=ImapSettings(
                 host=imap_host,

@@ -1,5 +1,6 @@
 """SMTP delivery with aiosmtplib: a small pool of connections reused across a burst,
-every failure classified permanent (bad address, refused message) or transient."""
+every failure classified permanent (bad address, refused message) or transient; paced
+when the server has a limit (SMTP_MAX_PER_MINUTE, shared by every relay: `pacer`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import aiosmtplib
 
 from notifier.base import Outgoing, Sent, TransportError
 from notifier.email.message import build, check_address, envelope_sender, render
+from notifier.pacing import Pacer
 from notifier.settings import SmtpSettings
 from store.enums import Channel as ChannelName
 
@@ -121,9 +123,13 @@ class EmailChannel:
     request_rate_per_sec: ClassVar[float] = 0
     recipient_rate_per_sec: ClassVar[float] = 0
 
-    def __init__(self, settings: SmtpSettings, idle_seconds: float = 30.0) -> None:
+    def __init__(
+        self, settings: SmtpSettings, idle_seconds: float = 30.0, pacer: Pacer | None = None
+    ) -> None:
         self.settings = settings
         self._pool = _Pool(settings, settings.pool_size, idle_seconds)
+        self.pacer = pacer
+        """The server's limit, if it has one: one key, the server."""
 
     @property
     def connections_opened(self) -> int:
@@ -152,7 +158,10 @@ class EmailChannel:
     ) -> None:
         """The rendered bytes (7-bit: no 8BITMIME needed), or the email package's
         message, which aiosmtplib flattens for the server's extensions."""
-        async with self._pool.connection(fresh) as client:
+        async with contextlib.AsyncExitStack() as paced:
+            if self.pacer is not None and not fresh:  # a fresh retry: the same message
+                await paced.enter_async_context(self.pacer.slot("server"))
+            client = await paced.enter_async_context(self._pool.connection(fresh))
             if data is not None:
                 await client.sendmail(envelope_sender(self.settings.sender), [address], data)
             else:

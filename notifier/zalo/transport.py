@@ -8,8 +8,9 @@ invalid (-216) is renewed once and the part sent again; a token that cannot be r
 keeps the message in the outbox (`held`), never failed.
 
 Pace: Zalo publishes no per-second figure, only the -32 answer past it; sends are paced
-in-process (`notifier.pacing.Pacer`, 10 a second, one a second per person), the narrow
-interface a shared rate budget can replace.
+by `notifier.pacing.Pacer` (10 a second, one a second per person); `hanchot notify` gives
+it the store's shared budgets (`notifier.service.zalo_channel`), so several relays keep to
+one OA's pace together.
 """
 
 from __future__ import annotations

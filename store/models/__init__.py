@@ -13,7 +13,7 @@ from store.models.calendar import (
 from store.models.channels import LinkCode, PersonChannel, TelegramPending, TelegramQuestion
 from store.models.drafts import CalendarDraft
 from store.models.leases import Lease
-from store.models.messages import AuditEntry, InboundMessage, OutboxMessage
+from store.models.messages import AuditEntry, InboundMessage, OutboxMessage, RateBudget
 from store.models.tracking import Cycle, Evidence, ExtensionRequest, Submission, UnitDeadline
 from store.models.web import AccountToken, LoginThrottle, WebRole, WebSession, WebUser
 from store.models.zalo import ZaloToken
@@ -36,6 +36,7 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "PersonChannel",
+    "RateBudget",
     "Submission",
     "Supervisor",
     "TelegramPending",

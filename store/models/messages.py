@@ -56,6 +56,11 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(128), index=True)
+    """The relay claim (`<relay instance>/<claim>`) that holds the row or last held it:
+    only that claim records the send's outcome (`store.claims`)."""
+    lease_until: Mapped[datetime | None]
+    """Until when the claim is honoured; its relay renews it while alive."""
 
     recipient: Mapped[Person | None] = relationship()
     deadline: Mapped[UnitDeadline | None] = relationship()
@@ -116,3 +121,17 @@ class AuditEntry(Base):
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     """The unit whose subtree the thing lies in, when there is one (an account's scope, a
     person's unit): the audit page shows a scoped coordinator the entries under his root."""
+
+
+class RateBudget(Base):
+    """A provider's limit shared by every relay: at most `count` sends in any `window_ms`
+    under `key` (a bot, a chat, an SMTP server), and the latest slots taken (`store.budgets`)."""
+
+    __tablename__ = "rate_budgets"
+
+    key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    window_ms: Mapped[int]
+    count: Mapped[int]
+    slots: Mapped[list[Any]] = mapped_column(default=list)
+    """The last `count` slots granted, as epoch seconds, oldest first."""
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,6 +1,6 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps what it receives and fails on
-request: a slow answer (timeout), 4xx (try later), 5xx (refused), 550 for a mailbox
-that does not exist, a dropped connection."""
+request: a slow answer (timeout), a slow acceptance, 4xx (try later), 5xx (refused), 550
+for a mailbox that does not exist, a dropped connection."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from notifier.email.local import free_port
 @dataclass
 class SmtpFailure:
     kind: str
-    """`timeout`, `4xx`, `5xx`, `bad_address`, `421`."""
+    """`timeout`, `4xx`, `5xx`, `bad_address`, `421`, `slow` (accepted after `delay`)."""
     times: int = 1
     delay: float = 2.0
 
@@ -81,6 +81,8 @@ class FakeSMTP:
             if failure.kind == "timeout":
                 await asyncio.sleep(failure.delay)
                 return "451 4.4.2 Timeout"
+            if failure.kind == "slow":
+                await asyncio.sleep(failure.delay)
             if failure.kind == "4xx":
                 return "451 4.3.0 Temporary local problem, try again later"
             if failure.kind == "421":

@@ -69,9 +69,10 @@ def time_bound(request: pytest.FixtureRequest) -> Iterator[int]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def queue_burst(world: World, count: int) -> None:
+def queue_burst(world: World, count: int, prefix: str = "burst", kinds: int = 1) -> None:
     """`count` email reminders in the outbox, as workflows queue them (one row per step
-    and recipient), in one transaction."""
+    and recipient), in one transaction; steps named `remind:<prefix>-N`. With `kinds=2`
+    reminders and escalations alternate (nothing merges)."""
     inp = world.open("unit-a")
     wid = inp.cycle.deadline_id("unit-a")
     per_step = len(BURST_RECIPIENTS)
@@ -79,10 +80,11 @@ def queue_burst(world: World, count: int) -> None:
     with world.store.write() as session:
         made = 0
         for i in range(steps):
-            step = f"remind:burst-{i:05d}"
+            step = f"remind:{prefix}-{i:05d}"
             recipients = BURST_RECIPIENTS[: min(per_step, count - made)]
+            kind = ("reminder", "escalation")[i % kinds]
             payload = ds.notification_payload(
-                inp, inp.cycle.timeline, "reminder", step, {"to": "focal_point", "step": step}
+                inp, inp.cycle.timeline, kind, step, {"to": "focal_point", "step": step}
             )
             made += outbox.enqueue(
                 session,

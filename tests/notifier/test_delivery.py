@@ -4,8 +4,10 @@ what is recorded, and the same failure injections applied to every channel."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from icalendar import Calendar as ICal
 
 from notifier import tokens
@@ -15,8 +17,9 @@ from notifier.registry import Registry
 from notifier.telegram.keyboard import Action, decode
 from notifier.telegram.transport import TelegramChannel
 from store import channels
+from store.base import utcnow
 from store.enums import Channel, OutboxStatus
-from store.models import AuditEntry
+from store.models import AuditEntry, OutboxMessage
 from tests.fakes.smtp import FakeSMTP
 from tests.fakes.telegram_api import FakeTelegram
 from tests.notifier.conftest import BACKENDS
@@ -113,10 +116,14 @@ async def test_a_crash_after_sending_resends_once_with_the_same_identity(
     assert [o.status for o in waiting] == ["retry", "retry"]
     assert all(o.retry_after and o.retry_after > 0 for o in waiting)
 
-    from datetime import timedelta
-
-    expired = Deliverer(world.store, registry, world.settings, lease=timedelta(0))
-    assert [o.status for o in await expired.deliver_step(wid, step)] == ["sent", "sent"]
+    # The crashed process renews nothing: its claims' leases run out (the time passed here).
+    with world.store.write() as session:
+        session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.workflow_id == wid)
+            .values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+    assert [o.status for o in await leased.deliver_step(wid, step)] == ["sent", "sent"]
     first, second = smtp.to("a@thu.example")
     assert first["Message-ID"] == second["Message-ID"]
     ref_one, ref_two = (m["text"].rsplit("#", 1)[1] for m in telegram.sent)

@@ -44,6 +44,7 @@ from store.models import (
     LinkCode,
     LoginThrottle,
     OutboxMessage,
+    RateBudget,
     Submission,
     TelegramPending,
     TelegramQuestion,
@@ -149,6 +150,8 @@ def populate(url: str, data_dir: Path) -> None:
                     message.status = OutboxStatus.SENT
                     message.message_id = "<hc.1@thu.example>"
                     message.sent_at = AT
+                    message.claimed_by = "relay-1.thu.example:4242:a1b2c3/7"
+                    message.lease_until = AT
             session.add(
                 InboundMessage(
                     channel=InboundChannel.EMAIL,
@@ -218,6 +221,15 @@ def populate(url: str, data_dir: Path) -> None:
                     renewing_by="worker-1:4242",
                     stranded_at=AT,
                     stranded_reason="zalo -14014: Invalid refresh token",
+                    updated_at=AT,
+                )
+            )
+            session.add(
+                RateBudget(
+                    key="telegram:123456:to:-100123",
+                    window_ms=1100,
+                    count=1,
+                    slots=[1749519015.123456],
                     updated_at=AT,
                 )
             )

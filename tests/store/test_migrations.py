@@ -32,6 +32,7 @@ TABLES = {
     "outbox",
     "people",
     "person_channels",
+    "rate_budgets",
     "submissions",
     "supervisors",
     "telegram_pending",
@@ -44,7 +45,14 @@ TABLES = {
 }
 
 
-AFTER_0006 = {"account_tokens", "calendar_drafts", "leases", "login_throttle", "zalo_tokens"}
+AFTER_0006 = {
+    "account_tokens",
+    "calendar_drafts",
+    "leases",
+    "login_throttle",
+    "rate_budgets",
+    "zalo_tokens",
+}
 """Tables of revisions after 0006, absent at 0006 and before."""
 AFTER_0005 = {"calendar_revisions", *AFTER_0006}
 """Tables of later revisions, absent at 0004 and 0005."""
