@@ -23,10 +23,12 @@ from web.deps import DB, NotFound, UserScope, render, require
 from web.params import Id, IdQuery
 from web.routes.editor import calendar_for
 from web.routes.editor_forms import Document, entries, show
-from web.routes.editor_words import FIELD, change_lines, change_title, value_vi
+from web.routes.editor_words import FIELD, change_counts, change_lines, change_title, value_vi
 
 router = APIRouter()
 VIEW = Depends(require("view"))
+LONG_REVISION = 20
+"""A revision with more changes than this is shown counted, its list folded."""
 UNIT_KEYS = ("name", "kind", "parent", "opened", "closed", "successor", "focal_point", "head")
 PERSON_KEYS = ("name", "email", "telegram", "phone")
 
@@ -44,16 +46,17 @@ def calendar_history(
     listed = [
         {
             "revision": r,
-            "changes": [
-                {"title": change_title(c), "lines": change_lines(c)}
-                for c in map(change_of, r.summary)
-            ],
+            "changes": [{"title": change_title(c), "lines": change_lines(c)} for c in changes],
+            "counted": change_counts(changes) if len(changes) > LONG_REVISION else None,
         }
-        for r in session.scalars(
-            sa.select(CalendarRevision)
-            .where(CalendarRevision.calendar_id == chosen.id)
-            .order_by(CalendarRevision.number.desc())
-            .options(defer(CalendarRevision.document))  # summaries only: documents are big
+        for r, changes in (
+            (r, [change_of(c) for c in r.summary])
+            for r in session.scalars(
+                sa.select(CalendarRevision)
+                .where(CalendarRevision.calendar_id == chosen.id)
+                .order_by(CalendarRevision.number.desc())
+                .options(defer(CalendarRevision.document))  # summaries only: documents are big
+            )
         )
     ]
     return render(

@@ -144,6 +144,21 @@ def change_lines(change: Change) -> list[str]:
     return [f"{field_vi(f.field)}: {value_vi(f.old)} → {value_vi(f.new)}" for f in change.fields]
 
 
+def change_counts(changes: list[Change]) -> str:
+    """A revision's changes counted, for one too long to read line by line (a first
+    publish lists every unit and person): "thêm 90 đơn vị, 163 người; sửa 2 đơn vị"."""
+    counts: dict[str, dict[str, int]] = {}
+    for change in changes:
+        by_entity = counts.setdefault(change.action, {})
+        by_entity[change.entity] = by_entity.get(change.entity, 0) + 1
+    return "; ".join(
+        ACTION[action]
+        + " "
+        + ", ".join(f"{n} {ENTITY[entity].lower()}" for entity, n in by_entity.items())
+        for action, by_entity in counts.items()
+    )
+
+
 def change_title(change: Change) -> str:
     label = f"{change.label} ({change.key})" if change.label != change.key else change.key
     return f"{ENTITY[change.entity]} {label}: {ACTION[change.action]}"

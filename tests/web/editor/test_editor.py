@@ -5,9 +5,10 @@ draft kept, rebased and published; scoped coordinators edit their subtree only."
 
 from __future__ import annotations
 
+from activities.publishing import publish_document
 from store import db, drafts, revisions
 from tests.web.conftest import Site
-from tests.web.editor.conftest import CAL, form, latest
+from tests.web.editor.conftest import CAL, document, form, latest
 from tests.web.support import post
 
 
@@ -188,3 +189,29 @@ def test_unit_history_lists_its_people_and_dates(editor_site: Site) -> None:
     assert "đơn vị kế thừa: (trống) → xa-b1" in page
     assert "Đầu mối xa-b2 (fp-xa-b2) — điện thoại: (trống) → 0203 111 222" in page
     assert f'href="/history/units/{unit_id}"' in client.get(f"/units/{unit_id}").text
+
+
+def test_a_long_revision_is_counted_and_its_list_folded(editor_site: Site) -> None:
+    """A publish that adds a province's communes lists hundreds of lines: the history
+    says what it did in counts first, the lines stay one click away."""
+    grown = document()
+    for n in range(25):
+        grown["people"].append({"id": f"fp-moi-{n}", "name": f"Người mới {n}"})
+        grown["units"].append(
+            {
+                "id": f"xa-moi-{n}",
+                "name": f"UBND xã Mới {n}",
+                "kind": "commune",
+                "parent": "huyen-a",
+                "focal_point": f"fp-moi-{n}",
+            }
+        )
+    grown["units"][-1]["name"] = "UBND xã Mới Cuối"
+    engine = db.create_engine(editor_site.settings.database_url)
+    with db.session_factory(engine, writes=True)() as session, session.begin():
+        publish_document(session, grown, source="import", author="cli:test")
+    engine.dispose()
+    page = editor_site.client("coordinator").get(f"/history/{CAL}").text
+    assert "Thêm 25 người, 25 đơn vị." in page or "Thêm 25 đơn vị, 25 người." in page
+    assert "<summary>Xem từng thay đổi (50)</summary>" in page
+    assert "Đơn vị UBND xã Mới Cuối (xa-moi-24): thêm" in page  # folded, not dropped
