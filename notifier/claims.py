@@ -42,7 +42,15 @@ class Claims:
         self._db = db
         self._next = 0
         self._open: set[str] = set()
+        self._alive: frozenset[str] = frozenset()
         self._keeper: asyncio.Task[None] | None = None
+
+    @property
+    def open(self) -> frozenset[str]:
+        """The claims this relay holds now: alive whatever their leases say. A snapshot
+        replaced (never changed) as claims open and close, so store work in a thread reads
+        it safely."""
+        return self._alive
 
     def _name(self) -> str:
         self._next += 1
@@ -53,12 +61,14 @@ class Claims:
         """A new claim, renewed until the block ends; then what it reserved is freed."""
         claim = self._name()
         self._open.add(claim)
+        self._alive = frozenset(self._open)
         if self._keeper is None or self._keeper.done():
             self._keeper = asyncio.create_task(self._keep())
         try:
             yield claim
         finally:
             self._open.discard(claim)
+            self._alive = frozenset(self._open)
             with contextlib.suppress(Exception):  # the lease frees them if this fails
                 await asyncio.shield(self._db(self._release, claim))
 

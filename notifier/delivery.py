@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from notifier import metrics, notices
@@ -49,6 +50,9 @@ from store.models import OutboxMessage, Person
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+RECORD_PATIENCE_SECONDS = 600.0
+"""How long a relay keeps trying to record a send it made while the store is unreachable."""
+STORE_DOWN = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
 FELL_SHORT = ("unreachable", "skipped", "disabled", "failed")
 """Outcomes after which a person with a channel order is tried on the next channel."""
 DEFAULT_LEASE = timedelta(minutes=3)
@@ -157,16 +161,42 @@ class Deliverer:
             sent = await self.registry.get(row.channel).send(message)
         except TransportError as exc:
             send_time.observe(time.perf_counter() - started)
-            return await self.db(self._record_error, row, message, exc)
+            return await self._settle(row, self._record_error, row, message, exc)
         except NotConfigured as exc:  # nothing was sent: not timed
             return await self.db(self._release, row, str(exc), "held")
         except Exception as exc:
             send_time.observe(time.perf_counter() - started)
             error = TransportError(f"unexpected {type(exc).__name__}: {exc}")
             log.exception("sending outbox row %d failed", row.id)
-            return await self.db(self._record_error, row, message, error)
+            return await self._settle(row, self._record_error, row, message, error)
         send_time.observe(time.perf_counter() - started)
-        return await self.db(self._record_sent, row, sent)
+        return await self._settle(row, self._record_sent, row, sent)
+
+    async def _settle(self, row: Row, record: Callable[..., Outcome], *args: Any) -> Outcome:
+        """Record what became of a send, however long the store takes to answer again.
+
+        The message has left (or the channel said why not): a record dropped because the
+        store was unreachable would leave the row `sending` for a later sweep to send
+        again. So the record is tried again while this relay lives and holds the claim
+        (its own sweeps never take a row an open claim of theirs holds: `Claims.open`);
+        only a relay that dies here leaves its one row to be sent twice."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + RECORD_PATIENCE_SECONDS
+        wait = 0.5
+        while True:
+            try:
+                return await self.db(record, *args)
+            except STORE_DOWN as exc:
+                if loop.time() + wait > give_up:
+                    raise
+                log.warning(
+                    "recording outbox row %d failed (%s); trying again in %.1f s",
+                    row.id,
+                    type(getattr(exc, "orig", None) or exc).__name__,  # the driver's reason
+                    wait,
+                )
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, 10.0)
 
     # --- claim -----------------------------------------------------------------------
 
@@ -211,7 +241,7 @@ class Deliverer:
             self._set(row, reader.status, reader.row_error)
             return Outcome(row_id, reader.outcome, error=reader.reason, **tag)
         now = utcnow()
-        if not claims.take(session, row_id, claim, now, self.lease):
+        if not claims.take(session, row_id, claim, now, self.lease, self.claims.open):
             session.refresh(row)
             if row.status is OutboxStatus.SENT:
                 return Outcome(row_id, "already", message_id=row.message_id, **tag)
@@ -226,27 +256,6 @@ class Deliverer:
                 retry_after=max(1.0, wait),
                 **tag,
             )
-        person = row.recipient
-        route = channels.route(session, person, row.channel)
-        if route.address is None or route.disabled_reason is not None:
-            # Nothing is attempted: the claim is given up with the attempt it counted.
-            unreachable = route.address is None
-            held = claims.owned(row_id, claim, row.attempts + 1)
-            session.execute(
-                sa.update(OutboxMessage)
-                .where(held)
-                .values(
-                    status=OutboxStatus.FAILED if unreachable else OutboxStatus.DISABLED,
-                    last_error=route.disabled_reason
-                    if unreachable
-                    else f"kênh đã tắt: {route.disabled_reason}",
-                    attempts=OutboxMessage.attempts - 1,
-                    updated_at=now,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            status = "unreachable" if unreachable else "skipped"
-            return Outcome(row_id, status, error=route.disabled_reason, **tag)
         return Row(
             id=row.id,
             workflow_id=row.workflow_id,
@@ -265,6 +274,13 @@ class Deliverer:
         )
 
     # --- record ----------------------------------------------------------------------
+
+    @staticmethod
+    def _set(row: OutboxMessage, status: OutboxStatus, error: str | None) -> None:
+        """A row nobody can read (`notifier.reader`): settled before any claim."""
+        row.status = status
+        row.last_error = error
+        row.updated_at = utcnow()
 
     def _update(self, session: Session, row: Row, **values: Any) -> int:
         """Only the claim that is still ours is updated (a stale attempt writes nothing,

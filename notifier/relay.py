@@ -87,6 +87,7 @@ def due_rows(
     exclude: frozenset[int] | set[int] = frozenset(),
     claim: str | None = None,
     one_relay_each: frozenset[Channel] | set[Channel] = frozenset(),
+    alive: frozenset[str] = frozenset(),
 ) -> list[Due]:
     """Rows the sweep should deliver now, oldest first (none of `exclude`).
 
@@ -113,7 +114,7 @@ def due_rows(
         OutboxMessage.updated_at,
     ).where(
         OutboxMessage.channel.in_(channels_here),
-        claims.unheld(now, lease),
+        claims.unheld(now, lease, alive),
         sa.or_(
             OutboxMessage.status != OutboxStatus.PENDING,
             system,
@@ -156,9 +157,11 @@ def _held_elsewhere(
     return {(c, r) for c, r in session.execute(query.distinct())}
 
 
-def reserve(store: Store, ids: list[int], claim: str, lease: timedelta) -> set[int]:
+def reserve(
+    store: Store, ids: list[int], claim: str, lease: timedelta, alive: frozenset[str] = frozenset()
+) -> set[int]:
     with store.write() as session:
-        return claims.reserve(session, ids, claim, utcnow(), lease)
+        return claims.reserve(session, ids, claim, utcnow(), lease, alive)
 
 
 def sweepable(
@@ -258,6 +261,7 @@ class Sweep:
             self._tried,
             self.claim,
             self._paced_per_recipient(),
+            d.claims.open,
         )
         picked: list[Due] = []
         sizes = {lane: len(queue) for lane, queue in self._queues.items()}
@@ -274,7 +278,8 @@ class Sweep:
             picked.append(row)
         if not picked:
             return 0, 0
-        mine = await d.db(reserve, d.store, [r.id for r in picked], self.claim, d.lease)
+        ids = [r.id for r in picked]
+        mine = await d.db(reserve, d.store, ids, self.claim, d.lease, d.claims.open)
         for row in picked:
             self._tried.add(row.id)
             if row.id not in mine:

@@ -38,14 +38,28 @@ def expired(now: datetime, lease: timedelta) -> sa.ColumnElement[bool]:
     )
 
 
-def unheld(now: datetime, lease: timedelta) -> sa.ColumnElement[bool]:
-    """Rows no live claim holds: pending and unreserved, or their claim has run out."""
-    return sa.or_(
-        sa.and_(
-            _O.status == OutboxStatus.PENDING,
-            sa.or_(_O.claimed_by.is_(None), _O.lease_until.is_(None), _O.lease_until < now),
+def _not_alive(alive: Collection[str]) -> sa.ColumnElement[bool]:
+    """Not held by one of `alive`: this relay's own open claims, alive whatever their
+    lease says (a lease runs out while the database is unreachable and the keeper cannot
+    renew it; the relay that holds it is still sending or recording, and must not be
+    raced by its own next sweep)."""
+    if not alive:
+        return sa.true()
+    return sa.or_(_O.claimed_by.is_(None), _O.claimed_by.not_in(list(alive)))
+
+
+def unheld(now: datetime, lease: timedelta, alive: Collection[str] = ()) -> sa.ColumnElement[bool]:
+    """Rows no live claim holds: pending and unreserved, or their claim has run out (and
+    is none of `alive`)."""
+    return sa.and_(
+        sa.or_(
+            sa.and_(
+                _O.status == OutboxStatus.PENDING,
+                sa.or_(_O.claimed_by.is_(None), _O.lease_until.is_(None), _O.lease_until < now),
+            ),
+            sa.and_(_O.status == OutboxStatus.SENDING, expired(now, lease)),
         ),
-        sa.and_(_O.status == OutboxStatus.SENDING, expired(now, lease)),
+        _not_alive(alive),
     )
 
 
@@ -55,17 +69,18 @@ def reserve(
     claim: str,
     now: datetime,
     lease: timedelta,
+    alive: Collection[str] = (),
 ) -> set[int]:
     """Reserve those of `ids` no live claim holds (a row another relay is reserving at
     this moment is skipped, not waited for); the ids reserved."""
     if not ids:
         return set()
-    pick = sa.select(_O.id).where(_O.id.in_(list(ids)), unheld(now, lease))
+    pick = sa.select(_O.id).where(_O.id.in_(list(ids)), unheld(now, lease, alive))
     if session.get_bind().dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)  # SQLite: BEGIN IMMEDIATE serialises
     result = session.execute(
         sa.update(_O)
-        .where(_O.id.in_(pick.scalar_subquery()), unheld(now, lease))
+        .where(_O.id.in_(pick.scalar_subquery()), unheld(now, lease, alive))
         .values(
             status=OutboxStatus.PENDING,
             claimed_by=claim,
@@ -78,8 +93,16 @@ def reserve(
     return set(result.scalars())
 
 
-def take(session: Session, row_id: int, claim: str, now: datetime, lease: timedelta) -> bool:
-    """The row becomes `sending` under `claim` (reserved by it, or held by nobody)."""
+def take(
+    session: Session,
+    row_id: int,
+    claim: str,
+    now: datetime,
+    lease: timedelta,
+    alive: Collection[str] = (),
+) -> bool:
+    """The row becomes `sending` under `claim` (reserved by it, or held by nobody: not by
+    another of `alive`, this relay's open claims)."""
     mine_or_free = sa.or_(
         sa.and_(
             _O.status == OutboxStatus.PENDING,
@@ -95,7 +118,7 @@ def take(session: Session, row_id: int, claim: str, now: datetime, lease: timede
     return bool(
         session.execute(
             sa.update(_O)
-            .where(_O.id == row_id, mine_or_free)
+            .where(_O.id == row_id, mine_or_free, _not_alive(set(alive) - {claim}))
             .values(
                 status=OutboxStatus.SENDING,
                 attempts=_O.attempts + 1,
