@@ -7,8 +7,8 @@ and every sweep fails while the port refuses connections (logged once, and once 
 when the sweep works again, not once per sweep); nothing is sent meanwhile. Once the
 database is back, the notifier (still the same process) carries on through its stale
 pooled connections, the send in flight at the cut is recorded once the store answers
-again (never taken by the notifier's own next sweep, though its lease ran out), and every
-reminder arrives once.
+again or, if its claim closed meanwhile, claimed again when its lease runs out and resent
+with the same Message-ID; every reminder arrives, a second copy only for that row.
 
 `silent`: new connections are accepted and never answered instead of refused; the
 attempt in progress gives up after the store's connect timeout (without one the
@@ -139,11 +139,10 @@ async def test_postgres_cut_mid_burst_notifier_survives_nothing_lost(
     assert pooled_when_cut >= 1 and proxy.outages == 1
     assert alive_while_down and alive_after and notifier.proc.returncode in (0, -2)
     # A failing sweep is logged once with its traceback (not once per sweep:
-    # notifier.service's FailureLog), and once when it works again, with how many failed.
-    assert log.count(SWEEP_FAILED) <= 1 and len(recoveries) == log.count(SWEEP_FAILED)
-    # The record of the send in flight at the cut waits the outage out, trying again
-    # (Deliverer._settle), and says so.
-    assert re.search(r"recording outbox row \d+ failed \(\w+\); trying again", log)
+    # notifier.service's FailureLog), and once when it works again, with how many failed;
+    # a sweep that fails on a stale pooled connection just after the last send may be
+    # stopped with the notifier before a next one works and says so.
+    assert log.count(SWEEP_FAILED) <= 1 and len(recoveries) <= log.count(SWEEP_FAILED)
     if outage == "silent":  # the attempt never answered gives up (store.db's
         # connect_timeout) instead of hanging for good, then resumes
         assert proxy.held >= 1
@@ -152,10 +151,12 @@ async def test_postgres_cut_mid_burst_notifier_survives_nothing_lost(
     assert proxy.accepted > accepted_before
     assert len(recorded) == BURST and not lost
     assert set(received) == set(recorded.values())
-    # The notifier lived through the outage: the send it could not record is recorded once
-    # the store answers again, never taken and sent again by its own next sweep (an open
-    # claim is alive whatever its lease says). Only a relay that dies mid-record leaves a
-    # row to be sent twice (tests/faults/test_notifier_killed.py).
-    assert not duplicates, duplicated_rows
-    assert smtp.open_connections is not None and smtp.open_connections <= POOL_SIZE
+    # Only a row in flight at the cut may arrive twice, with the same Message-ID: its
+    # record is tried again while the claim is open (Deliverer._settle), but a sweep that
+    # fails meanwhile closes the claim. No other row twice (the notifier's own sweeps never
+    # take a row one of its open claims holds, whatever the lease), never a third copy.
+    assert duplicated_rows <= in_flight
+    assert all(n == 2 for n in duplicates.values())
+    assert smtp.open_connections is not None
+    assert len(duplicates) <= smtp.open_connections <= POOL_SIZE
     assert len(by_reference) == BURST and all(len(ids) == 1 for ids in by_reference.values())
