@@ -196,7 +196,7 @@ class Sweep:
         queue = self._queues[lane]
         try:
             async with self._gate(lane[0]):
-                while queue:
+                while queue and self._error is None:
                     ids = [queue.popleft() for _ in range(min(len(queue), LANE_BATCH))]
                     for outcome in await deliver_lane(self.deliverer, ids, self.claim, lane[0]):
                         self.outcomes.append(outcome)
@@ -302,6 +302,15 @@ class Sweep:
                     await asyncio.wait(list(self._tasks.values()), timeout=jittered(REFILL_SECONDS))
                 if self._error is not None:
                     raise self._error
+        except Exception as exc:
+            # The sweep fails (the store is down, say), but a lane may hold a message that
+            # has left and waits for its record (`Deliverer._settle`): closing the claim
+            # now would let a later sweep take that row again once its lease ran out and
+            # send it twice. Lanes start no new batch; those in flight end first.
+            self._error = self._error or exc
+            if self._tasks:
+                await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+            raise
         finally:
             for task in list(self._tasks.values()):
                 task.cancel()

@@ -4,6 +4,7 @@ as that relay lives, and only its owner records what became of the send."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
@@ -111,3 +112,49 @@ def _lease_runs_out(world: World, row_id: int) -> None:
             .where(OutboxMessage.id == row_id)
             .values(lease_until=utcnow() - timedelta(seconds=1))
         )
+
+
+class _StoreGoesDown(Deliverer):
+    """A relay whose store stops answering right after its first send left, and answers
+    again `down_for` seconds later: every store call meanwhile fails as a dead
+    PostgreSQL's would."""
+
+    down_for = 4 * 0.5  # several of the sweep's refills (`relay.REFILL_SECONDS`)
+    _back_at: float | None = None
+
+    async def db(self, fn, *args):  # type: ignore[no-untyped-def]
+        if self._back_at is not None and time.monotonic() < self._back_at:
+            raise sa.exc.OperationalError("SELECT 1", {}, ConnectionRefusedError("refused"))
+        return await super().db(fn, *args)
+
+    def _record_sent(self, row, sent):  # type: ignore[no-untyped-def]
+        if self._back_at is None:
+            self._back_at = time.monotonic() + self.down_for
+            raise sa.exc.OperationalError("UPDATE outbox", {}, ConnectionRefusedError("refused"))
+        return super()._record_sent(row, sent)
+
+
+@pytest.mark.parametrize("world", BACKENDS, indirect=True)
+async def test_a_sweep_failing_while_a_send_waits_for_its_record_keeps_the_claim(
+    world: World, smtp: FakeSMTP
+) -> None:
+    """The store goes down just after a message left: the send's record is retried, and
+    the sweep's next refill fails meanwhile. The sweep must not close the claim the
+    record waits on (the row would be taken again once its lease ran out and sent a
+    second time): it ends only once the send is recorded."""
+    registry = Registry([EmailChannel(world.settings.smtp)])
+    relay = _StoreGoesDown(world.store, registry, world.settings, lease=LEASE)
+    try:
+        for n in range(3):
+            world.queue(step=f"remind:-{n}d", recipients=["fp-a"])
+        with pytest.raises(sa.exc.OperationalError):
+            await sweep(relay)
+        await asyncio.sleep(2 * LEASE.total_seconds())  # any lease left behind runs out
+        while await sweep(relay):
+            pass
+    finally:
+        await registry.aclose()
+    ids = [m["Message-ID"] for m in smtp.messages]
+    assert len(ids) == len(set(ids)) == 3, ids
+    emails = world.rows(channel=Channel.EMAIL)
+    assert {(r.status, r.attempts) for r in emails} == {(OutboxStatus.SENT, 1)}

@@ -6,13 +6,17 @@ on the unit's behalf (`?record=<workflow id>` shows that form; web.routes.record
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from activities.calendars import published
 from store import queues, unit_history
 from store.models import Unit
 from store.web_users import SessionUser
@@ -33,6 +37,39 @@ MESSAGES = {
     "recorded": "Đã ghi nhận báo cáo của đơn vị.",
     "recorded_message": "Đã ghi nhận báo cáo của đơn vị; tin cách ly đã được đánh dấu đã xử lý.",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Succession:
+    """A merger as the revision in force describes it (rows keep no successor): the unit
+    whose reports this closed unit's go to, and the closed units this one reports for."""
+
+    closed: date | None
+    successor: Unit | None
+    """None when the unit was closed with no successor (its reports are owed by no one)."""
+    carries: list[Unit]
+
+
+def succession(session: DB, unit: Unit) -> Succession | None:
+    try:
+        model = published(session, unit.calendar.key)
+    except LookupError:
+        return None
+    this = model.units_by_id.get(unit.key)
+    if this is None:
+        return None
+    before = [u.id for u in model.units if u.successor == unit.key]
+    keys = [*before, *([this.successor] if this.successor else [])]
+    rows = {
+        u.key: u
+        for u in session.scalars(
+            sa.select(Unit).where(Unit.calendar_id == unit.calendar_id, Unit.key.in_(keys))
+        )
+    }
+    carries = [rows[k] for k in before if k in rows]
+    if this.closed is None and not carries:
+        return None
+    return Succession(this.closed, rows.get(this.successor or ""), carries)
 
 
 def unit_in_scope(session: DB, scope: UserScope, unit_id: int) -> Unit:
@@ -101,6 +138,7 @@ def _page(request: Request, session: DB, unit: Unit, status_code: int, **context
         status_code,
         unit=unit,
         contacts=unit_history.contacts(unit),
+        succession=succession(session, unit),
         deadlines=unit_history.deadlines_of(session, unit.id),
         events=unit_history.timeline(session, unit.id),
         **context,
