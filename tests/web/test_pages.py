@@ -7,7 +7,7 @@ import re
 import sqlalchemy as sa
 
 from store import db
-from store.models import Cycle
+from store.models import Cycle, WebRole
 from tests.web.conftest import Site
 from tests.web.factory import XSS, Builder
 
@@ -204,3 +204,28 @@ def test_a_campaign_without_a_result_report_shows_no_rate(site: Site) -> None:
     # One unit was told of the campaign; nothing was owed: no rate, no 0 %.
     assert "0,0%" not in page and "Theo loại đơn vị" not in page
     assert "Đợt này không có báo cáo phải nộp" in page
+
+
+def test_the_header_does_not_say_the_role_twice(site: Site) -> None:
+    """The first account `hanchot dev` makes is named after its role: the header says
+    "Cán bộ điều phối · Toàn bộ", not the role twice; other accounts show name and role."""
+    from tests.web.conftest import PASSWORD
+    from tests.web.support import login
+    from web.accounts import FIRST_NAME, create_account
+
+    engine = db.create_engine(site.settings.database_url)
+    create_account(
+        engine,
+        "dau-tien@thu.example",
+        WebRole.COORDINATOR,
+        None,
+        name=FIRST_NAME,
+        password=PASSWORD,
+    )
+    engine.dispose()
+    first = site.client()
+    login(first, "dau-tien@thu.example", PASSWORD)
+    header = first.get("/").text.split("<header", 1)[1].split("</header>", 1)[0]
+    assert f"{FIRST_NAME} · Toàn bộ" in header and header.count(FIRST_NAME) == 1
+    named = site.client("supervisor").get("/").text.split("<header", 1)[1].split("</header>", 1)[0]
+    assert "Lãnh đạo phụ trách" in named
