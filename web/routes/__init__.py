@@ -4,7 +4,7 @@ from web.routes import (
     accounts,
     accounts_audit,
     accounts_password,
-    accounts_telegram,
+    accounts_links,
     act,
     auth,
     editor,
@@ -39,7 +39,7 @@ ROUTERS = [
     submit_files.router,
     act.router,
     import_units.router,
-    accounts_telegram.router,  # before accounts: /accounts/telegram/send is no account id
+    accounts_links.router,  # before accounts: /accounts/links/send is no account id
     accounts.router,
     accounts_password.router,
     accounts_audit.router,
