@@ -37,7 +37,11 @@ def with_bot(site: Site, who: str, bot: str = BOT, oa: str = "") -> TestClient:
 
 
 def bind(
-    site: Site, key: str, chat: str, channel: Channel = Channel.TELEGRAM, order: list[str] = []
+    site: Site,
+    key: str,
+    chat: str,
+    channel: Channel = Channel.TELEGRAM,
+    order: tuple[str, ...] = (),
 ) -> None:
     engine = db.create_engine(site.settings.database_url)
     try:
@@ -46,7 +50,7 @@ def bind(
             assert person is not None
             channels.bind(session, person.id, channel, chat, None, utcnow())
             if order:
-                person.channels = order
+                person.channels = list(order)
     finally:
         engine.dispose()
 
@@ -183,7 +187,7 @@ def test_the_code_goes_by_email_whatever_channel_the_person_prefers(any_site: Si
     """A person who prefers Zalo, linked there, still gets a new code by email: the
     preferred order routes messages, never the mail that links a chat."""
     site = any_site
-    bind(site, "fp-xa-a2", "8413567890123456789", Channel.ZALO, ["zalo", "email"])
+    bind(site, "fp-xa-a2", "8413567890123456789", Channel.ZALO, ("zalo", "email"))
     [person] = rows(site, Person, Person.key == "fp-xa-a2")
     client = with_bot(site, "coordinator", oa=OA)
     answer = post(client, f"{PAGE}/send", {"calendar": "tinh-thu", "person": str(person.id)}, PAGE)

@@ -3,8 +3,8 @@
 from web.routes import (
     accounts,
     accounts_audit,
-    accounts_password,
     accounts_links,
+    accounts_password,
     act,
     auth,
     editor,

@@ -30,9 +30,17 @@ from store.revisions import RevisionConflict, change_of, diff_calendars
 from store.scopes import Scope, visible_calendars
 from store.web_users import SessionUser
 from web.deps import DB, NotFound, State, UserScope, actor, render, require
+from web.routes.editor_channels import reach_warnings
 from web.routes.editor_forms import Document, entries, show
 from web.routes.editor_scope import scope_root, tree_order, visible
-from web.routes.editor_words import PERIODS, change_lines, change_title, field_vi, value_vi
+from web.routes.editor_words import (
+    PERIODS,
+    change_lines,
+    change_title,
+    channels_vi,
+    field_vi,
+    value_vi,
+)
 
 router = APIRouter()
 EDIT = Depends(require("calendar"))
@@ -135,6 +143,14 @@ def rows(items: list[dict[str, Any]], fields: tuple[str, ...]) -> list[dict[str,
     return [{f: show(e.get(f)) for f in fields} for e in items]
 
 
+def named(document: Document, name: str, ids: Any) -> list[dict[str, str]]:
+    """Ids of `name` entries (people, units) with their names, for a coordinator to read
+    (an id the draft does not know stays an id: the loader says what is wrong with it)."""
+    names = {str(e.get("id")): str(e.get("name") or "") for e in entries(document, name)}
+    listed = ids if isinstance(ids, list) else [] if ids in (None, "") else [ids]
+    return [{"id": str(i), "name": names.get(str(i)) or str(i)} for i in listed]
+
+
 def page(
     request: Request, session: Session, edit: Editing, status_code: int = 200, **ctx: Any
 ) -> Response:
@@ -147,6 +163,9 @@ def page(
     document = edit.draft.document
     units, people = visible(document, edit.root)
     changes, warnings = draft_changes(edit)
+    reach = (
+        reach_warnings(session, edit.calendar.key, edit.base.document, document) if changes else []
+    )
     query = (ctx.pop("q", None) or "").strip().casefold()
     ordered = tree_order(units)
     if query:
@@ -163,10 +182,26 @@ def page(
         stale=edit.latest.number != edit.base.number,
         changes=changes,
         warnings=warnings,
-        units=[{**rows([u], UNIT_COLUMNS)[0], "depth": min(d, 9)} for u, d in ordered[:SHOWN]],
+        reach=reach,
+        units=[
+            {
+                **rows([u], UNIT_COLUMNS)[0],
+                "depth": min(d, 9),
+                "focal": named(document, "people", u.get("focal_point")),
+                "above": named(document, "units", u.get("parent")),
+            }
+            for u, d in ordered[:SHOWN]
+        ],
         units_total=len(ordered),
         q=query,
-        people=rows(people[:SHOWN], ("id", "name", "email", "telegram", "phone")),
+        people=[
+            {**row, "channels": channels_vi(p.get("channels")) if p.get("channels") else ""}
+            for p, row in zip(
+                people[:SHOWN],
+                rows(people[:SHOWN], ("id", "name", "email", "telegram", "phone")),
+                strict=True,
+            )
+        ],
         people_total=len(people),
         shown=SHOWN,
         obligations=rows(entries(document, "obligations"), ("id", "name", "period", "due")),

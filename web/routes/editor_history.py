@@ -23,14 +23,21 @@ from web.deps import DB, NotFound, UserScope, render, require
 from web.params import Id, IdQuery
 from web.routes.editor import calendar_for
 from web.routes.editor_forms import Document, entries, show
-from web.routes.editor_words import FIELD, change_counts, change_lines, change_title, value_vi
+from web.routes.editor_words import (
+    FIELD,
+    change_counts,
+    change_lines,
+    change_title,
+    field_value_vi,
+    value_vi,
+)
 
 router = APIRouter()
 VIEW = Depends(require("view"))
 LONG_REVISION = 20
 """A revision with more changes than this is shown counted, its list folded."""
 UNIT_KEYS = ("name", "kind", "parent", "opened", "closed", "successor", "focal_point", "head")
-PERSON_KEYS = ("name", "email", "telegram", "phone")
+PERSON_KEYS = ("name", "email", "telegram", "phone", "channels")
 
 
 @router.get("/history/{calendar}", response_model=None)
@@ -112,9 +119,8 @@ def unit_changes(history: list[CalendarRevision], key: str) -> list[dict[str, An
                 was, now = before_people[pid].get(field), after_people[pid].get(field)
                 if was != now:
                     name = after_people[pid].get("name", pid)
-                    lines.append(
-                        f"{name} ({pid}) — {FIELD[field]}: {value_vi(was)} → {value_vi(now)}"
-                    )
+                    shown = field_value_vi(field, was), field_value_vi(field, now)
+                    lines.append(f"{name} ({pid}) — {FIELD[field]}: {shown[0]} → {shown[1]}")
         if lines:
             out.append({"revision": revision, "lines": lines})
         before = after
