@@ -201,7 +201,7 @@ def focal_points(session: Session, calendar_id: int, root: Scope) -> list[FocalP
         codes[code.person_id] = code  # the latest
     out = []
     for pid, (person, unit_names, unit_id) in people.items():
-        code = codes.get(pid)
+        last = codes.get(pid)
         out.append(
             FocalPoint(
                 pid,
@@ -212,9 +212,9 @@ def focal_points(session: Session, calendar_id: int, root: Scope) -> list[FocalP
                 unit_id,
                 _link(chats.get((pid, Channel.TELEGRAM))),
                 _link(chats.get((pid, Channel.ZALO))),
-                code.created_at if code else None,
-                code.expires_at if code else None,
-                bool(code and code.used_at),
+                last.created_at if last else None,
+                last.expires_at if last else None,
+                bool(last and last.used_at),
             )
         )
     return out
