@@ -117,9 +117,9 @@ def unit_changes(history: list[CalendarRevision], key: str) -> list[dict[str, An
         for pid in sorted(set(before_people) & set(after_people)):
             for field in PERSON_KEYS:
                 was, now = before_people[pid].get(field), after_people[pid].get(field)
-                if was != now:
+                shown = field_value_vi(field, was), field_value_vi(field, now)
+                if shown[0] != shown[1]:  # "Zalo, email" and [zalo, email] are one order
                     name = after_people[pid].get("name", pid)
-                    shown = field_value_vi(field, was), field_value_vi(field, now)
                     lines.append(f"{name} ({pid}) — {FIELD[field]}: {shown[0]} → {shown[1]}")
         if lines:
             out.append({"revision": revision, "lines": lines})

@@ -10,12 +10,13 @@ import re
 
 import sqlalchemy as sa
 
+from activities.publishing import publish_document
 from store import channels, db
 from store.base import utcnow
 from store.enums import Channel
 from store.models import Person
 from tests.web.conftest import Site
-from tests.web.editor.conftest import CAL, draft_document, form
+from tests.web.editor.conftest import CAL, document, draft_document, form
 from tests.web.support import post
 
 FIELD = "kênh nhận nhắc việc, theo thứ tự ưu tiên"
@@ -136,3 +137,34 @@ def test_the_units_show_their_focal_points_by_name(editor_site: Site) -> None:
         '<td data-label="Cấp trên"><span class="named" title="huyen-a">UBND huyen-a</span>' in units
     )
     assert not re.search(r'data-label="Đầu mối"[^>]*>fp-', units)  # never a bare id
+
+
+def test_an_order_written_as_text_in_the_file_survives_other_edits(editor_site: Site) -> None:
+    """`channels: "Zalo, email"` in the YAML is the order the form shows selected; saving
+    the person for another field keeps it, and neither the draft nor the unit's history
+    calls the rewritten form a change."""
+    engine = db.create_engine(editor_site.settings.database_url)
+    doc = document()
+    fp = next(p for p in doc["people"] if p["id"] == "fp-xa-a1")
+    fp["channels"] = "Zalo, email"
+    with db.session_factory(engine, writes=True)() as session, session.begin():
+        publish_document(session, doc, source="yaml", author="cli:test")
+    with engine.connect() as connection:
+        unit_id = connection.execute(sa.text("SELECT id FROM units WHERE key = 'xa-a1'")).scalar()
+    engine.dispose()
+    client = editor_site.client("coordinator")
+    path = f"/editor/{CAL}/people/fp-xa-a1"
+    values = form(client, path)
+    assert values["channels"] == "zalo, email"
+    renamed = {**values, "name": "Đầu mối xã A1 mới"}
+    assert post(client, path, renamed, f"/editor/{CAL}").status_code == 303
+    draft = html.unescape(client.get(f"/editor/{CAL}").text)
+    assert (
+        "tên: Đầu mối xa-a1 → Đầu mối xã A1 mới" in draft
+        and FIELD not in draft.split('id="thay-doi"')[1].split("</ul>")[0]
+    )
+    assert post(client, f"/editor/{CAL}/publish", {}, f"/editor/{CAL}").status_code == 303
+    lines = html.unescape(client.get(f"/history/units/{unit_id}").text)
+    assert "tên: Đầu mối xa-a1 → Đầu mối xã A1 mới" in lines
+    assert f"{FIELD}: Zalo, rồi Email → Zalo, rồi Email" not in lines
+    assert f"{FIELD}: mọi kênh người này có, cùng lúc → Zalo, rồi Email" in lines  # revision 2
