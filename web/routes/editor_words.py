@@ -187,8 +187,13 @@ def value_vi(value: Any) -> str:
 
 
 def field_value_vi(field: str, value: Any) -> str:
-    """A field's value in words: a channel order as "Zalo, rồi Email", others as typed."""
-    return channels_vi(value) if field == "channels" else value_vi(value)
+    """A field's value in words: a channel order as "Zalo, rồi Email" (one of its places,
+    in a revision saved before orders were compared whole, as "Zalo"), others as typed."""
+    if field == "channels":
+        return channels_vi(value)
+    if field.startswith("channels[") and isinstance(value, str):
+        return CHANNEL_VI.get(value, value)
+    return value_vi(value)
 
 
 def change_lines(change: Change) -> list[str]:

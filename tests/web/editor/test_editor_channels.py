@@ -13,11 +13,13 @@ import sqlalchemy as sa
 from activities.publishing import publish_document
 from store import channels, db
 from store.base import utcnow
+from store.changes import Action, Change, Entity, FieldChange
 from store.enums import Channel
 from store.models import Person
 from tests.web.conftest import Site
 from tests.web.editor.conftest import CAL, document, draft_document, form
 from tests.web.support import post
+from web.routes.editor_words import change_lines
 
 FIELD = "kênh nhận nhắc việc, theo thứ tự ưu tiên"
 
@@ -168,3 +170,27 @@ def test_an_order_written_as_text_in_the_file_survives_other_edits(editor_site: 
     assert "tên: Đầu mối xa-a1 → Đầu mối xã A1 mới" in lines
     assert f"{FIELD}: Zalo, rồi Email → Zalo, rồi Email" not in lines
     assert f"{FIELD}: mọi kênh người này có, cùng lúc → Zalo, rồi Email" in lines  # revision 2
+
+
+def test_an_order_turned_around_is_one_change_said_whole(editor_site: Site) -> None:
+    """[zalo, email] -> [email, zalo] is a new order, not two changed places; a summary
+    saved before orders were compared whole still reads in channel names."""
+    client = editor_site.client("coordinator")
+    path = f"/editor/{CAL}/people/fp-xa-a1"
+    for order in ("zalo, email", "email, zalo"):
+        values = form(client, path)
+        assert (
+            post(client, path, {**values, "channels": order}, f"/editor/{CAL}").status_code == 303
+        )
+        assert post(client, f"/editor/{CAL}/publish", {}, f"/editor/{CAL}").status_code == 303
+    history = html.unescape(client.get(f"/history/{CAL}").text)
+    assert f"{FIELD}: Zalo, rồi Email → Email, rồi Zalo" in history
+    assert "thứ 1" not in history
+    old = Change(
+        Entity.PERSON,
+        "fp-xa-a1",
+        Action.CHANGED,
+        "Đầu mối xa-a1",
+        (FieldChange("channels[0]", "zalo", "email"),),
+    )
+    assert change_lines(old) == [f"{FIELD} thứ 1: Zalo → Email"]
