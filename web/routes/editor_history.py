@@ -21,14 +21,17 @@ from store.revisions import change_of
 from store.web_users import SessionUser
 from web.deps import DB, NotFound, UserScope, render, require
 from web.params import Id, IdQuery
-from web.routes.editor import calendar_for
+from web.routes.editor import calendar_for, names_of
 from web.routes.editor_forms import Document, entries, show
 from web.routes.editor_words import (
     FIELD,
+    PERSON_REFS,
+    UNIT_REFS,
     change_counts,
     change_lines,
     change_title,
     field_value_vi,
+    named_vi,
     value_vi,
 )
 
@@ -50,10 +53,13 @@ def calendar_history(
     user: SessionUser = VIEW,
 ) -> Response:
     chosen = calendar_for(session, scope, calendar)
+    names = names_of(session, chosen.id)
     listed = [
         {
             "revision": r,
-            "changes": [{"title": change_title(c), "lines": change_lines(c)} for c in changes],
+            "changes": [
+                {"title": change_title(c), "lines": change_lines(c, names)} for c in changes
+            ],
             "counted": change_counts(changes) if len(changes) > LONG_REVISION else None,
         }
         for r, changes in (
@@ -86,12 +92,12 @@ def _people(document: Document, unit: dict[str, Any] | None) -> dict[str, dict[s
 
 
 def _named(document: Document, field: str, value: Any) -> str:
-    """A unit field's value in words; people by name and id (`Trần Văn A (fp-a)`)."""
-    if field not in ("focal_point", "head") or not value:
+    """A unit field's value in words; people and units by name and id (`Trần Văn A (fp-a)`)."""
+    kind = "people" if field in PERSON_REFS else "units" if field in UNIT_REFS else None
+    if kind is None or not value:
         return value_vi(show(value))
-    names = {str(p.get("id")): p.get("name") for p in entries(document, "people")}
-    ids = show(value).replace(",", " ").split()
-    return ", ".join(f"{names[i]} ({i})" if names.get(i) else i for i in ids)
+    names = {str(e.get("id")): str(e.get("name")) for e in entries(document, kind)}
+    return named_vi(show(value).replace(",", " ").split(), names)
 
 
 def unit_changes(history: list[CalendarRevision], key: str) -> list[dict[str, Any]]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from config.values import CHANNELS
@@ -186,20 +188,47 @@ def value_vi(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def field_value_vi(field: str, value: Any) -> str:
+PERSON_REFS = frozenset({"focal_point", "focal_points", "head"})
+UNIT_REFS = frozenset({"parent", "successor"})
+"""Fields whose values are ids of people, of units: said by name in the changes."""
+
+
+@dataclass(frozen=True)
+class Names:
+    """What the calendar calls its people and units, by id."""
+
+    people: Mapping[str, str] = field(default_factory=dict)
+    units: Mapping[str, str] = field(default_factory=dict)
+
+
+def named_vi(value: Any, names: Mapping[str, str]) -> str:
+    """Ids as a coordinator reads them: "Trần Văn A (fp-a), Phạm Thị B (fp-b)"."""
+    ids = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    return ", ".join(f"{names[i]} ({i})" if names.get(i) else i for i in ids)
+
+
+def field_value_vi(field: str, value: Any, names: Names | None = None) -> str:
     """A field's value in words: a channel order as "Zalo, rồi Email" (one of its places,
     in a revision saved before orders were compared whole, as "Zalo"), others as typed."""
     if field == "channels":
         return channels_vi(value)
     if field.startswith("channels[") and isinstance(value, str):
         return CHANNEL_VI.get(value, value)
+    base = re.match(r"\w+", field)
+    word = base.group() if base else ""
+    if names is not None and value not in (None, "", []):
+        if word in PERSON_REFS:
+            return named_vi(value, names.people)
+        if word in UNIT_REFS:
+            return named_vi(value, names.units)
     return value_vi(value)
 
 
-def change_lines(change: Change) -> list[str]:
-    """Each field change as "tên: cũ → mới"."""
+def change_lines(change: Change, names: Names | None = None) -> list[str]:
+    """Each field change as "tên: cũ → mới" (people and units by name, given `names`)."""
     return [
-        f"{field_vi(f.field)}: {field_value_vi(f.field, f.old)} → {field_value_vi(f.field, f.new)}"
+        f"{field_vi(f.field)}: {field_value_vi(f.field, f.old, names)} → "
+        f"{field_value_vi(f.field, f.new, names)}"
         for f in change.fields
     ]
 
