@@ -1,9 +1,9 @@
-"""Issuing a Telegram link for a person: a one-time code, emailed as a `t.me` deep link;
-with Zalo configured the same email says how to send the code to the OA.
+"""`hanchot link`: a one-time code for one person, emailed as a `t.me` deep link and,
+with Zalo configured, with how to send it to the OA.
 
-The email is an outbox row like any other (`person/<calendar>/<person>`,
-`telegram-link:<code id>`): sent at once when an SMTP relay is configured, else by the
-notifier's sweep.
+The code and its outbox row are `store.link_mail.queue_code`, as the dashboard's linking
+page writes them; here the bot's name is found (asked of the Bot API when not given) and
+the email is sent at once when an SMTP relay is configured, else by the notifier's sweep.
 """
 
 from __future__ import annotations
@@ -12,18 +12,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from notifier.delivery import Deliverer, Store
 from notifier.email.transport import EmailChannel
 from notifier.registry import Registry
-from notifier.render import DEFAULT_TZ, instant
 from notifier.settings import NotifierSettings
 from notifier.telegram.transport import make_bot
-from store import links, outbox
+from store import link_mail, links
 from store.enums import Channel
-from store.models import OutboxMessage, Person
+from store.models import Person
 
 
 class LinkError(Exception):
@@ -72,47 +70,21 @@ async def issue_link(
         _person(session, ref)  # say what is wrong with the person before anything else
     zalo_url = settings.zalo.follow_url if settings.zalo.enabled else ""
     username = "" if zalo_url and not settings.telegram.enabled else await bot_username(settings)
+    ways = link_mail.Ways(bot_username=username, zalo_url=zalo_url)
     with store.write() as session:
         person = _person(session, ref)
-        issued = links.issue(session, person, by, ttl)
-        url = f"https://t.me/{username}?start={issued.code}" if username else ""
-        tz = person.calendar.timezone or DEFAULT_TZ
-        expires_text = instant(issued.expires_at, tz, "vi")
-        workflow_id = f"person/{person.calendar.key}/{person.key}"
-        step = f"telegram-link:{issued.id}"
-        outbox.enqueue(
-            session,
-            workflow_id=workflow_id,
-            calendar_key=person.calendar.key,
-            step=step,
-            recipients=[person.key],
-            payload={
-                "kind": "link",
-                "link_url": url,
-                "zalo_url": zalo_url,
-                "bot_username": username,
-                "code": issued.code,
-                "expires_text": expires_text,
-                "expires_at": issued.expires_at.isoformat(),
-            },
-        )
-        # The link is for the email channel only: a chat is what it is about to create.
-        session.execute(
-            sa.delete(OutboxMessage).where(
-                OutboxMessage.workflow_id == workflow_id,
-                OutboxMessage.step == step,
-                OutboxMessage.channel != Channel.EMAIL,
-            )
-        )
-        name, email, person_key = person.name, person.email, person.key
-        url = url or zalo_url
+        queued = link_mail.queue_code(session, person, ways, by=by, ttl=ttl)
+        name, email, person_key = person.name, str(person.email), person.key
+    url, expires_text = queued.url, queued.expires_text
     if settings.smtp.embedded:
         why = "SMTP cục bộ chỉ chạy trong hanchot notify"
         return IssuedLink(name, email, url, expires_text, False, why)
     registry = Registry([EmailChannel(settings.smtp)])
     try:
         deliverer = Deliverer(store, registry, settings)
-        outcomes = await deliverer.deliver_step(workflow_id, step, Channel.EMAIL.value, person_key)
+        outcomes = await deliverer.deliver_step(
+            queued.workflow_id, queued.step, Channel.EMAIL.value, person_key
+        )
     finally:
         await registry.aclose()
     sent = any(o.status in ("sent", "already") for o in outcomes)

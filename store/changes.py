@@ -71,9 +71,14 @@ class ChangeSet:
         ]
 
 
+WHOLE = frozenset({"channels"})
+"""Fields that are one value though written as a list: a person's channel order changes as
+a whole ("zalo, email" -> "email, zalo"), never as its first and second elements."""
+
+
 def diff_states(old: Mapping[str, JSON], new: Mapping[str, JSON]) -> tuple[FieldChange, ...]:
     """Field-level differences between two states, descending into dicts and into lists
-    of equal length (a list that grew or shrank is reported whole)."""
+    of equal length (a list that grew or shrank, or a WHOLE field, is reported whole)."""
     return tuple(_diff(old, new, ""))
 
 
@@ -81,7 +86,12 @@ def _diff(old: JSON, new: JSON, path: str) -> Iterable[FieldChange]:
     if isinstance(old, dict) and isinstance(new, dict):
         for key in _union_keys(old, new):
             yield from _diff(old.get(key), new.get(key), f"{path}.{key}" if path else key)
-    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+    elif (
+        isinstance(old, list)
+        and isinstance(new, list)
+        and len(old) == len(new)
+        and path not in WHOLE
+    ):
         for i, (o, n) in enumerate(zip(old, new, strict=True)):
             yield from _diff(o, n, f"{path}[{i}]")
     elif old != new or type(old) is not type(new):

@@ -1,10 +1,16 @@
-"""Telegram link codes sent from the dashboard: to one focal point, or to every focal point
-of a subtree in one action, each by email through the outbox; and who has linked.
+"""Link codes by email, the one place their outbox row is written: a code for one person
+(`hanchot link`, `notifier.linking`) or for the focal points of a subtree in one action
+(the dashboard's linking page), and who has linked Telegram and Zalo.
 
-Each code is `store.links.issue` (a newer code replaces an older one), its email an outbox
-row of kind `link` on the email channel only, keyed `person/<calendar>/<person>` +
-`telegram-link:<code id>` as `hanchot link` queues it, and an audit entry under the
-person's unit, all in the caller's transaction.
+One code links either: opened as the `t.me/<bot>?start=CODE` deep link (or `/start CODE`
+to the bot), or written as a message to the Zalo OA after following it. The email says
+each way that is configured. Each code is `store.links.issue` (a newer code replaces an
+older one); its email is an outbox row of kind `link` on the email channel only, keyed
+`person/<calendar>/<person>` + `telegram-link:<code id>` (the key kept from when codes were
+Telegram's alone), written straight to the person's email: a preferred channel order
+(`people[].channels`) never routes it elsewhere, since a chat is what the code is about
+to create. The dashboard adds an audit entry under the person's unit; all of it in the
+caller's transaction.
 """
 
 from __future__ import annotations
@@ -17,8 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from deadlines.model import Role
-from store import links, outbox
-from store.enums import Channel
+from store import links
+from store.base import utcnow
+from store.enums import Channel, OutboxStatus
 from store.models import (
     AuditEntry,
     LinkCode,
@@ -30,12 +37,107 @@ from store.models import (
 )
 from store.scopes import Scope
 
+DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+STEP_PREFIX = "telegram-link:"
+AUDIT_ACTION = "link_code_sent"
+"""Audited as such since codes link Zalo too (older entries: `telegram_link_sent`)."""
 TTL = links.DEFAULT_TTL
 
 
 @dataclass(frozen=True, slots=True)
+class Ways:
+    """How a code can be used in this deployment: the Telegram bot's name and the Zalo
+    OA's follow link, each empty when that channel is not configured."""
+
+    bot_username: str = ""
+    zalo_url: str = ""
+
+    @property
+    def channels(self) -> tuple[Channel, ...]:
+        """The chat channels a code links here, Zalo first (where officials already are)."""
+        return tuple(
+            c
+            for c, way in ((Channel.ZALO, self.zalo_url), (Channel.TELEGRAM, self.bot_username))
+            if way
+        )
+
+    def telegram_url(self, code: str) -> str:
+        return f"https://t.me/{self.bot_username}?start={code}" if self.bot_username else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A code issued and its email pending in the outbox."""
+
+    issued: links.Issued
+    workflow_id: str
+    step: str
+    url: str
+    """The link the email leads with: Telegram's deep link, else the OA's follow link."""
+    expires_text: str
+
+
+def local_text(value: datetime, tz: str | None) -> str:
+    """ "16/06/2025 08:00" in the calendar's time zone, as every message writes times."""
+    return f"{value.astimezone(ZoneInfo(tz or DEFAULT_TZ)):%d/%m/%Y %H:%M}"
+
+
+def queue_code(
+    session: Session,
+    person: Person,
+    ways: Ways,
+    *,
+    by: str,
+    now: datetime | None = None,
+    ttl: timedelta = TTL,
+) -> Queued:
+    """A new code for `person` (who has an email) and its email, pending in the outbox."""
+    if not person.email:
+        raise ValueError(f"person {person.key} has no email")
+    issued = links.issue(session, person, by, ttl, now or utcnow())
+    calendar = person.calendar
+    expires_text = local_text(issued.expires_at, calendar.timezone)
+    url = ways.telegram_url(issued.code)
+    row = OutboxMessage(
+        workflow_id=f"person/{calendar.key}/{person.key}",
+        step=f"{STEP_PREFIX}{issued.id}",
+        channel=Channel.EMAIL,
+        recipient_id=person.id,
+        address=person.email,
+        deadline_id=None,
+        payload={
+            "kind": "link",
+            "link_url": url,
+            "zalo_url": ways.zalo_url,
+            "bot_username": ways.bot_username,
+            "code": issued.code,
+            "expires_text": expires_text,
+            "expires_at": issued.expires_at.isoformat(),
+            "recipient": person.key,
+            "channel": Channel.EMAIL.value,
+        },
+        status=OutboxStatus.PENDING,
+    )
+    session.add(row)
+    session.flush()
+    return Queued(issued, row.workflow_id, row.step, url or ways.zalo_url, expires_text)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Where a person stands on one chat channel."""
+
+    linked_at: datetime | None = None
+    disabled_reason: str | None = None
+
+    @property
+    def linked(self) -> bool:
+        return self.linked_at is not None and self.disabled_reason is None
+
+
+@dataclass(frozen=True, slots=True)
 class FocalPoint:
-    """One focal point of the subtree and where he stands with Telegram."""
+    """One focal point of the subtree and where he stands with Telegram and Zalo."""
 
     person_id: int
     key: str
@@ -44,15 +146,24 @@ class FocalPoint:
     units: tuple[str, ...]
     unit_id: int
     """His first unit in the subtree: where the audit entry about him is filed."""
-    linked_at: datetime | None
-    disabled_reason: str | None
+    telegram: Link
+    zalo: Link
     code_sent_at: datetime | None
     code_expires_at: datetime | None
     code_used: bool
 
-    @property
-    def linked(self) -> bool:
-        return self.linked_at is not None and self.disabled_reason is None
+    def linked(self, channel: Channel) -> bool:
+        return (self.zalo if channel is Channel.ZALO else self.telegram).linked
+
+    def linked_any(self, ways: Ways) -> bool:
+        """Linked on a channel a code can link here (the ones configured)."""
+        return any(self.linked(c) for c in ways.channels)
+
+
+def _link(row: PersonChannel | None) -> Link:
+    if row is None or not row.address:
+        return Link()
+    return Link(row.linked_at, (row.disabled_reason or "đã tắt") if row.disabled_at else None)
 
 
 def focal_points(session: Session, calendar_id: int, root: Scope) -> list[FocalPoint]:
@@ -75,10 +186,11 @@ def focal_points(session: Session, calendar_id: int, root: Scope) -> list[FocalP
         people.setdefault(person.id, (person, [], unit_id))[1].append(unit_name)
     ids = list(people)
     chats = {
-        c.person_id: c
+        (c.person_id, c.channel): c
         for c in session.scalars(
             sa.select(PersonChannel).where(
-                PersonChannel.person_id.in_(ids), PersonChannel.channel == Channel.TELEGRAM
+                PersonChannel.person_id.in_(ids),
+                PersonChannel.channel.in_((Channel.TELEGRAM, Channel.ZALO)),
             )
         )
     }
@@ -89,7 +201,7 @@ def focal_points(session: Session, calendar_id: int, root: Scope) -> list[FocalP
         codes[code.person_id] = code  # the latest
     out = []
     for pid, (person, unit_names, unit_id) in people.items():
-        chat, code = chats.get(pid), codes.get(pid)
+        last = codes.get(pid)
         out.append(
             FocalPoint(
                 pid,
@@ -98,11 +210,11 @@ def focal_points(session: Session, calendar_id: int, root: Scope) -> list[FocalP
                 person.email,
                 tuple(unit_names),
                 unit_id,
-                chat.linked_at if chat is not None and chat.address else None,
-                chat.disabled_reason if chat is not None and chat.disabled_at else None,
-                code.created_at if code else None,
-                code.expires_at if code else None,
-                bool(code and code.used_at),
+                _link(chats.get((pid, Channel.TELEGRAM))),
+                _link(chats.get((pid, Channel.ZALO))),
+                last.created_at if last else None,
+                last.expires_at if last else None,
+                bool(last and last.used_at),
             )
         )
     return out
@@ -111,8 +223,8 @@ def focal_points(session: Session, calendar_id: int, root: Scope) -> list[FocalP
 def send_codes(
     session: Session,
     targets: list[FocalPoint],
+    ways: Ways,
     *,
-    bot_username: str,
     by: str,
     now: datetime,
     ttl: timedelta = TTL,
@@ -123,41 +235,16 @@ def send_codes(
         person = session.get(Person, target.person_id)
         if person is None or not person.email or person.removed_at is not None:
             continue
-        issued = links.issue(session, person, by, ttl, now)
-        tz = ZoneInfo(person.calendar.timezone or "Asia/Ho_Chi_Minh")
-        workflow_id = f"person/{person.calendar.key}/{person.key}"
-        step = f"telegram-link:{issued.id}"
-        outbox.enqueue(
-            session,
-            workflow_id=workflow_id,
-            calendar_key=person.calendar.key,
-            step=step,
-            recipients=[person.key],
-            payload={
-                "kind": "link",
-                "link_url": f"https://t.me/{bot_username}?start={issued.code}",
-                "bot_username": bot_username,
-                "code": issued.code,
-                "expires_text": f"{issued.expires_at.astimezone(tz):%d/%m/%Y %H:%M}",
-                "expires_at": issued.expires_at.isoformat(),
-            },
-        )
-        session.execute(  # a link is for the email channel: the chat is what it creates
-            sa.delete(OutboxMessage).where(
-                OutboxMessage.workflow_id == workflow_id,
-                OutboxMessage.step == step,
-                OutboxMessage.channel != Channel.EMAIL,
-            )
-        )
+        queued = queue_code(session, person, ways, by=by, now=now, ttl=ttl)
         session.add(
             AuditEntry(
                 actor=by,
-                action="telegram_link_sent",
+                action=AUDIT_ACTION,
                 subject=f"person:{person.calendar.key}/{person.key}",
                 unit_id=target.unit_id,
                 details={
-                    "before": {"telegram_linked": target.linked},
-                    "after": {"code_expires": issued.expires_at.isoformat()},
+                    "before": {f"{c.value}_linked": target.linked(c) for c in ways.channels},
+                    "after": {"code_expires": queued.issued.expires_at.isoformat()},
                     "email": person.email,
                 },
             )

@@ -8,23 +8,32 @@ HANCHOT_SECRET (or HANCHOT_SECRET_FILE)    signs submit links and CSRF tokens; d
 HANCHOT_PUBLIC_URL                         how people reach the dashboard (links, cookies)
 HANCHOT_UPLOAD_MAX_BYTES                   largest evidence file accepted (default 20 MB)
 HANCHOT_SESSION_HOURS                      how long a login lasts (default 12)
-TELEGRAM_BOT_USERNAME                      the bot's name, for the t.me links in the Telegram
-                                           link codes the dashboard sends (none: not sent)
+TELEGRAM_BOT_USERNAME                      the bot's name, for the t.me links in the link
+                                           codes the dashboard sends (none: no Telegram way)
+ZALO_OA_ID                                 the Zalo OA's id, as the notifier reads it: the
+                                           link-code email says how to follow the OA and send
+                                           it the code (none: no Zalo way)
+
+Link codes are sent when at least one way is configured (`store.link_mail.Ways`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from store import db
+from notifier.settings import ZaloSettings
+from store import db, link_mail
 from store.secret_key import deployment_secret
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+BOT_NAME = re.compile(r"^[A-Za-z0-9_]{5,32}$")
+"""A Telegram bot's name: anything else would make a broken t.me link."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,16 @@ class WebSettings:
     session_lifetime: timedelta = timedelta(hours=12)
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
     telegram_bot_username: str = ""
+    zalo_oa_id: str = ""
+
+    @property
+    def link_ways(self) -> link_mail.Ways:
+        """How a link code can be used here: the bot (a valid name), the OA's follow link."""
+        bot = self.telegram_bot_username
+        return link_mail.Ways(
+            bot_username=bot if BOT_NAME.match(bot) else "",
+            zalo_url=ZaloSettings(oa_id=self.zalo_oa_id).follow_url,
+        )
 
     @property
     def secure_cookies(self) -> bool:
@@ -55,6 +74,7 @@ class WebSettings:
             "upload_max_bytes": int(env.get("HANCHOT_UPLOAD_MAX_BYTES") or 20 * 1024 * 1024),
             "session_lifetime": timedelta(hours=int(env.get("HANCHOT_SESSION_HOURS") or 12)),
             "telegram_bot_username": (env.get("TELEGRAM_BOT_USERNAME") or "").strip().lstrip("@"),
+            "zalo_oa_id": (env.get("ZALO_OA_ID") or "").strip(),
         }
         values.update(overrides)
         if "secret" not in values:

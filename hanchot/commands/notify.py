@@ -19,7 +19,10 @@ MSG = {
     "no_person": "lỗi: không có người '{ref}' trong lịch nào đã nạp",
     "ambiguous": "lỗi: '{ref}' có trong nhiều lịch ({calendars}); ghi rõ lich/nguoi",
     "no_email": "lỗi: {name} không có địa chỉ email trong lịch để nhận mã liên kết",
-    "no_bot": "lỗi: cần TELEGRAM_BOT_TOKEN (hoặc TELEGRAM_BOT_USERNAME) để tạo liên kết t.me",
+    "no_bot": (
+        "lỗi: chưa có kênh nào để liên kết: cần ZALO_OA_ID, ZALO_APP_ID, ZALO_APP_SECRET "
+        "(Zalo) hoặc TELEGRAM_BOT_TOKEN/TELEGRAM_BOT_USERNAME (Telegram)"
+    ),
     "issued": "Đã cấp mã liên kết cho {name}, hết hạn {expires}.\n  Liên kết: {url}",
     "sent": "Đã gửi email tới {email}.",
     "queued": "Email tới {email} nằm trong outbox; hanchot notify sẽ gửi ({why}).",
@@ -99,7 +102,7 @@ def link(
     person: Annotated[str, typer.Argument(help="Người nhận: lich/nguoi hoặc mã người")],
     hours: Annotated[int, typer.Option("--hours", help="Mã hết hạn sau số giờ này")] = 48,
 ) -> None:
-    """Cấp mã liên kết Telegram dùng một lần cho một người và gửi email liên kết t.me."""
+    """Cấp mã liên kết dùng một lần cho một người và gửi email hướng dẫn liên kết Zalo, Telegram."""
     import getpass
 
     from deadlines import bounds

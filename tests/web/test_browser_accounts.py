@@ -2,8 +2,10 @@
 a supervisor from the accounts page; the invitation goes through the outbox and the relay
 to a real SMTP server on loopback; the supervisor opens the link from the email as
 received, sets a password, logs in and sees only his subtree; the link then refuses a
-second use. The accounts, Telegram, audit, forgotten-password and set-password pages do
-not scroll sideways on a phone. Screenshots: test-artifacts/browser/accounts-*.png.
+second use. On the linking page a coordinator sees who has linked Zalo and Telegram and
+sends one focal point a code whose email explains both ways. The accounts, linking,
+audit, forgotten-password and set-password pages do not scroll sideways on a phone.
+Screenshots: test-artifacts/browser/accounts-*.png.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 import pytest
 import pytest_asyncio
+import sqlalchemy as sa
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from activities.store_access import StoreAccess
@@ -22,7 +25,10 @@ from notifier.email.transport import EmailChannel
 from notifier.registry import Registry
 from notifier.relay import sweep
 from notifier.settings import NotifierSettings, Secret, SmtpSettings, TelegramSettings
-from store import db, migrate
+from store import channels, db, migrate
+from store.base import utcnow
+from store.enums import Channel
+from store.models import Person
 from tests.fakes.smtp import FakeSMTP
 from tests.web.browser import ARGS, free_port, require_chromium, screenshot_path
 from tests.web.conftest import ACCOUNTS, PASSWORD
@@ -39,6 +45,7 @@ SECRET = "a" * 40
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 NEW_PASSWORD = "mat-khau-lanh-dao-moi"
+OA = "1234567890123456789"
 
 
 @dataclass
@@ -77,6 +84,9 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
     engine = db.create_engine(url)
     with db.session_factory(engine, writes=True)() as session, session.begin():
         fill(session, data)
+        linked = session.scalar(sa.select(Person).where(Person.key == "fp-xa-a1"))
+        assert linked is not None
+        channels.bind(session, linked.id, Channel.ZALO, "8413567890123456789", None, utcnow())
     email, role, scope = ACCOUNTS["coordinator"]
     create_account(engine, email, role, scope, password=PASSWORD)
     engine.dispose()
@@ -87,6 +97,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
         data_dir=data,
         public_url=f"http://127.0.0.1:{port}",
         telegram_bot_username="hanchot_thu_bot",
+        zalo_oa_id=OA,
     )
     smtp = FakeSMTP().start()
     try:
@@ -199,7 +210,7 @@ async def test_the_account_pages_fit_the_screen(
     wide = {}
     for name, path in {
         "list": "/accounts",
-        "telegram": "/accounts/telegram",
+        "links": "/accounts/links",
         "audit": "/audit",
     }.items():
         await page.goto(path)
@@ -208,4 +219,30 @@ async def test_the_account_pages_fit_the_screen(
             wide[name] = path
         await page.screenshot(path=screenshot_path(f"accounts-{name}-{tag}"), full_page=True)
     assert not wide, f"pages wider than the screen: {wide}"
+    await page.context.close()
+
+
+@pytest.mark.parametrize(("size", "tag"), [(DESKTOP, "1280"), (PHONE, "390")])
+async def test_the_linking_page_shows_zalo_and_telegram_and_sends_a_code(
+    browser: Browser, site: Site, size: dict[str, int], tag: str
+) -> None:
+    page = await new_page(browser, site, size)
+    await log_in(page, ACCOUNTS["coordinator"][0], PASSWORD)
+    await page.goto("/accounts")
+    await page.click("a[href='/accounts/links']")
+    await expect(page.locator("h1")).to_have_text("Liên kết Zalo, Telegram")
+    await expect(page.locator("#link-counts")).to_contain_text("1 đã liên kết Zalo")
+    linked = page.locator("#focal-points tr", has_text="Đầu mối xa-a1")
+    await expect(linked.locator(".link-zalo")).to_contain_text("Đã liên kết")
+    await expect(linked.locator(".link-telegram")).to_contain_text("Chưa liên kết")
+    row = page.locator("#focal-points tr", has_text="Đầu mối xa-a2")
+    await row.get_by_role("button", name="Gửi mã").click()
+    await expect(page.locator("p.ok")).to_contain_text("Đã gửi mã liên kết cho 1 người")
+    assert not await sideways(page)
+    await page.screenshot(path=screenshot_path(f"accounts-links-sent-{tag}"), full_page=True)
+    assert await site.relay() >= 1
+    mail = site.smtp.to("xa-a2@thu.example")[-1]
+    body = plain(mail)
+    assert f"https://zalo.me/{OA}" in body and "gửi mã này cho OA" in body
+    assert "https://t.me/hanchot_thu_bot?start=" in body
     await page.context.close()

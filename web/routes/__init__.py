@@ -3,8 +3,8 @@
 from web.routes import (
     accounts,
     accounts_audit,
+    accounts_links,
     accounts_password,
-    accounts_telegram,
     act,
     auth,
     editor,
@@ -39,7 +39,7 @@ ROUTERS = [
     submit_files.router,
     act.router,
     import_units.router,
-    accounts_telegram.router,  # before accounts: /accounts/telegram/send is no account id
+    accounts_links.router,  # before accounts: /accounts/links/send is no account id
     accounts.router,
     accounts_password.router,
     accounts_audit.router,

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from store import link_mail
 from store.models import AuditEntry, WebRole
 from store.scopes import Scope
 from store.web_users import SessionUser
@@ -39,6 +40,7 @@ ACTIONS_VI = {
     "account_changed": "Đổi vai trò, phạm vi",
     "password_reset_requested": "Đề nghị đặt lại mật khẩu",
     "password_reset": "Đặt lại mật khẩu",
+    "link_code_sent": "Gửi mã liên kết Zalo/Telegram",
     "telegram_link_sent": "Gửi mã liên kết Telegram",
 }
 FIELDS_VI = {
@@ -48,6 +50,9 @@ FIELDS_VI = {
     "scope": "phạm vi",
     "active": "hoạt động",
     "password_set": "đã đặt mật khẩu",
+    "telegram_linked": "đã liên kết Telegram",
+    "zalo_linked": "đã liên kết Zalo",
+    "code_expires": "mã hết hạn",
 }
 
 
@@ -69,6 +74,8 @@ def _value(key: str, value: Any) -> str:
         return "có" if value else "không"
     if key == "role" and value in {r.value for r in WebRole}:
         return WebRole(value).label_vi()
+    if key == "code_expires" and isinstance(value, str):
+        return link_mail.local_text(datetime.fromisoformat(value), None)
     return str(value)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -25,14 +26,23 @@ from config.document import calendar_of
 from config.errors import CalendarError, ConfigIssue
 from config.warnings import calendar_warnings
 from store import drafts, revisions
-from store.models import Calendar, CalendarDraft, CalendarRevision
+from store.models import Calendar, CalendarDraft, CalendarRevision, Person, Unit
 from store.revisions import RevisionConflict, change_of, diff_calendars
 from store.scopes import Scope, visible_calendars
 from store.web_users import SessionUser
 from web.deps import DB, NotFound, State, UserScope, actor, render, require
+from web.routes.editor_channels import reach_warnings
 from web.routes.editor_forms import Document, entries, show
 from web.routes.editor_scope import scope_root, tree_order, visible
-from web.routes.editor_words import PERIODS, change_lines, change_title, field_vi, value_vi
+from web.routes.editor_words import (
+    PERIODS,
+    Names,
+    change_lines,
+    change_title,
+    channels_vi,
+    field_vi,
+    value_vi,
+)
 
 router = APIRouter()
 EDIT = Depends(require("calendar"))
@@ -89,15 +99,38 @@ def check(document: Document) -> list[ConfigIssue]:
     return []
 
 
-def draft_changes(edit: Editing) -> tuple[list[dict[str, Any]], list[str]]:
+def names_of(session: Session, calendar_id: int, *documents: Document) -> Names:
+    """Every name the calendar ever gave its people and units (the store keeps removed
+    ones), and those of `documents` (a draft's new entries), newest last."""
+    people = {  # not dict(result): a Result has keys() (its columns), so dict() misreads it
+        key: name
+        for key, name in session.execute(
+            sa.select(Person.key, Person.name).where(Person.calendar_id == calendar_id)
+        )
+    }
+    units = {
+        key: name
+        for key, name in session.execute(
+            sa.select(Unit.key, Unit.name).where(Unit.calendar_id == calendar_id)
+        )
+    }
+    for document in documents:
+        people |= {str(e.get("id")): str(e.get("name")) for e in entries(document, "people")}
+        units |= {str(e.get("id")): str(e.get("name")) for e in entries(document, "units")}
+    return Names(people, units)
+
+
+def draft_changes(session: Session, edit: Editing) -> tuple[list[dict[str, Any]], list[str]]:
     """What the draft changes from the revision it is based on, in words, and the
     warnings `hanchot check` gives the draft (valid, but likely not what was meant)."""
     if edit.draft.document == edit.base.document:
         return [], []  # nothing typed: no need to check two whole calendars
     base = calendar_of(edit.base.document, SOURCE)
     mine = calendar_of(edit.draft.document, SOURCE)
+    names = names_of(session, edit.calendar.id, edit.base.document, edit.draft.document)
     changes = [
-        {"title": change_title(c), "lines": change_lines(c)} for c in diff_calendars(base, mine)
+        {"title": change_title(c), "lines": change_lines(c, names)}
+        for c in diff_calendars(base, mine)
     ]
     warnings = [
         f"{field_vi(w.field, edit.draft.document)}: {w.message}" if w.field else w.message
@@ -106,18 +139,19 @@ def draft_changes(edit: Editing) -> tuple[list[dict[str, Any]], list[str]]:
     return changes, warnings
 
 
-def since(session: Session, key: str, base: int) -> list[dict[str, Any]]:
+def since(session: Session, calendar: Calendar, base: int) -> list[dict[str, Any]]:
     """The revisions published after `base`, each with its changes in words."""
+    newer = [r for r in revisions.history(session, calendar.key) if r.number > base]
+    names = names_of(session, calendar.id, *(r.document for r in newer))
     return [
         {
             "revision": r,
             "changes": [
-                {"title": change_title(c), "lines": change_lines(c)}
+                {"title": change_title(c), "lines": change_lines(c, names)}
                 for c in map(change_of, r.summary)
             ],
         }
-        for r in revisions.history(session, key)
-        if r.number > base
+        for r in newer
     ]
 
 
@@ -135,6 +169,14 @@ def rows(items: list[dict[str, Any]], fields: tuple[str, ...]) -> list[dict[str,
     return [{f: show(e.get(f)) for f in fields} for e in items]
 
 
+def named(document: Document, name: str, ids: Any) -> list[dict[str, str]]:
+    """Ids of `name` entries (people, units) with their names, for a coordinator to read
+    (an id the draft does not know stays an id: the loader says what is wrong with it)."""
+    names = {str(e.get("id")): str(e.get("name") or "") for e in entries(document, name)}
+    listed = ids if isinstance(ids, list) else [] if ids in (None, "") else [ids]
+    return [{"id": str(i), "name": names.get(str(i)) or str(i)} for i in listed]
+
+
 def page(
     request: Request, session: Session, edit: Editing, status_code: int = 200, **ctx: Any
 ) -> Response:
@@ -146,7 +188,10 @@ def page(
     ctx.setdefault("calendars", [])
     document = edit.draft.document
     units, people = visible(document, edit.root)
-    changes, warnings = draft_changes(edit)
+    changes, warnings = draft_changes(session, edit)
+    reach = (
+        reach_warnings(session, edit.calendar.key, edit.base.document, document) if changes else []
+    )
     query = (ctx.pop("q", None) or "").strip().casefold()
     ordered = tree_order(units)
     if query:
@@ -163,10 +208,26 @@ def page(
         stale=edit.latest.number != edit.base.number,
         changes=changes,
         warnings=warnings,
-        units=[{**rows([u], UNIT_COLUMNS)[0], "depth": min(d, 9)} for u, d in ordered[:SHOWN]],
+        reach=reach,
+        units=[
+            {
+                **rows([u], UNIT_COLUMNS)[0],
+                "depth": min(d, 9),
+                "focal": named(document, "people", u.get("focal_point")),
+                "above": named(document, "units", u.get("parent")),
+            }
+            for u, d in ordered[:SHOWN]
+        ],
         units_total=len(ordered),
         q=query,
-        people=rows(people[:SHOWN], ("id", "name", "email", "telegram", "phone")),
+        people=[
+            {**row, "channels": channels_vi(p.get("channels")) if p.get("channels") else ""}
+            for p, row in zip(
+                people[:SHOWN],
+                rows(people[:SHOWN], ("id", "name", "email", "telegram", "phone")),
+                strict=True,
+            )
+        ],
         people_total=len(people),
         shown=SHOWN,
         obligations=rows(entries(document, "obligations"), ("id", "name", "period", "due")),
@@ -253,7 +314,7 @@ def _publish(request: Request, state: State, scope: Scope, key: str, user: Sessi
         except RevisionConflict:
             with session.begin():
                 edit = editing(session, scope, key, user)
-                conflict = since(session, key, base)
+                conflict = since(session, edit.calendar, base)
                 return page(request, session, edit, 409, conflict=conflict)
     if done.number is None:
         return RedirectResponse(f"/editor/{key}?msg=unchanged", status_code=303)

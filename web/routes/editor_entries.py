@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from config.errors import ConfigIssue
@@ -21,8 +22,9 @@ from store.web_users import SessionUser
 from web.deps import NotFound, State, UserScope, render, require
 from web.routes import editor_forms as ef
 from web.routes.editor import check, editing
+from web.routes.editor_channels import standing
 from web.routes.editor_scope import outside_scope, visible
-from web.routes.editor_words import FIELD, HINT, PERIODS, READINGS, field_vi
+from web.routes.editor_words import CHANNEL_ORDERS, FIELD, HINT, PERIODS, READINGS, field_vi
 from web.security import read_form
 
 router = APIRouter()
@@ -55,6 +57,7 @@ SELECTS = {
     "period": {"": "(chọn)", **PERIODS},
     "reading": READINGS,
     "language": {"": "theo lịch (vi)", "vi": "Tiếng Việt", "en": "English"},
+    "channels": CHANNEL_ORDERS,
 }
 SUGGEST = {
     **dict.fromkeys(
@@ -80,18 +83,26 @@ SCOPE_REFUSED = (
 
 
 def _fields(
-    names: tuple[str, ...], values: dict[str, str], errors: dict[str, list[str]], fixed: bool
+    names: tuple[str, ...],
+    values: dict[str, str],
+    errors: dict[str, list[str]],
+    fixed: bool,
+    notes: dict[str, str],
 ) -> list[dict[str, Any]]:
     out = []
     for name in names:
+        options, value = SELECTS.get(name), values.get(name, "")
+        if options is not None and value not in options:
+            options = {**options, value: value}  # kept as typed, for the loader to judge
         out.append(
             {
                 "name": name,
                 "label": FIELD.get(name, name),
-                "value": values.get(name, ""),
+                "value": value,
                 "hint": HINT.get(name, ""),
+                "note": notes.get(name, ""),
                 "errors": errors.get(name, []),
-                "options": SELECTS.get(name),
+                "options": options,
                 "multiline": name in ("days_off", "working_saturdays", "source"),
                 "readonly": fixed and name == "id",
                 "suggest": SUGGEST.get(name),
@@ -125,6 +136,7 @@ def _form_page(
     status_code: int = 200,
     errors: dict[str, list[str]] | None = None,
     above: list[str] | None = None,
+    notes: dict[str, str] | None = None,
 ) -> Response:
     spec = KINDS.get(kind)
     units, people = visible(*seen)  # suggestions within the account's scope only
@@ -140,12 +152,22 @@ def _form_page(
         key=key,
         title=title,
         action=action if spec else f"/editor/{calendar}/days",
-        fields=_fields(names, values, errors or {}, key is not None),
+        fields=_fields(names, values, errors or {}, key is not None, notes or {}),
         above=above or [],
         removable=spec is not None and key is not None,
         unit_ids=[(str(u.get("id")), str(u.get("name"))) for u in units],
         person_ids=[(str(p.get("id")), str(p.get("name"))) for p in people],
     )
+
+
+def _notes(
+    session: Session, calendar: str, kind: str, key: str | None, document: ef.Document
+) -> dict[str, str]:
+    """What the store knows beside a form's fields: a person's standing on each channel."""
+    i = ef.find(document, kind, key) if kind == "people" and key else None
+    if i is None:
+        return {}
+    return {"channels": standing(session, calendar, document["people"][i])}
 
 
 def _show(
@@ -177,6 +199,7 @@ def _show(
             kind,
             key,
             KINDS[kind]["values"](document, key),
+            notes=_notes(session, calendar, kind, key, document),
         )
 
 
@@ -213,8 +236,9 @@ def _save(
         if issues:
             error_kind = KINDS[kind]["error"] if kind in KINDS else "days"
             beside, above = _place(issues, path, error_kind, after)
+            notes = _notes(session, calendar, kind, key, before)
             return _form_page(
-                request, (before, root), calendar, kind, key, form, 422, beside, above
+                request, (before, root), calendar, kind, key, form, 422, beside, above, notes
             )
         drafts.save(session, edit.draft, after)
     return RedirectResponse(f"/editor/{calendar}?msg=saved", status_code=303)

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from web.routes.editor_words import channels_typed
+
 Document = dict[str, Any]
 Form = Mapping[str, str]
 
@@ -29,7 +31,7 @@ UNIT_FIELDS = (
     "focal_point",
     "head",
 )
-PERSON_FIELDS = ("id", "name", "email", "telegram", "phone", "language")
+PERSON_FIELDS = ("id", "name", "email", "telegram", "phone", "channels", "language")
 PERSON_LINKS = ("focal_of", "head_of", "supervises")
 OBLIGATION_FIELDS = (
     "id",
@@ -129,6 +131,7 @@ def person_values(document: Document, key: str | None) -> dict[str, str]:
     i = find(document, "people", key) if key else None
     entry = document["people"][i] if i is not None else {}
     values = {f: show(entry.get(f)) for f in PERSON_FIELDS}
+    values["channels"] = channels_typed(entry.get("channels"))
     focal, head = [], []
     for unit in entries(document, "units"):
         if key and key in _as_list(unit.get("focal_point")):
@@ -160,6 +163,8 @@ def apply_person(document: Document, key: str | None, form: Form) -> tuple[Docum
     entry = people[i]
     for f in PERSON_FIELDS[1:]:
         _set(entry, f, form.get(f, "").strip())
+    order = [c.strip() for c in form.get("channels", "").split(",")]
+    _set(entry, "channels", order if any(order) else None)  # the loader judges each name
     pid = str(entry.get("id"))
     focal, head = set(_ids(form.get("focal_of", ""))), set(_ids(form.get("head_of", "")))
     for unit in entries(out, "units"):

@@ -21,16 +21,26 @@ from store.revisions import change_of
 from store.web_users import SessionUser
 from web.deps import DB, NotFound, UserScope, render, require
 from web.params import Id, IdQuery
-from web.routes.editor import calendar_for
+from web.routes.editor import calendar_for, names_of
 from web.routes.editor_forms import Document, entries, show
-from web.routes.editor_words import FIELD, change_counts, change_lines, change_title, value_vi
+from web.routes.editor_words import (
+    FIELD,
+    PERSON_REFS,
+    UNIT_REFS,
+    change_counts,
+    change_lines,
+    change_title,
+    field_value_vi,
+    named_vi,
+    value_vi,
+)
 
 router = APIRouter()
 VIEW = Depends(require("view"))
 LONG_REVISION = 20
 """A revision with more changes than this is shown counted, its list folded."""
 UNIT_KEYS = ("name", "kind", "parent", "opened", "closed", "successor", "focal_point", "head")
-PERSON_KEYS = ("name", "email", "telegram", "phone")
+PERSON_KEYS = ("name", "email", "telegram", "phone", "channels")
 
 
 @router.get("/history/{calendar}", response_model=None)
@@ -43,10 +53,13 @@ def calendar_history(
     user: SessionUser = VIEW,
 ) -> Response:
     chosen = calendar_for(session, scope, calendar)
+    names = names_of(session, chosen.id)
     listed = [
         {
             "revision": r,
-            "changes": [{"title": change_title(c), "lines": change_lines(c)} for c in changes],
+            "changes": [
+                {"title": change_title(c), "lines": change_lines(c, names)} for c in changes
+            ],
             "counted": change_counts(changes) if len(changes) > LONG_REVISION else None,
         }
         for r, changes in (
@@ -79,12 +92,12 @@ def _people(document: Document, unit: dict[str, Any] | None) -> dict[str, dict[s
 
 
 def _named(document: Document, field: str, value: Any) -> str:
-    """A unit field's value in words; people by name and id (`Trần Văn A (fp-a)`)."""
-    if field not in ("focal_point", "head") or not value:
+    """A unit field's value in words; people and units by name and id (`Trần Văn A (fp-a)`)."""
+    kind = "people" if field in PERSON_REFS else "units" if field in UNIT_REFS else None
+    if kind is None or not value:
         return value_vi(show(value))
-    names = {str(p.get("id")): p.get("name") for p in entries(document, "people")}
-    ids = show(value).replace(",", " ").split()
-    return ", ".join(f"{names[i]} ({i})" if names.get(i) else i for i in ids)
+    names = {str(e.get("id")): str(e.get("name")) for e in entries(document, kind)}
+    return named_vi(show(value).replace(",", " ").split(), names)
 
 
 def unit_changes(history: list[CalendarRevision], key: str) -> list[dict[str, Any]]:
@@ -110,11 +123,10 @@ def unit_changes(history: list[CalendarRevision], key: str) -> list[dict[str, An
         for pid in sorted(set(before_people) & set(after_people)):
             for field in PERSON_KEYS:
                 was, now = before_people[pid].get(field), after_people[pid].get(field)
-                if was != now:
+                shown = field_value_vi(field, was), field_value_vi(field, now)
+                if shown[0] != shown[1]:  # "Zalo, email" and [zalo, email] are one order
                     name = after_people[pid].get("name", pid)
-                    lines.append(
-                        f"{name} ({pid}) — {FIELD[field]}: {value_vi(was)} → {value_vi(now)}"
-                    )
+                    lines.append(f"{name} ({pid}) — {FIELD[field]}: {shown[0]} → {shown[1]}")
         if lines:
             out.append({"revision": revision, "lines": lines})
         before = after

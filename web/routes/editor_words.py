@@ -3,11 +3,16 @@ Vietnamese (what a coordinator reads instead of JSON)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+from config.values import CHANNELS
 from store.changes import Change
+from web.formatting import CHANNEL_VI
 
 ENTITY = {
     "calendar": "Lịch",
@@ -32,6 +37,7 @@ FIELD = {
     "telegram": "Telegram",
     "phone": "điện thoại",
     "language": "ngôn ngữ",
+    "channels": "kênh nhận nhắc việc, theo thứ tự ưu tiên",
     "focal_of": "là đầu mối của các đơn vị",
     "head_of": "là thủ trưởng của các đơn vị",
     "supervises": "phụ trách (nhận bản tổng hợp) các nhánh",
@@ -81,6 +87,11 @@ HINT = {
     "data_window": "nd09, hoặc 15/12 - 14/06",
     "days_off": "mỗi dòng một ngày: dd/mm/yyyy Tên ngày nghỉ",
     "working_saturdays": "mỗi dòng một ngày: dd/mm/yyyy",
+    "channels": (
+        "Nhắc việc đi qua kênh đầu tiên liên lạc được; kênh đó chưa liên kết, đã tắt "
+        "hay không tới được người nhận thì đi qua kênh sau. Zalo và Telegram dùng được "
+        "khi người này đã liên kết (trang Liên kết Zalo, Telegram)."
+    ),
 }
 PERIODS = {
     "annual": "năm",
@@ -90,6 +101,44 @@ PERIODS = {
     "one_off": "đột xuất",
     "campaign": "đợt cao điểm",
 }
+ALL_CHANNELS = "mọi kênh người này có, cùng lúc"
+"""No preferred order: every message on each channel the person has."""
+
+
+def channels_vi(value: Any) -> str:
+    """A preferred channel order in words: ["zalo", "email"] -> "Zalo, rồi Email"."""
+    names = _as_names(value)
+    if not names:
+        return ALL_CHANNELS
+    words = [CHANNEL_VI.get(n, n) for n in names]
+    return f"Chỉ {words[0]}" if len(words) == 1 else ", rồi ".join(words)
+
+
+def _as_names(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else str(value or "").split(",")
+    return [n for n in (str(i).strip().lower() for i in items) if n]
+
+
+def channels_typed(value: Any) -> str:
+    """The order as the form holds it ("zalo, email"; "" for none), however it was written."""
+    return ", ".join(_as_names(value))
+
+
+PREFERENCE = ("zalo", "email", "telegram")
+"""How the form lists the orders: Zalo first, where officials already are."""
+CHANNEL_ORDERS = {
+    "": "Mọi kênh người này có, cùng lúc (mặc định)",
+    **{
+        ", ".join(order): channels_vi(list(order))
+        for order in sorted(
+            (o for r in range(1, len(CHANNELS) + 1) for o in itertools.permutations(CHANNELS, r)),
+            key=lambda o: (len(o) != 2, [PREFERENCE.index(c) for c in o]),
+        )
+    },
+}
+"""Every order the loader accepts, as the person form offers them: two channels first
+(one to try, one to fall back on), then the others, Zalo's before."""
+
 READINGS = {"": "theo mặc định của lịch", "literal": "đúng nghĩa chữ", "inclusive": "đến hết ngày"}
 
 
@@ -139,9 +188,49 @@ def value_vi(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def change_lines(change: Change) -> list[str]:
-    """Each field change as "tên: cũ → mới"."""
-    return [f"{field_vi(f.field)}: {value_vi(f.old)} → {value_vi(f.new)}" for f in change.fields]
+PERSON_REFS = frozenset({"focal_point", "focal_points", "head"})
+UNIT_REFS = frozenset({"parent", "successor"})
+"""Fields whose values are ids of people, of units: said by name in the changes."""
+
+
+@dataclass(frozen=True)
+class Names:
+    """What the calendar calls its people and units, by id."""
+
+    people: Mapping[str, str] = field(default_factory=dict)
+    units: Mapping[str, str] = field(default_factory=dict)
+
+
+def named_vi(value: Any, names: Mapping[str, str]) -> str:
+    """Ids as a coordinator reads them: "Trần Văn A (fp-a), Phạm Thị B (fp-b)"."""
+    ids = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    return ", ".join(f"{names[i]} ({i})" if names.get(i) else i for i in ids)
+
+
+def field_value_vi(field: str, value: Any, names: Names | None = None) -> str:
+    """A field's value in words: a channel order as "Zalo, rồi Email" (one of its places,
+    in a revision saved before orders were compared whole, as "Zalo"), others as typed."""
+    if field == "channels":
+        return channels_vi(value)
+    if field.startswith("channels[") and isinstance(value, str):
+        return CHANNEL_VI.get(value, value)
+    base = re.match(r"\w+", field)
+    word = base.group() if base else ""
+    if names is not None and value not in (None, "", []):
+        if word in PERSON_REFS:
+            return named_vi(value, names.people)
+        if word in UNIT_REFS:
+            return named_vi(value, names.units)
+    return value_vi(value)
+
+
+def change_lines(change: Change, names: Names | None = None) -> list[str]:
+    """Each field change as "tên: cũ → mới" (people and units by name, given `names`)."""
+    return [
+        f"{field_vi(f.field)}: {field_value_vi(f.field, f.old, names)} → "
+        f"{field_value_vi(f.field, f.new, names)}"
+        for f in change.fields
+    ]
 
 
 def change_counts(changes: list[Change]) -> str:

@@ -259,7 +259,9 @@ async def _scenario(
             await save(page)
             changes = page.locator("#thay-doi")
             await expect(changes).to_contain_text("Đơn vị UBND xã Tân Lập (xa-moi): thêm")
-            await expect(changes).to_contain_text("đầu mối thứ 1: fp-a → fp-thay")
+            await expect(changes).to_contain_text(
+                "đầu mối thứ 1: Trần Văn A (fp-a) → Hà Văn Thay (fp-thay)"
+            )
             await expect(changes).to_contain_text(f"ngày giải thể: (trống) → {today:%d/%m/%Y}")
             await shot(page, "draft-changes")
 

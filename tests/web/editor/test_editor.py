@@ -103,7 +103,7 @@ def test_a_person_replaces_a_focal_point_and_heads_a_unit(editor_site: Site) -> 
     assert unit["focal_point"] == "fp-thay" and unit["head"] == "fp-thay"
     preview = client.get(f"/editor/{CAL}/preview").text
     assert "Đơn vị UBND xã A2 (xa-a2): sửa" in preview
-    assert "đầu mối thứ 1: fp-xa-a2 → fp-thay" in preview
+    assert "đầu mối thứ 1: Đầu mối xa-a2 (fp-xa-a2) → Hà Văn Thay (fp-thay)" in preview
 
 
 def test_the_second_publisher_is_told_what_changed_and_keeps_the_draft(editor_site: Site) -> None:
@@ -186,7 +186,7 @@ def test_unit_history_lists_its_people_and_dates(editor_site: Site) -> None:
     page = client.get(f"/history/units/{unit_id}").text
     assert "Phiên bản 2" in page and "Phiên bản 1" in page
     assert "ngày giải thể: (trống) → 01/07/2025" in page
-    assert "đơn vị kế thừa: (trống) → xa-b1" in page
+    assert "đơn vị kế thừa: (trống) → UBND xã B1 (xa-b1)" in page
     assert "Đầu mối xa-b2 (fp-xa-b2) — điện thoại: (trống) → 0203 111 222" in page
     assert f'href="/history/units/{unit_id}"' in client.get(f"/units/{unit_id}").text
 
