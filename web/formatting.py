@@ -68,6 +68,24 @@ CHANNEL_VI = {
     "web": "Trang nộp",
     "cli": "Dòng lệnh",
 }
+ALL_CHANNELS = "mọi kênh người này có, cùng lúc"
+"""No preferred order: every message on each channel the person has."""
+
+
+def channels_vi(value: Any) -> str:
+    """A preferred channel order in words: ["zalo", "email"] -> "Zalo, rồi Email"."""
+    names = as_names(value)
+    if not names:
+        return ALL_CHANNELS
+    words = [CHANNEL_VI.get(n, n) for n in names]
+    return f"Chỉ {words[0]}" if len(words) == 1 else ", rồi ".join(words)
+
+
+def as_names(value: Any) -> list[str]:
+    items = value if isinstance(value, (list, tuple)) else str(value or "").split(",")
+    return [n for n in (str(i).strip().lower() for i in items) if n]
+
+
 OUTBOX_STATUS_VI = {
     "pending": "Chờ gửi",
     "sending": "Đang gửi",
@@ -245,5 +263,6 @@ FILTERS = {
     "asked_due": asked_due,
     "sent": sent,
     "kind": present.kind_text,
+    "channels": channels_vi,
     "step": present.step_text,
 }

@@ -29,7 +29,7 @@ async def test_the_channel_order_fits_a_phone(browser: Browser, site: Site) -> N
     page = await open_page(browser, site, PHONE)
     await page.goto(f"/units/{unit_id(site, 'xa-a2')}")
     contacts = page.locator("ul.contacts")
-    await expect(contacts).to_contain_text("Nhận tin qua: Zalo → Telegram → Email")
+    await expect(contacts).to_contain_text("Nhận nhắc việc qua: Zalo, rồi Telegram, rồi Email")
     await expect(contacts).to_contain_text("Zalo đã liên kết")
     await page.screenshot(path=screenshot_path("unit-zalo-390"), full_page=True)
     scroll, inner = await sideways(page)

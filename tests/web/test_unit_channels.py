@@ -30,7 +30,7 @@ def test_the_unit_page_shows_the_channel_order_and_the_zalo_link(site: Site) -> 
     page = client.get(f"/units/{unit.group(1)}").text
     contacts = page.split('class="contacts"', 1)[1].split("</ul>", 1)[0]
     assert "Zalo đã liên kết" in contacts
-    assert "Nhận tin qua: Zalo → Email" in contacts
+    assert "Nhận nhắc việc qua: Zalo, rồi Email" in contacts
 
 
 def test_the_unit_page_says_who_reports_for_a_closed_unit(site: Site) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from config.values import CHANNELS
 from store.changes import Change
-from web.formatting import CHANNEL_VI
+from web.formatting import CHANNEL_VI, as_names, channels_vi
 
 ENTITY = {
     "calendar": "Lịch",
@@ -101,27 +101,9 @@ PERIODS = {
     "one_off": "đột xuất",
     "campaign": "đợt cao điểm",
 }
-ALL_CHANNELS = "mọi kênh người này có, cùng lúc"
-"""No preferred order: every message on each channel the person has."""
-
-
-def channels_vi(value: Any) -> str:
-    """A preferred channel order in words: ["zalo", "email"] -> "Zalo, rồi Email"."""
-    names = _as_names(value)
-    if not names:
-        return ALL_CHANNELS
-    words = [CHANNEL_VI.get(n, n) for n in names]
-    return f"Chỉ {words[0]}" if len(words) == 1 else ", rồi ".join(words)
-
-
-def _as_names(value: Any) -> list[str]:
-    items = value if isinstance(value, list) else str(value or "").split(",")
-    return [n for n in (str(i).strip().lower() for i in items) if n]
-
-
 def channels_typed(value: Any) -> str:
     """The order as the form holds it ("zalo, email"; "" for none), however it was written."""
-    return ", ".join(_as_names(value))
+    return ", ".join(as_names(value))
 
 
 PREFERENCE = ("zalo", "email", "telegram")
