@@ -101,6 +101,8 @@ PERIODS = {
     "one_off": "đột xuất",
     "campaign": "đợt cao điểm",
 }
+
+
 def channels_typed(value: Any) -> str:
     """The order as the form holds it ("zalo, email"; "" for none), however it was written."""
     return ", ".join(as_names(value))
