@@ -95,7 +95,7 @@ def zalo_channel(settings: NotifierSettings, store: Store) -> ZaloChannel:
     rate, per_person = ZaloChannel.request_rate_per_sec, ZaloChannel.recipient_rate_per_sec
     pacer = Pacer(rate, per_person)
     pacer.shared = SharedBudgets.of(store, f"zalo:{zalo.oa_id}", rate, 1.0, per_person)
-    tokens = TokenSource(store, api, zalo.oa_id, str(zalo.refresh_token))
+    tokens = TokenSource(store, api)
     return ZaloChannel(zalo, tokens, pacer=pacer)
 
 
