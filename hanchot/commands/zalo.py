@@ -14,11 +14,11 @@ from rich.console import Console
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from notifier.settings import ZaloApp
     from store.zalo_tokens import Tokens
 
 MSG = {
     "not_configured": "lỗi: cần ZALO_OA_ID, ZALO_APP_ID, ZALO_APP_SECRET và ZALO_OA_SECRET_KEY",
+    "no_app": "lỗi: cần ZALO_OA_ID và ZALO_APP_ID (cùng ZALO_STANDBY_APP_ID nếu có)",
     "bad_listen": "lỗi: --listen phải có dạng host:port, ví dụ 127.0.0.1:8444",
     "err_connect": "lỗi: không kết nối được Temporal tại {address}: {detail}",
     "ready": "hanchot zalo nhận sự kiện của OA {oa} tại {url}{path}. Nhấn Ctrl-C để dừng.",
@@ -117,30 +117,32 @@ def authorize(
     from store import zalo_tokens
 
     zalo = _settings().zalo
-    if not zalo.oa_id or not zalo.apps:
-        raise _fail(MSG["not_configured"], 2)
+    apps = [a for a in (zalo.app_id, zalo.standby_app_id) if a]
+    if not zalo.oa_id or not apps:
+        raise _fail(MSG["no_app"], 2)
     store = store_access()
     with store.read() as session:
         chains = zalo_tokens.chains(session, zalo.oa_id)
-    app_id = _choose(zalo.apps, app_choice.strip(), chains, _fail)
+    app_id = _choose(apps, app_choice.strip(), chains, _fail)
     with store.write() as session:
-        zalo_tokens.adopt(session, zalo.oa_id, zalo.apps[0].app_id)
+        zalo_tokens.adopt(session, zalo.oa_id, zalo.app_id)
         zalo_tokens.authorize(session, zalo.oa_id, app_id, refresh_token.strip())
     Console(highlight=False).print(Text(MSG["authorized"].format(app=app_id, oa=zalo.oa_id)))
 
 
-def _choose(apps: tuple[ZaloApp, ...], wanted: str, chains: dict[str, Tokens], fail: Any) -> str:
-    """The app `--app` names, or the one that needs it when that is unambiguous."""
-    listed = ", ".join(a.app_id for a in apps)
-    by_role = {"primary": apps[0].app_id, "standby": apps[-1].app_id if len(apps) > 1 else ""}
+def _choose(apps: list[str], wanted: str, chains: dict[str, Tokens], fail: Any) -> str:
+    """The app `--app` names (primary first in `apps`), or the one that needs it when
+    that is unambiguous. Only ids are needed: nothing is sent to Zalo here."""
+    listed = ", ".join(apps)
+    by_role = {"primary": apps[0], "standby": apps[1] if len(apps) > 1 else ""}
     if wanted:
         chosen = by_role.get(wanted) or wanted
-        if chosen not in {a.app_id for a in apps}:
+        if chosen not in apps:
             raise fail(MSG["unknown_app"].format(app=wanted, apps=listed), 2)
         return chosen
     if len(apps) == 1:
-        return apps[0].app_id
-    stranded = [a.app_id for a in apps if (c := chains.get(a.app_id)) and c.stranded_at]
+        return apps[0]
+    stranded = [a for a in apps if (c := chains.get(a)) and c.stranded_at]
     if len(stranded) == 1:
         return stranded[0]
     raise fail(MSG["which_app"].format(apps=listed), 2)

@@ -49,11 +49,10 @@ def env(url: str, tmp_path: Path, standby: bool = False) -> dict[str, str]:
         "HANCHOT_DATABASE_URL": url,
         "HANCHOT_DATA_DIR": str(tmp_path),
         "ZALO_OA_ID": OA,
-        "ZALO_APP_ID": APP,
-        "ZALO_APP_SECRET": "secret",
+        "ZALO_APP_ID": APP,  # ids only: `authorize` calls nobody, so any container runs it
     }
     if standby:
-        values |= {"ZALO_STANDBY_APP_ID": STANDBY, "ZALO_STANDBY_APP_SECRET": "standby"}
+        values |= {"ZALO_STANDBY_APP_ID": STANDBY}
     return values
 
 

@@ -30,12 +30,19 @@ from notifier.zalo.oauth import LEASE, TokenSource
 from store import zalo_tokens
 from store.base import utcnow
 from store.enums import Channel, OutboxStatus
-from store.models import OutboxMessage, PersonChannel, WebRole, WebUser, ZaloToken
+from store.models import (
+    InboundMessage,
+    OutboxMessage,
+    PersonChannel,
+    WebRole,
+    WebUser,
+    ZaloToken,
+)
 from tests.fakes.smtp import FakeSMTP
 from tests.fakes.zalo_api import CUT, FakeZalo
 from tests.notifier.conftest import BACKENDS
 from tests.notifier.world import World
-from tests.notifier.zalo_support import zalo_settings
+from tests.notifier.zalo_support import webhook, zalo_settings
 
 FP = "8001"
 P, S = "4291763606161179100", "3056112283945570001"
@@ -294,3 +301,21 @@ async def test_a_renewal_whose_answer_never_came_stays_in_doubt_until_resolved(
     await source.access_token()
     await source.api.aclose()
     assert row(world, zalo, P).stranded_at is not None and zalo.apps[S].renewals == 2
+
+
+async def test_events_of_either_app_are_read_and_the_same_event_through_both_is_handled_once(
+    world: World, zalo: FakeZalo
+) -> None:
+    world.link_zalo("fp-a", FP)
+    settings = two_apps(world, zalo)
+    async with webhook(world, zalo, None, zalo=settings.zalo) as hook:
+        press = zalo.text(FP, "s:12:abcdefgh")  # a forged press: refused, recorded, answered
+        assert await hook.post(press) == 200
+        again = {**press, "app_id": S}  # Zalo delivers the same event through the standby
+        assert await hook.post(again) == 200
+        forged = {**press, "app_id": S, "timestamp": str(int(press["timestamp"]) + 1)}
+        _, primary_mac = zalo.signed({**forged, "app_id": P})
+        assert await hook.post(forged, signature=primary_mac) == 403  # the primary's key
+    with world.store.read() as session:
+        refs = session.scalars(sa.select(InboundMessage.raw_ref)).all()
+    assert len(refs) == 1 and len(zalo.texts(FP)) == 1
