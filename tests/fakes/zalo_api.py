@@ -67,6 +67,10 @@ class FakeZalo:
     files: dict[str, bytes] = field(default_factory=dict)
     served_bytes: int = 0
     """Bytes of files written to clients (a refused download stops early)."""
+    renew_seconds: float = 0.0
+    """How long a renewal call takes (0: at once)."""
+    most_renewing: int = 0
+    """The most renewal calls of the OA in flight at once (any app)."""
     failures: list[tuple[str, int]] = field(default_factory=list)
     """(path suffix, Zalo error code, HTTP status >= 500 or `CUT`), each used once."""
 
@@ -75,6 +79,7 @@ class FakeZalo:
         self._access: dict[str, tuple[float, str]] = {}
         """access token -> (when it expires, the app it was issued to)."""
         self._calls: deque[float] = deque()
+        self._renewing = 0
         self._per_user: dict[str, int] = {}
         self._ids = itertools.count(1)
         self.apps: dict[str, FakeApp] = {}
@@ -173,6 +178,13 @@ class FakeZalo:
         return None
 
     def handle_post(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any]:
+        if path == "/v4/oa/access_token" and self.renew_seconds:
+            with self._lock:
+                self._renewing += 1
+                self.most_renewing = max(self.most_renewing, self._renewing)
+            time.sleep(self.renew_seconds)  # outside the lock: renewals may overlap here
+            with self._lock:
+                self._renewing -= 1
         lower = {k.lower(): v for k, v in headers.items()}
         with self._lock:
             injected = self._failure(path)

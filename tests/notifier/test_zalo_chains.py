@@ -251,6 +251,26 @@ def test_at_most_one_renewal_in_doubt_per_oa(world: World, zalo: FakeZalo) -> No
 
 
 @pytest.mark.parametrize("world", BACKENDS, indirect=True)
+def test_four_real_processes_renewing_two_chains_make_one_renewal_each(
+    world: World, zalo: FakeZalo
+) -> None:
+    with world.store.write() as session:  # seeded as the settings would
+        for app in zalo.apps.values():
+            zalo_tokens.seed(session, zalo.oa_id, app.app_id, app.refresh_token)
+    zalo.renew_seconds = 2.0  # long enough for every process to try while one renews
+    apps = [f"{a.app_id}:{a.app_secret}" for a in zalo.apps.values()]
+    child = [sys.executable, "-m", "tests.notifier.zalo_renew_child", "--live"]
+    args = [*child, url_of(world), zalo.base, zalo.oa_id, *apps]
+    running = [subprocess.Popen(args, stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    said = [p.communicate(timeout=90)[0].split() for p in running]
+    assert all(p.returncode == 0 for p in running), said
+    assert (zalo.apps[P].renewals, zalo.apps[S].renewals) == (1, 1)
+    assert zalo.refused_renewals == 0 and zalo.most_renewing == 1  # never two at once
+    assert sum(int(words[-1]) for words in said) == 2  # stored by whoever renewed
+    assert {words[1] for words in said} == {P}  # every process sends with the primary
+
+
+@pytest.mark.parametrize("world", BACKENDS, indirect=True)
 async def test_four_processes_renewing_two_chains_make_one_renewal_each(
     world: World, zalo: FakeZalo
 ) -> None:

@@ -3,7 +3,8 @@ after Zalo answered and before the new pair is stored: run by test_zalo_tokens a
 test_zalo_chains.
 
 argv: database url, OAuth/API base url, OA id, then `app_id:app_secret` of the primary
-app and, optionally, of the standby app.
+app and, optionally, of the standby app. With `--live` first, the process is not killed:
+it prints the app whose token it got (several at once: renewals under contention).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class KilledBeforeStoring(TokenSource):
         raise AssertionError("unreachable")
 
 
-async def main(url: str, base: str, oa_id: str, *apps: str) -> None:
+async def main(url: str, base: str, oa_id: str, *apps: str, live: bool = False) -> None:
     primary, secret = apps[0].split(":", 1)
     standby, standby_secret = apps[1].split(":", 1) if len(apps) > 1 else ("", "")
     settings = ZaloSettings(
@@ -40,9 +41,12 @@ async def main(url: str, base: str, oa_id: str, *apps: str) -> None:
         standby_app_id=standby,
         standby_app_secret=Secret(standby_secret),
     )
-    source = KilledBeforeStoring(StoreAccess(db.create_engine(url)), ZaloApi(settings))
-    await source.access_token()
+    kind = TokenSource if live else KilledBeforeStoring
+    source = kind(StoreAccess(db.create_engine(url)), ZaloApi(settings))
+    token = await source.access_token()
+    print(f"token {token.app_id} renewals {source.renewals}", flush=True)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:]))
+    live = sys.argv[1] == "--live"
+    asyncio.run(main(*sys.argv[1 + live :], live=live))
