@@ -22,10 +22,10 @@ most one chain of an OA, never two.
 What is guaranteed:
 
 - With one app: a kill -9 between renewal and storage strands the OA's only chain. Its
-  access token (renewed `RENEW_BEFORE` ahead of its expiry, and not revoked by a renewal)
-  keeps every send going for at least half a day; then Zalo messages wait in the outbox
-  (held, never failed) until `hanchot zalo authorize`: nobody's Zalo is switched off and
-  nothing is lost, but Zalo stops until an operator acts.
+  access token (not revoked by a renewal) keeps every send going while it lasts (up to
+  half a day: renewals start `RENEW_BEFORE` ahead of its expiry); then Zalo messages
+  wait in the outbox (held, never failed) until `hanchot zalo authorize`: nobody's Zalo
+  is switched off and nothing is lost, but Zalo stops until an operator acts.
 - With two apps (a standby, `ZALO_STANDBY_*`): a kill -9 strands at most the one chain
   that was renewing; the other renews and sends on, past the stranded chain's expiry,
   without anyone acting. Sends prefer the primary while its token works; an access
