@@ -11,8 +11,9 @@ A renewal consumes the refresh token it sends (Zalo's refresh tokens are single-
 
 A process killed between 2 and 3 loses the pair Zalo sent; nothing can recover it (the
 only copy was in the dead process), and its claim is left behind. Once that claim has
-lapsed (`LEASE`) the chain is *in doubt*, and the next process resolves it before any
-other renewal of the OA: it tries the stored refresh token (accepted: the crash came
+lapsed (`LEASE`) the chain is *in doubt*, and the next process that looks (at a send,
+or `hanchot notify`'s upkeep every `UPKEEP`) resolves it before any other renewal of the
+OA: it tries the stored refresh token (accepted: the crash came
 before Zalo consumed it, and the new pair is stored; refused: the chain is marked
 *stranded*, an ERROR is logged, the operators get one mail, `hanchot doctor` names the
 app to authorise again with `hanchot zalo authorize --app`). A renewal whose answer never
@@ -64,6 +65,8 @@ authorise the app again."""
 LEASE = timedelta(seconds=60)
 """How long a claimed renewal is honoured; far longer than the call."""
 WAIT = 0.25
+UPKEEP = timedelta(minutes=5)
+"""How often `hanchot notify` looks after the chains when nothing is sent."""
 STRANDED_STEP = "zalo_stranded:"
 
 
@@ -150,14 +153,7 @@ class TokenSource:
             chains = await asyncio.to_thread(self._read)
             if not chains:
                 raise Stranded("Zalo: chưa có refresh token (ZALO_REFRESH_TOKEN)")
-            tried: set[str] = set()  # one at a time: each renewal may defer the next
-            while chain := next((c for c in due(chains, utcnow()) if c.app_id not in tried), None):
-                tried.add(chain.app_id)
-                try:
-                    await self._renew(chain)
-                except (Stranded, TransportError) as exc:
-                    error = exc
-                chains = await asyncio.to_thread(self._read)
+            chains, error = await self._upkeep(chains, error)
             now = utcnow()
             usable = [c for c in chains if c.usable(now)]
             chosen = next((c for c in usable if c.app_id != avoid), None) or next(
@@ -178,6 +174,27 @@ class TokenSource:
             apps = ", ".join(f"{c.app_id} ({c.stranded_reason})" for c in stranded)
             raise Stranded(f"Zalo: cần ủy quyền lại ứng dụng {apps}")
         raise error or TransportError("zalo: token renewal by another process did not finish")
+
+    async def upkeep(self) -> None:
+        """Resolve a renewal in doubt and renew the chains that are due, with no send
+        waiting (`hanchot notify` runs it every `UPKEEP`): a crash is found out, and the
+        operators told, within minutes, and a quiet OA keeps its chains apart and alive."""
+        _, error = await self._upkeep(await asyncio.to_thread(self._read), None)
+        if error is not None:
+            log.warning("zalo token upkeep: %s", error)
+
+    async def _upkeep(
+        self, chains: list[Tokens], error: Exception | None
+    ) -> tuple[list[Tokens], Exception | None]:
+        tried: set[str] = set()  # one at a time: each renewal may defer the next
+        while chain := next((c for c in due(chains, utcnow()) if c.app_id not in tried), None):
+            tried.add(chain.app_id)
+            try:
+                await self._renew(chain)
+            except (Stranded, TransportError) as exc:
+                error = exc
+            chains = await asyncio.to_thread(self._read)
+        return chains, error
 
     async def refused(self, token: AccessToken) -> None:
         """Zalo called `token` invalid: set it aside (its chain renews at the next send)."""

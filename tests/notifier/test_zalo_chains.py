@@ -23,10 +23,10 @@ from hanchot.doctor_zalo import check_zalo
 from notifier.delivery import Deliverer
 from notifier.email.transport import EmailChannel
 from notifier.registry import Registry
-from notifier.service import zalo_channel
+from notifier.service import notifier_service, zalo_channel
 from notifier.settings import NotifierSettings, Secret
 from notifier.zalo.api import ZaloApi
-from notifier.zalo.oauth import LEASE, TokenSource
+from notifier.zalo.oauth import LEASE, UPKEEP, TokenSource
 from store import zalo_tokens
 from store.base import utcnow
 from store.enums import Channel, OutboxStatus
@@ -339,3 +339,29 @@ async def test_events_of_either_app_are_read_and_the_same_event_through_both_is_
     with world.store.read() as session:
         refs = session.scalars(sa.select(InboundMessage.raw_ref)).all()
     assert len(refs) == 1 and len(zalo.texts(FP)) == 1
+
+
+async def test_upkeep_resolves_a_doubt_and_renews_without_a_send(
+    world: World, zalo: FakeZalo
+) -> None:
+    source = TokenSource(world.store, ZaloApi(two_apps(world, zalo).zalo))
+    await source.upkeep()  # both chains fetched, nothing sent
+    assert (zalo.apps[P].renewals, zalo.apps[S].renewals) == (1, 1) and not zalo.sent
+    edit(world, zalo, P, renewing_since=utcnow() - LEASE * 2, renewing_by="dead:1")
+    zalo.authorize(P)  # the stored refresh token no longer works: the dead one used it
+    left(world, zalo, S, 2)
+    await source.upkeep()
+    await source.api.aclose()
+    assert row(world, zalo, P).stranded_at is not None and zalo.apps[S].renewals == 2
+    assert not zalo.sent
+
+
+async def test_the_notifier_looks_after_the_chains_every_few_minutes(
+    world: World, zalo: FakeZalo
+) -> None:
+    settings = two_apps(world, zalo)
+    async with notifier_service(None, world.store, settings) as running:  # type: ignore[arg-type]
+        job = running.scheduler.get_job("zalo-token-upkeep")
+        assert job is not None and job.trigger.interval == UPKEEP
+        await job.func(*job.args)
+    assert (zalo.apps[P].renewals, zalo.apps[S].renewals) == (1, 1) and not zalo.sent
