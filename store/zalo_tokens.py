@@ -69,11 +69,6 @@ def _where(oa_id: str, app_id: str) -> sa.ColumnElement[bool]:
     return sa.and_(ZaloToken.oa_id == oa_id, ZaloToken.app_id == app_id)
 
 
-def read(session: Session, oa_id: str, app_id: str) -> Tokens | None:
-    row = session.get(ZaloToken, (oa_id, app_id))
-    return None if row is None else _tokens(row)
-
-
 def chains(session: Session, oa_id: str) -> dict[str, Tokens]:
     """Every chain of the OA, by app id."""
     rows = session.scalars(sa.select(ZaloToken).where(ZaloToken.oa_id == oa_id))
