@@ -102,7 +102,8 @@ def _due(chain: Tokens, others: list[Tokens], now: datetime) -> bool:
 
 def _answered(exc: Exception) -> bool:
     """Zalo answered, or the request never left: the refresh token was not consumed."""
-    return isinstance(exc, (ZaloError, httpx.HTTPStatusError, httpx.ConnectError))
+    never_sent = (httpx.ConnectError, httpx.ConnectTimeout)
+    return isinstance(exc, (ZaloError, httpx.HTTPStatusError, *never_sent))
 
 
 class Stranded(NotConfigured):
