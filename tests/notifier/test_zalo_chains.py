@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from hanchot.cli import app as cli
 from hanchot.doctor_zalo import check_zalo
+from notifier.base import TransportError
 from notifier.delivery import Deliverer
 from notifier.email.transport import EmailChannel
 from notifier.registry import Registry
@@ -365,3 +366,14 @@ async def test_the_notifier_looks_after_the_chains_every_few_minutes(
         assert job is not None and job.trigger.interval == UPKEEP
         await job.func(*job.args)
     assert (zalo.apps[P].renewals, zalo.apps[S].renewals) == (1, 1) and not zalo.sent
+
+
+async def test_a_renewal_that_never_reached_zalo_is_given_back(
+    world: World, zalo: FakeZalo
+) -> None:
+    closed = replace(two_apps(world, zalo).zalo, oauth_base_url="http://127.0.0.1:9")  # discard
+    source = TokenSource(world.store, ZaloApi(closed))
+    with pytest.raises(TransportError):
+        await source.access_token()
+    await source.api.aclose()
+    assert row(world, zalo, P).renewing_by is None and row(world, zalo, S).renewing_by is None
