@@ -188,7 +188,7 @@ async def run_checks(
     from hanchot.doctor_zalo import check_zalo
 
     zalo = await asyncio.to_thread(check_zalo, notifier.zalo, database_url)
-    checks = [database, temporal, smtp, imap, telegram, zalo]
+    checks = [database, temporal, smtp, imap, telegram, *zalo]
     if running:
         checks.append(await check_dashboard(running.dashboard))
     return checks

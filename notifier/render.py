@@ -42,6 +42,7 @@ KINDS = (
     "digest",
     "invitation",
     "password_reset",
+    "zalo_stranded",
 )
 
 

@@ -43,8 +43,9 @@ from notifier.relay import sweep
 from notifier.settings import NotifierSettings
 from notifier.telegram.transport import CHAT_RATE, GLOBAL_RATE, TelegramChannel
 from notifier.zalo.api import ZaloApi
-from notifier.zalo.oauth import TokenSource
+from notifier.zalo.oauth import UPKEEP, TokenSource
 from notifier.zalo.transport import ZaloChannel
+from store.enums import Channel as ChannelName
 from store.evidence import EvidenceStore
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def zalo_channel(settings: NotifierSettings, store: Store) -> ZaloChannel:
     rate, per_person = ZaloChannel.request_rate_per_sec, ZaloChannel.recipient_rate_per_sec
     pacer = Pacer(rate, per_person)
     pacer.shared = SharedBudgets.of(store, f"zalo:{zalo.oa_id}", rate, 1.0, per_person)
-    tokens = TokenSource(store, api, zalo.oa_id, str(zalo.refresh_token))
+    tokens = TokenSource(store, api)
     return ZaloChannel(zalo, tokens, pacer=pacer)
 
 
@@ -182,6 +183,16 @@ async def _sweep_safely(deliverer: Deliverer, failures: FailureLog) -> None:
         failures.succeeded()
 
 
+async def _upkeep_safely(tokens: TokenSource, failures: FailureLog) -> None:
+    """A doubt resolved and the OA's chains renewed even when no Zalo message is due."""
+    try:
+        await tokens.upkeep()
+    except Exception as exc:
+        failures.failed(exc)
+    else:
+        failures.succeeded()
+
+
 @contextlib.asynccontextmanager
 async def notifier_service(
     client: Client,
@@ -215,6 +226,18 @@ async def notifier_service(
         max_instances=1,
         coalesce=True,
     )
+    if ChannelName.ZALO in registry:
+        zalo = registry.get(ChannelName.ZALO)
+        assert isinstance(zalo, ZaloChannel)
+        scheduler.add_job(
+            _upkeep_safely,
+            "interval",
+            args=[zalo.tokens, FailureLog("zalo token upkeep")],
+            seconds=UPKEEP.total_seconds(),
+            id="zalo-token-upkeep",
+            max_instances=1,
+            coalesce=True,
+        )
     poller = None
     leader = None
     if settings.imap.enabled:

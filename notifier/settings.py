@@ -22,6 +22,10 @@ ZALO_APP_ID, ZALO_APP_SECRET  the app the OA authorised (the secret signs token 
 ZALO_OA_SECRET_KEY            the OA secret key that signs webhook events (X-ZEvent-Signature)
 ZALO_REFRESH_TOKEN            the first refresh token (from the OA's authorisation); later
                               ones are kept in the database (`zalo_tokens`), never here
+ZALO_STANDBY_APP_ID, ZALO_STANDBY_APP_SECRET, ZALO_STANDBY_OA_SECRET_KEY,
+ZALO_STANDBY_REFRESH_TOKEN    a second app the same OA authorised (optional): its own token
+                              chain, so a crash that loses one chain's renewal leaves the
+                              other sending (`notifier.zalo.oauth`)
 ZALO_API_BASE_URL, ZALO_OAUTH_BASE_URL  (defaults https://openapi.zalo.me, https://oauth.zaloapp.com)
 IMAP_HOST, IMAP_PORT          mailbox read for replies (empty host: no poller)
 IMAP_SECURITY                 ssl | starttls | none (default ssl, none for loopback)
@@ -162,6 +166,19 @@ class TelegramSettings:
 
 
 @dataclass(frozen=True)
+class ZaloApp:
+    """One app the OA authorised: its own chain of tokens (renewed with its secret) and
+    its own key for the webhook events it delivers. Follower ids are the OA's, so any
+    of the OA's apps sends to the same people."""
+
+    app_id: str
+    app_secret: Secret
+    oa_secret_key: Secret = NO_SECRET
+    refresh_token: Secret = NO_SECRET
+    standby: bool = False
+
+
+@dataclass(frozen=True)
 class ZaloSettings:
     oa_id: str = ""
     app_id: str = ""
@@ -171,10 +188,39 @@ class ZaloSettings:
     api_base_url: str = "https://openapi.zalo.me"
     oauth_base_url: str = "https://oauth.zaloapp.com"
     timeout: float = 20.0
+    standby_app_id: str = ""
+    standby_app_secret: Secret = NO_SECRET
+    standby_oa_secret_key: Secret = NO_SECRET
+    standby_refresh_token: Secret = NO_SECRET
 
     @property
     def enabled(self) -> bool:
         return bool(self.oa_id and self.app_id and self.app_secret)
+
+    @property
+    def apps(self) -> tuple[ZaloApp, ...]:
+        """The OA's apps with what renewing needs, the primary first (sends prefer it)."""
+        apps = []
+        if self.app_id and self.app_secret:
+            apps.append(
+                ZaloApp(self.app_id, self.app_secret, self.oa_secret_key, self.refresh_token)
+            )
+        if self.standby_app_id and self.standby_app_secret:
+            apps.append(
+                ZaloApp(
+                    self.standby_app_id,
+                    self.standby_app_secret,
+                    self.standby_oa_secret_key,
+                    self.standby_refresh_token,
+                    standby=True,
+                )
+            )
+        return tuple(apps)
+
+    @property
+    def webhook_keys(self) -> dict[str, str]:
+        """app id -> the OA secret key that signs the events that app delivers."""
+        return {a.app_id: str(a.oa_secret_key) for a in self.apps if a.oa_secret_key}
 
     @property
     def follow_url(self) -> str:
@@ -252,6 +298,10 @@ class NotifierSettings:
                 refresh_token=Secret(_get(env, "ZALO_REFRESH_TOKEN")),
                 api_base_url=_get(env, "ZALO_API_BASE_URL", "https://openapi.zalo.me"),
                 oauth_base_url=_get(env, "ZALO_OAUTH_BASE_URL", "https://oauth.zaloapp.com"),
+                standby_app_id=_standby_app_id(env),
+                standby_app_secret=Secret(_get(env, "ZALO_STANDBY_APP_SECRET")),
+                standby_oa_secret_key=Secret(_get(env, "ZALO_STANDBY_OA_SECRET_KEY")),
+                standby_refresh_token=Secret(_get(env, "ZALO_STANDBY_REFRESH_TOKEN")),
             ),
             public_url=_get(env, "HANCHOT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             secret=Secret(_get(env, "HANCHOT_SECRET") or load_secret(data_dir)),
@@ -273,6 +323,9 @@ class NotifierSettings:
             self.zalo.app_secret,
             self.zalo.oa_secret_key,
             self.zalo.refresh_token,
+            self.zalo.standby_app_secret,
+            self.zalo.standby_oa_secret_key,
+            self.zalo.standby_refresh_token,
             self.secret,
         ]
         return [str(v) for v in values if v]
@@ -287,6 +340,17 @@ def _authserv_id(env: Mapping[str, str]) -> str:
             f"IMAP_AUTHSERV_ID={raw!r}: phải là tên máy chủ nhận thư, ví dụ mx.soldtbxh.example"
         )
     return raw
+
+
+def _standby_app_id(env: Mapping[str, str]) -> str:
+    """A standby is another app: the primary's own id again would be one chain twice."""
+    standby = _get(env, "ZALO_STANDBY_APP_ID").strip()
+    if standby and standby == _get(env, "ZALO_APP_ID").strip():
+        raise SettingsError(
+            f"ZALO_STANDBY_APP_ID={standby}: phải là một ứng dụng khác ZALO_APP_ID "
+            "(ứng dụng thứ hai được cùng OA ủy quyền)"
+        )
+    return standby
 
 
 def _smtp_port(host: str, security: str) -> int:

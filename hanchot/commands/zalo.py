@@ -1,23 +1,35 @@
 """`hanchot zalo`: the OA's webhook process (`serve`), and `authorize`, which stores the
-refresh token of a new authorisation of the OA (after Zalo refused the stored one)."""
+refresh token of a new authorisation of the OA for one of its apps (after Zalo refused
+the one stored for that app's chain)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
+if TYPE_CHECKING:
+    from store.zalo_tokens import Tokens
+
 MSG = {
     "not_configured": "lỗi: cần ZALO_OA_ID, ZALO_APP_ID, ZALO_APP_SECRET và ZALO_OA_SECRET_KEY",
+    "no_app": "lỗi: cần ZALO_OA_ID và ZALO_APP_ID (cùng ZALO_STANDBY_APP_ID nếu có)",
     "bad_listen": "lỗi: --listen phải có dạng host:port, ví dụ 127.0.0.1:8444",
     "err_connect": "lỗi: không kết nối được Temporal tại {address}: {detail}",
     "ready": "hanchot zalo nhận sự kiện của OA {oa} tại {url}{path}. Nhấn Ctrl-C để dừng.",
-    "authorized": "Đã lưu refresh token mới cho OA {oa}; tin Zalo đang giữ sẽ được gửi.",
+    "authorized": (
+        "Đã lưu refresh token mới của ứng dụng {app} cho OA {oa}; tin Zalo đang giữ sẽ được gửi."
+    ),
+    "which_app": (
+        "lỗi: OA có hai ứng dụng ({apps}); chọn ứng dụng đã được ủy quyền lại bằng --app "
+        "(`hanchot doctor` cho biết ứng dụng nào cần)"
+    ),
+    "unknown_app": "lỗi: --app {app}: không phải ứng dụng đã cấu hình ({apps})",
     "stopped": "Đã dừng.",
 }
 
@@ -68,7 +80,7 @@ def serve(
         channel = zalo_channel(settings, store)
         events = ZaloEvents(store, Engine(client), settings, channel)
         zalo = settings.zalo
-        asgi = app(path, zalo.app_id, str(zalo.oa_secret_key), events.handle)
+        asgi = app(path, zalo.webhook_keys, events.handle)
         try:
             async with serving(asgi, host, int(port)) as url:  # type: ignore[arg-type]
                 text = MSG["ready"].format(oa=zalo.oa_id, url=url, path=path)
@@ -89,18 +101,51 @@ def authorize(
         str,
         typer.Argument(help="Refresh token của lần ủy quyền OA mới (trang Zalo for Developers)"),
     ],
+    app_choice: Annotated[
+        str,
+        typer.Option(
+            "--app",
+            help="Ứng dụng được ủy quyền lại: mã ứng dụng, `primary` (chính) hoặc `standby` "
+            "(dự phòng); bỏ trống khi OA chỉ có một ứng dụng hoặc chỉ một ứng dụng cần",
+        ),
+    ] = "",
 ) -> None:
-    """Lưu refresh token của một lần ủy quyền OA mới, thay token Zalo đã từ chối."""
+    """Lưu refresh token của một lần ủy quyền OA mới cho một ứng dụng, thay token Zalo
+    đã từ chối."""
     from hanchot.commands.notify import _fail, _settings
     from hanchot.worker import store_access
     from store import zalo_tokens
 
-    settings = _settings()
-    if not settings.zalo.oa_id:
-        raise _fail(MSG["not_configured"], 2)
-    with store_access().write() as session:
-        zalo_tokens.authorize(session, settings.zalo.oa_id, refresh_token.strip())
-    Console(highlight=False).print(Text(MSG["authorized"].format(oa=settings.zalo.oa_id)))
+    zalo = _settings().zalo
+    apps = [a for a in (zalo.app_id, zalo.standby_app_id) if a]
+    if not zalo.oa_id or not apps:
+        raise _fail(MSG["no_app"], 2)
+    store = store_access()
+    with store.read() as session:
+        chains = zalo_tokens.chains(session, zalo.oa_id)
+    app_id = _choose(apps, app_choice.strip(), chains, _fail)
+    with store.write() as session:
+        zalo_tokens.adopt(session, zalo.oa_id, zalo.app_id)
+        zalo_tokens.authorize(session, zalo.oa_id, app_id, refresh_token.strip())
+    Console(highlight=False).print(Text(MSG["authorized"].format(app=app_id, oa=zalo.oa_id)))
+
+
+def _choose(apps: list[str], wanted: str, chains: dict[str, Tokens], fail: Any) -> str:
+    """The app `--app` names (primary first in `apps`), or the one that needs it when
+    that is unambiguous. Only ids are needed: nothing is sent to Zalo here."""
+    listed = ", ".join(apps)
+    by_role = {"primary": apps[0], "standby": apps[1] if len(apps) > 1 else ""}
+    if wanted:
+        chosen = by_role.get(wanted) or wanted
+        if chosen not in apps:
+            raise fail(MSG["unknown_app"].format(app=wanted, apps=listed), 2)
+        return chosen
+    if len(apps) == 1:
+        return apps[0]
+    stranded = [a for a in apps if (c := chains.get(a)) and c.stranded_at]
+    if len(stranded) == 1:
+        return stranded[0]
+    raise fail(MSG["which_app"].format(apps=listed), 2)
 
 
 def register(app: typer.Typer) -> None:

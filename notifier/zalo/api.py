@@ -12,7 +12,8 @@ cited by name):
   Text at most 2,000 characters. The answer is HTTP 200 with `{"error": 0, "message",
   "data": {"message_id", "user_id"}}`, or a negative `error` and its `message`.
 - Renew the access token: `POST {oauth}/v4/oa/access_token`, header `secret_key` (the
-  app's secret), form `refresh_token`, `app_id`, `grant_type=refresh_token`; answer
+  app's secret), form `refresh_token`, `app_id`, `grant_type=refresh_token`; each app the
+  OA authorised has its own secret and its own chain of refresh tokens; answer
   `{"access_token", "refresh_token", "expires_in"}` (`expires_in` in seconds, sent as a
   string; 25 hours at the time of writing), or `{"error", "error_name",
   "error_description"}`. The refresh token is single-use and lives three months
@@ -37,7 +38,7 @@ from typing import Any
 import httpx
 
 from notifier.base import TransportError
-from notifier.settings import ZaloSettings
+from notifier.settings import ZaloApp, ZaloSettings
 
 log = logging.getLogger(__name__)
 
@@ -132,18 +133,18 @@ class ZaloApi:
             raise ZaloError(code, str(answer.get("message", "")))
         return str((answer.get("data") or {}).get("message_id", ""))
 
-    async def renew(self, refresh_token: str) -> Pair:
-        """A new pair; RefreshRefused when Zalo refuses the token, else httpx errors and
-        ZaloError for what may pass (5xx, timeouts, other codes)."""
+    async def renew(self, app: ZaloApp, refresh_token: str) -> Pair:
+        """A new pair for `app`'s chain; RefreshRefused when Zalo refuses the token, else
+        httpx errors and ZaloError for what may pass (5xx, timeouts, other codes)."""
         url = self.settings.oauth_base_url.rstrip("/") + "/v4/oa/access_token"
         response = await self.http.post(
             url,
             data={
                 "refresh_token": refresh_token,
-                "app_id": self.settings.app_id,
+                "app_id": app.app_id,
                 "grant_type": "refresh_token",
             },
-            headers={"secret_key": str(self.settings.app_secret)},
+            headers={"secret_key": str(app.app_secret)},
         )
         response.raise_for_status()
         answer = response.json()

@@ -4,8 +4,9 @@ A message goes as plain text (Zalo shows no markup) in parts of at most 2,000
 characters, the buttons on the last part as `oa.query.hide` buttons whose payload is the
 same signed data as the Telegram buttons (`notifier.telegram.keyboard`): a press comes
 back as a message carrying it, checked like a Telegram press. An access token Zalo calls
-invalid (-216) is renewed once and the part sent again; a token that cannot be renewed
-keeps the message in the outbox (`held`), never failed.
+invalid (-216) is set aside and the part sent once more, on the OA's other app when it
+has one (`notifier.zalo.oauth`), else on the token renewed; a token that cannot be
+renewed keeps the message in the outbox (`held`), never failed.
 
 Pace: Zalo publishes no per-second figure, only the -32 answer past it; sends are paced
 by `notifier.pacing.Pacer` (10 a second, one a second per person); `hanchot notify` gives
@@ -70,16 +71,17 @@ class ZaloChannel:
         return Sent(f"{message.address}:{first}")
 
     async def _post(self, user_id: str, body: dict[str, object]) -> str:
-        force = False
+        avoid = ""
         for _ in range(2):
-            token = await self.tokens.access_token(force=force)
+            token = await self.tokens.access_token(avoid=avoid)
             try:
                 async with self.pacer.slot(user_id):
-                    return await self.api.send(token, body)
+                    return await self.api.send(token.value, body)
             except ZaloError as exc:
-                if exc.code in TOKEN_ERRORS and not force:
-                    log.info("zalo refused the access token (%s): renewing", exc.code)
-                    force = True
+                if exc.code in TOKEN_ERRORS and not avoid:
+                    log.info("zalo refused app %s's access token (%s)", token.app_id, exc.code)
+                    await self.tokens.refused(token)
+                    avoid = token.app_id
                     continue
                 error = classify(exc)
                 if error.retry_after is not None:  # -218 is this person's quota alone

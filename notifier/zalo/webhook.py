@@ -2,8 +2,10 @@
 
 Zalo signs each event: header `X-ZEvent-Signature: mac=<hex>`, where the hex is
 sha256(app_id + raw body + timestamp + OA secret key), `app_id` and `timestamp` being the
-event's own fields (the scheme chatwoot's and others' Zalo handlers verify). An event
-without it, with a wrong one, for another app, or older than `MAX_AGE` is refused (403)
+event's own fields (the scheme chatwoot's and others' Zalo handlers verify). Each app the
+OA authorised signs with its own OA secret key, so the key is the one of the app the event
+names (`keys`). An event without it, with a wrong one, for an app not configured, or
+older than `MAX_AGE` is refused (403)
 before it is parsed further: a forged event changes nothing. The body is bounded like
 the Telegram webhook's (`MAX_BODY`), read before the check only up to that bound.
 """
@@ -15,7 +17,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.applications import Starlette
@@ -31,15 +33,20 @@ MAX_AGE_MS = 24 * 3600 * 1000
 HEADER = "x-zevent-signature"
 
 
-def verify(raw: bytes, signature: str, app_id: str, oa_secret_key: str) -> dict[str, Any] | None:
-    """The event, if Zalo signed it for this app and it is recent; else None."""
-    if not signature or not oa_secret_key:
+def verify(raw: bytes, signature: str, keys: Mapping[str, str]) -> dict[str, Any] | None:
+    """The event, if Zalo signed it for one of the apps of `keys` (app id -> OA secret
+    key) and it is recent; else None."""
+    if not signature:
         return None
     try:
         event = json.loads(raw)
     except ValueError:
         return None
-    if not isinstance(event, dict) or str(event.get("app_id", "")) != app_id:
+    if not isinstance(event, dict):
+        return None
+    app_id = str(event.get("app_id", ""))
+    oa_secret_key = keys.get(app_id, "")
+    if not oa_secret_key:
         return None
     stamp = str(event.get("timestamp", ""))
     if not stamp.isdigit() or abs(time.time() * 1000 - int(stamp)) > MAX_AGE_MS:
@@ -51,8 +58,7 @@ def verify(raw: bytes, signature: str, app_id: str, oa_secret_key: str) -> dict[
 
 def app(
     path: str,
-    app_id: str,
-    oa_secret_key: str,
+    keys: Mapping[str, str],
     handle: Callable[[dict[str, Any]], Awaitable[None]],
 ) -> Starlette:
     async def receive(request: Request) -> Response:
@@ -66,7 +72,7 @@ def app(
             raw += chunk
             if len(raw) > MAX_BODY:
                 return Response(status_code=413)
-        event = verify(raw, request.headers.get(HEADER, ""), app_id, oa_secret_key)
+        event = verify(raw, request.headers.get(HEADER, ""), keys)
         if event is None:
             log.warning("zalo webhook call refused: missing or wrong signature")
             return Response(status_code=403)

@@ -1,4 +1,5 @@
-"""The Zalo Official Account's OAuth tokens, one row per OA, and the state of their renewal.
+"""The Zalo Official Account's OAuth tokens, one row per app the OA authorised (each
+app's own chain of tokens), and the state of their renewal.
 
 Zalo's refresh token is used once: the renewal call (`oauth.zaloapp.com/v4/oa/access_token`)
 returns a new pair and the refresh token it was given stops working. So the row is the
@@ -19,12 +20,15 @@ from store.base import Base, utcnow
 
 
 class ZaloToken(Base):
-    """The OA's current token pair. `generation` counts renewals: every write is a
-    compare-and-set on it, so two processes can never both store a renewal."""
+    """An app's current token pair for the OA. `generation` counts renewals: every write
+    is a compare-and-set on it, so two processes can never both store a renewal."""
 
     __tablename__ = "zalo_tokens"
 
     oa_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    app_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True, server_default="")
+    """The app whose chain this is; "" for a row written before apps were told apart
+    (0018): the configured primary app takes it at the next start (`zalo_tokens.adopt`)."""
     access_token: Mapped[str] = mapped_column(sa.Text)
     access_expires_at: Mapped[datetime]
     access_issued_at: Mapped[datetime | None]

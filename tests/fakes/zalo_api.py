@@ -4,11 +4,15 @@
 `secret_key`, form `refresh_token`, `app_id`, `grant_type`), and `GET /files/<id>` for
 files people send. The rules are the ones `notifier.zalo.api` cites: an access token
 lives `access_ttl` seconds and is not revoked by a renewal; a refresh token is used once
-(the renewal that uses it issues the next and it stops working: -14014); a user who does
+(the renewal that uses it issues the next and it stops working: -14014). The OA may
+authorise several apps (`add_app`), each with its own secret, OA secret key and chain
+of refresh tokens; any app's access token sends to the OA's followers; a user who does
 not follow the OA gets -213; more than `per_minute` calls in a minute get -32; more than
 `per_user_day` messages to one user get -218; a user silent for too long (`silent`) gets
--230. Failures can be injected per call. It also writes webhook events the way Zalo
-does: `X-ZEvent-Signature: mac=sha256(app_id + body + timestamp + OA secret key)`.
+-230. Failures can be injected per call, among them `CUT`: the call is done (a renewal
+consumes its refresh token) and the connection closed before the answer. It also writes
+webhook events the way Zalo does, each app with its own key:
+`X-ZEvent-Signature: mac=sha256(app_id + body + timestamp + OA secret key)`.
 """
 
 from __future__ import annotations
@@ -27,6 +31,25 @@ from urllib.parse import parse_qsl
 
 import httpx
 
+CUT = 0
+"""An injected failure: Zalo does the work and the answer never arrives."""
+
+
+@dataclass
+class FakeApp:
+    """One app the OA authorised, and its chain: the one refresh token that works now."""
+
+    app_id: str
+    app_secret: str
+    oa_secret_key: str
+    refresh: str = ""
+    renewals: int = 0
+    refused_renewals: int = 0
+
+    @property
+    def refresh_token(self) -> str:
+        return self.refresh
+
 
 @dataclass
 class FakeZalo:
@@ -41,35 +64,61 @@ class FakeZalo:
     """None: everyone follows the OA; else only these user ids."""
     silent: set[str] = field(default_factory=set)
     sent: list[dict[str, Any]] = field(default_factory=list)
-    renewals: int = 0
-    refused_renewals: int = 0
     files: dict[str, bytes] = field(default_factory=dict)
     served_bytes: int = 0
     """Bytes of files written to clients (a refused download stops early)."""
+    renew_seconds: float = 0.0
+    """How long a renewal call takes (0: at once)."""
+    most_renewing: int = 0
+    """The most renewal calls of the OA in flight at once (any app)."""
     failures: list[tuple[str, int]] = field(default_factory=list)
-    """(path suffix, Zalo error code or HTTP status >= 500), each used once."""
+    """(path suffix, Zalo error code, HTTP status >= 500 or `CUT`), each used once."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._access: dict[str, float] = {}
-        self._refresh: str = ""
+        self._access: dict[str, tuple[float, str]] = {}
+        """access token -> (when it expires, the app it was issued to)."""
         self._calls: deque[float] = deque()
+        self._renewing = 0
         self._per_user: dict[str, int] = {}
         self._ids = itertools.count(1)
-        self.refresh_token = self.authorize()
+        self.apps: dict[str, FakeApp] = {}
+        self.refresh_token = self.add_app(self.app_id, self.app_secret, self.oa_secret_key).refresh
 
     # --- tokens ----------------------------------------------------------------------
 
-    def authorize(self) -> str:
-        """A new authorisation of the OA: a fresh refresh token (the old one stops)."""
-        with self._lock:
-            self._refresh = "rt-" + secrets.token_urlsafe(12)
-            return self._refresh
+    def add_app(self, app_id: str, app_secret: str, oa_secret_key: str) -> FakeApp:
+        """Another app the OA authorises, with its first refresh token."""
+        app = self.apps[app_id] = FakeApp(app_id, app_secret, oa_secret_key)
+        self.authorize(app_id)
+        return app
 
-    def expire_access(self) -> None:
+    def authorize(self, app_id: str | None = None) -> str:
+        """A new authorisation of the OA for an app (default: the first): a fresh refresh
+        token of its chain (the old one stops)."""
         with self._lock:
-            for token in self._access:
-                self._access[token] = 0.0
+            app = self.apps[app_id or self.app_id]
+            app.refresh = "rt-" + secrets.token_urlsafe(12)
+            return app.refresh
+
+    def expire_access(self, app_id: str | None = None) -> None:
+        """Every access token (of `app_id` only, when given) stops working now."""
+        with self._lock:
+            for token, (_, owner) in self._access.items():
+                if app_id is None or owner == app_id:
+                    self._access[token] = (0.0, owner)
+
+    @property
+    def renewals(self) -> int:
+        return sum(a.renewals for a in self.apps.values())
+
+    @property
+    def refused_renewals(self) -> int:
+        return sum(a.refused_renewals for a in self.apps.values())
+
+    def app_of(self, access_token: str) -> str:
+        """The app an access token was issued to ("" for none)."""
+        return self._access.get(access_token, (0.0, ""))[1]
 
     # --- server ----------------------------------------------------------------------
 
@@ -83,6 +132,9 @@ class FakeZalo:
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("content-length") or 0))
                 status, answer = fake.handle_post(self.path, dict(self.headers), raw)
+                if status == CUT:
+                    self.close_connection = True
+                    return
                 self._answer(status, json.dumps(answer).encode())
 
             def do_GET(self) -> None:
@@ -126,41 +178,52 @@ class FakeZalo:
         return None
 
     def handle_post(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any]:
+        if path == "/v4/oa/access_token" and self.renew_seconds:
+            with self._lock:
+                self._renewing += 1
+                self.most_renewing = max(self.most_renewing, self._renewing)
+            time.sleep(self.renew_seconds)  # outside the lock: renewals may overlap here
+            with self._lock:
+                self._renewing -= 1
         lower = {k.lower(): v for k, v in headers.items()}
         with self._lock:
             injected = self._failure(path)
             if injected is not None and injected >= 500:
                 return injected, {}
             if path == "/v4/oa/access_token":
-                return 200, self._renew(lower, dict(parse_qsl(raw.decode())), injected)
+                form = dict(parse_qsl(raw.decode()))
+                if injected == CUT:
+                    return CUT, self._renew(lower, form, None)
+                return 200, self._renew(lower, form, injected)
             if path == "/v3.0/oa/message/cs":
                 return 200, self._send(lower.get("access_token", ""), json.loads(raw), injected)
         return 404, {"error": -404, "message": "not found"}
 
     def _renew(self, headers: dict[str, str], form: dict[str, str], code: int | None) -> Any:
-        if headers.get("secret_key") != self.app_secret or form.get("app_id") != self.app_id:
+        app = self.apps.get(form.get("app_id", ""))
+        if app is None or headers.get("secret_key") != app.app_secret:
             return {"error": -14002, "error_name": "Invalid app", "error_description": "app"}
         if form.get("grant_type") != "refresh_token" or code is not None:
             return {"error": code or -14003, "error_name": "Invalid grant"}
-        if not self._refresh or form.get("refresh_token") != self._refresh:
-            self.refused_renewals += 1
+        if not app.refresh or form.get("refresh_token") != app.refresh:
+            app.refused_renewals += 1
             return {
                 "error": -14014,
                 "error_name": "Invalid parameter",
                 "error_description": "Invalid refresh token",
             }
         access = "at-" + secrets.token_urlsafe(12)
-        self._access[access] = time.time() + self.access_ttl
-        self._refresh = "rt-" + secrets.token_urlsafe(12)
-        self.renewals += 1
+        self._access[access] = (time.time() + self.access_ttl, app.app_id)
+        app.refresh = "rt-" + secrets.token_urlsafe(12)
+        app.renewals += 1
         return {
             "access_token": access,
-            "refresh_token": self._refresh,
+            "refresh_token": app.refresh,
             "expires_in": str(int(self.access_ttl)),
         }
 
     def _send(self, token: str, body: dict[str, Any], code: int | None) -> Any:
-        if self._access.get(token, 0.0) <= time.time():
+        if self._access.get(token, (0.0, ""))[0] <= time.time():
             return {"error": -216, "message": "Access token is invalid"}
         now = time.time()
         while self._calls and self._calls[0] < now - 60:
@@ -182,7 +245,14 @@ class FakeZalo:
             return {"error": -201, "message": "Parameters invalid"}
         self._per_user[user] = self._per_user.get(user, 0) + 1
         message_id = f"m{next(self._ids)}"
-        self.sent.append({"user_id": user, "message": message, "message_id": message_id})
+        self.sent.append(
+            {
+                "user_id": user,
+                "message": message,
+                "message_id": message_id,
+                "app_id": self._access[token][1],
+            }
+        )
         return {"error": 0, "message": "Success", "data": {"message_id": message_id}}
 
     # --- what people do --------------------------------------------------------------
@@ -198,9 +268,12 @@ class FakeZalo:
                 return [(b["title"], b["payload"]) for b in attachment["payload"]["buttons"]]
         return []
 
-    def event(self, name: str, user: str, message: dict[str, Any] | None = None) -> dict[str, Any]:
+    def event(
+        self, name: str, user: str, message: dict[str, Any] | None = None, app_id: str = ""
+    ) -> dict[str, Any]:
+        """An OA event as `app_id` (default: the first app) delivers it."""
         event: dict[str, Any] = {
-            "app_id": self.app_id,
+            "app_id": app_id or self.app_id,
             "event_name": name,
             "timestamp": str(int(time.time() * 1000)),
             "sender": {"id": user},
@@ -224,12 +297,14 @@ class FakeZalo:
         )
 
     def signed(self, event: dict[str, Any], key: str | None = None) -> tuple[bytes, str]:
+        """Signed as Zalo signs it for the app the event names (or with `key`)."""
         raw = json.dumps(event, ensure_ascii=False).encode()
+        app = self.apps[event["app_id"]]
         mac = hashlib.sha256(
-            self.app_id.encode()
+            app.app_id.encode()
             + raw
             + event["timestamp"].encode()
-            + (key or self.oa_secret_key).encode()
+            + (key or app.oa_secret_key).encode()
         ).hexdigest()
         return raw, f"mac={mac}"
 

@@ -46,11 +46,38 @@ def test_a_relay_with_starttls_and_secrets_from_files(tmp_path: Path) -> None:
         ({"SMTP_SECURITY": "tls"}, "SMTP_SECURITY"),
         ({"IMAP_POLL_SECONDS": "1"}, "IMAP_POLL_SECONDS"),
         ({"SMTP_PASSWORD_FILE": "/nonexistent/hanchot"}, "SMTP_PASSWORD_FILE"),
+        ({"ZALO_APP_ID": "42", "ZALO_STANDBY_APP_ID": "42"}, "ZALO_STANDBY_APP_ID"),
     ],
 )
 def test_a_bad_setting_names_its_variable(tmp_path: Path, env: dict[str, str], names: str) -> None:
     with pytest.raises(SettingsError, match=names):
         NotifierSettings.from_env({"HANCHOT_DATA_DIR": str(tmp_path), **env})
+
+
+def test_a_zalo_standby_app_beside_the_primary(tmp_path: Path) -> None:
+    (tmp_path / "standby").write_text("standby-secret\n")
+    env = {
+        "HANCHOT_DATA_DIR": str(tmp_path),
+        "HANCHOT_SECRET": "k" * 32,
+        "ZALO_OA_ID": "1234567890123456789",
+        "ZALO_APP_ID": "42",
+        "ZALO_APP_SECRET": "primary-secret",
+        "ZALO_OA_SECRET_KEY": "primary-key",
+        "ZALO_STANDBY_APP_ID": "43",
+        "ZALO_STANDBY_APP_SECRET_FILE": str(tmp_path / "standby"),
+        "ZALO_STANDBY_OA_SECRET_KEY": "standby-key",
+        "ZALO_STANDBY_REFRESH_TOKEN": "rt-standby",
+    }
+    zalo = NotifierSettings.from_env(env).zalo
+    assert [(a.app_id, a.app_secret, a.standby) for a in zalo.apps] == [
+        ("42", "primary-secret", False),
+        ("43", "standby-secret", True),
+    ]
+    assert zalo.webhook_keys == {"42": "primary-key", "43": "standby-key"}
+    secrets = NotifierSettings.from_env(env).secrets()
+    assert {"standby-secret", "standby-key", "rt-standby"} <= set(secrets)
+    alone = NotifierSettings.from_env({**env, "ZALO_STANDBY_APP_ID": ""}).zalo
+    assert [a.app_id for a in alone.apps] == ["42"] and set(alone.webhook_keys) == {"42"}
 
 
 def test_secrets_never_reach_a_log_line(caplog: pytest.LogCaptureFixture) -> None:

@@ -1,5 +1,6 @@
 """Zalo's answers as the delivery core reads them (one table, like the other channels'),
-and the webhook signature: only an event Zalo signed for this app, recently, is read."""
+and the webhook signature: only an event Zalo signed for one of the OA's configured apps,
+with that app's key, recently, is read."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from notifier.zalo.api import ZaloError, classify, message_body
 from notifier.zalo.webhook import verify
 
 APP, KEY = "4291763606161179100", "oa-secret-key"
+STANDBY, STANDBY_KEY = "3056112283945570001", "standby-oa-secret-key"
+KEYS = {APP: KEY}
 
 
 @pytest.mark.parametrize(
@@ -56,7 +59,8 @@ def test_buttons_are_query_buttons_carrying_the_signed_data() -> None:
 
 def signed(event: dict[str, object], key: str = KEY) -> tuple[bytes, str]:
     raw = json.dumps(event).encode()
-    mac = hashlib.sha256(APP.encode() + raw + str(event["timestamp"]).encode() + key.encode())
+    app = str(event["app_id"])
+    mac = hashlib.sha256(app.encode() + raw + str(event["timestamp"]).encode() + key.encode())
     return raw, "mac=" + mac.hexdigest()
 
 
@@ -73,18 +77,29 @@ def event(**changes: object) -> dict[str, object]:
 
 def test_a_signed_event_is_read() -> None:
     raw, mac = signed(event())
-    assert verify(raw, mac, APP, KEY) == json.loads(raw)
-    assert verify(raw, mac.removeprefix("mac="), APP, KEY) is not None
+    assert verify(raw, mac, KEYS) == json.loads(raw)
+    assert verify(raw, mac.removeprefix("mac="), KEYS) is not None
 
 
 def test_forged_altered_foreign_stale_and_unsigned_events_are_refused() -> None:
     raw, mac = signed(event())
-    assert verify(raw, "", APP, KEY) is None
-    assert verify(raw, "mac=" + "0" * 64, APP, KEY) is None
-    assert verify(raw.replace(b"8001", b"8002"), mac, APP, KEY) is None
-    assert verify(*signed(event(), "another key"), APP, KEY) is None
-    assert verify(*signed(event(app_id="999")), APP, KEY) is None
+    assert verify(raw, "", KEYS) is None
+    assert verify(raw, "mac=" + "0" * 64, KEYS) is None
+    assert verify(raw.replace(b"8001", b"8002"), mac, KEYS) is None
+    assert verify(*signed(event(), "another key"), KEYS) is None
+    assert verify(*signed(event(app_id="999")), KEYS) is None
     stale = event(timestamp=str(int((time.time() - 3 * 86400) * 1000)))
-    assert verify(*signed(stale), APP, KEY) is None
-    assert verify(b"[1, 2]", mac, APP, KEY) is None
-    assert verify(raw, mac, APP, "") is None
+    assert verify(*signed(stale), KEYS) is None
+    assert verify(b"[1, 2]", mac, KEYS) is None
+    assert verify(raw, mac, {APP: ""}) is None
+    assert verify(raw, mac, {}) is None
+
+
+def test_each_app_of_the_oa_signs_with_its_own_key() -> None:
+    keys = {APP: KEY, STANDBY: STANDBY_KEY}
+    standby = event(app_id=STANDBY)
+    assert verify(*signed(standby, STANDBY_KEY), keys) == standby
+    assert verify(*signed(event(), KEY), keys) is not None
+    assert verify(*signed(standby, KEY), keys) is None  # the primary's key for the standby
+    assert verify(*signed(event(), STANDBY_KEY), keys) is None
+    assert verify(*signed(standby, STANDBY_KEY), KEYS) is None  # standby not configured

@@ -1,6 +1,7 @@
-"""The OA token under a crash and under contention: a process killed (SIGKILL) between
-Zalo's renewal and storing it loses the channel for no one, and two processes renewing
-at once make one renewal."""
+"""One app's token chain (no standby) under a crash and under contention: a process
+killed (SIGKILL) between Zalo's renewal and storing it switches off nobody's Zalo and
+loses no message (they wait in the outbox until `hanchot zalo authorize`), and processes
+renewing at once make one renewal. Two chains: test_zalo_chains."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from store.base import utcnow
 from store.enums import Channel, OutboxStatus
 from store.models import PersonChannel, ZaloToken
 from tests.fakes.zalo_api import FakeZalo
+from tests.notifier.conftest import BACKENDS
 from tests.notifier.world import World
 from tests.notifier.zalo_support import zalo_settings
 
@@ -39,32 +41,37 @@ def zalo() -> Iterator[FakeZalo]:
         fake.stop()
 
 
-def token_row(world: World, fake: FakeZalo) -> ZaloToken:
+def token_row(world: World, fake: FakeZalo, app_id: str = "") -> ZaloToken:
     with world.store.read() as session:
-        row = session.get(ZaloToken, fake.oa_id)
+        row = session.get(ZaloToken, (fake.oa_id, app_id or fake.app_id))
         assert row is not None
         session.expunge(row)
         return row
 
 
-def edit_row(world: World, fake: FakeZalo, **values: object) -> None:
+def edit_row(world: World, fake: FakeZalo, app_id: str = "", **values: object) -> None:
     with world.store.write() as session:
-        session.execute(sa.update(ZaloToken).where(ZaloToken.oa_id == fake.oa_id).values(**values))
+        session.execute(
+            sa.update(ZaloToken)
+            .where(ZaloToken.oa_id == fake.oa_id, ZaloToken.app_id == (app_id or fake.app_id))
+            .values(**values)
+        )
 
 
+@pytest.mark.parametrize("world", BACKENDS, indirect=True)
 async def test_kill_9_between_renewal_and_storage_loses_the_channel_for_no_one(
     world: World, zalo: FakeZalo
 ) -> None:
     settings = zalo_settings(world, zalo)
     world.link_zalo("fp-a", FP)
     channel = zalo_channel(settings, world.store)
-    first = await channel.tokens.access_token()  # renewal 1, stored
+    first = (await channel.tokens.access_token()).value  # renewal 1, stored
     due = {"access_issued_at": utcnow() - timedelta(hours=23)}  # 2 of its 25 hours left
     edit_row(world, zalo, access_expires_at=utcnow() + timedelta(hours=2), **due)
     stored = token_row(world, zalo)
 
     url = world.store.engine.url.render_as_string(hide_password=False)
-    args = [zalo.base, zalo.oa_id, zalo.app_id, zalo.app_secret]
+    args = [zalo.base, zalo.oa_id, f"{zalo.app_id}:{zalo.app_secret}"]
     child = subprocess.run(
         [sys.executable, "-m", "tests.notifier.zalo_renew_child", url, *args],
         capture_output=True,
@@ -72,7 +79,7 @@ async def test_kill_9_between_renewal_and_storage_loses_the_channel_for_no_one(
         timeout=60,
     )
     assert child.returncode == -signal.SIGKILL, child.stderr
-    assert child.stdout.strip() == "renewed"
+    assert child.stdout.strip() == f"renewed {zalo.app_id}"
     assert zalo.renewals == 2  # Zalo rotated: the stored refresh token is now used up
     crashed = token_row(world, zalo)
     assert crashed.refresh_token == stored.refresh_token
@@ -95,7 +102,7 @@ async def test_kill_9_between_renewal_and_storage_loses_the_channel_for_no_one(
     assert world.row(wid, step, Channel.ZALO).status is OutboxStatus.PENDING
 
     with world.store.write() as session:  # `hanchot zalo authorize` with a new token
-        zalo_tokens.authorize(session, zalo.oa_id, zalo.authorize())
+        zalo_tokens.authorize(session, zalo.oa_id, zalo.app_id, zalo.authorize())
     [later] = await deliverer.deliver_step(wid, step, Channel.ZALO.value)
     await channel.aclose()
     assert later.status == "sent"
@@ -105,14 +112,15 @@ async def test_kill_9_between_renewal_and_storage_loses_the_channel_for_no_one(
     assert len(zalo.texts(FP)) == 2
 
 
+@pytest.mark.parametrize("world", BACKENDS, indirect=True)
 async def test_processes_renewing_at_once_make_one_renewal(world: World, zalo: FakeZalo) -> None:
     settings = zalo_settings(world, zalo).zalo
     sources = []
     for index in range(4):
-        source = TokenSource(world.store, ZaloApi(settings), zalo.oa_id, zalo.refresh_token)
+        source = TokenSource(world.store, ZaloApi(settings))
         source.owner = f"process-{index}"
         sources.append(source)
-    tokens = await asyncio.gather(*(s.access_token() for s in sources))
+    tokens = [t.value for t in await asyncio.gather(*(s.access_token() for s in sources))]
     for source in sources:
         await source.api.aclose()
     assert zalo.renewals == 1 and zalo.refused_renewals == 0
@@ -125,12 +133,12 @@ async def test_a_short_lived_token_is_renewed_at_half_its_life_not_at_every_send
 ) -> None:
     zalo.access_ttl = 3600.0  # the one-hour tokens of older OA apps
     settings = zalo_settings(world, zalo).zalo
-    source = TokenSource(world.store, ZaloApi(settings), zalo.oa_id, zalo.refresh_token)
-    first = await source.access_token()
-    again = await source.access_token()
+    source = TokenSource(world.store, ZaloApi(settings))
+    first = (await source.access_token()).value
+    again = (await source.access_token()).value
     issued = utcnow() - timedelta(minutes=31)  # 29 of its 60 minutes left
     edit_row(world, zalo, access_issued_at=issued, access_expires_at=issued + timedelta(hours=1))
-    renewed = await source.access_token()
+    renewed = (await source.access_token()).value
     await source.api.aclose()
     assert first == again != renewed
     assert zalo.renewals == 2
@@ -140,13 +148,13 @@ async def test_a_renewal_that_fails_for_a_moment_keeps_the_current_token_and_is_
     world: World, zalo: FakeZalo
 ) -> None:
     settings = zalo_settings(world, zalo).zalo
-    source = TokenSource(world.store, ZaloApi(settings), zalo.oa_id, zalo.refresh_token)
-    first = await source.access_token()
+    source = TokenSource(world.store, ZaloApi(settings))
+    first = (await source.access_token()).value
     due = {"access_issued_at": utcnow() - timedelta(hours=23)}
     edit_row(world, zalo, access_expires_at=utcnow() + timedelta(hours=2), **due)
     zalo.failures.append(("/v4/oa/access_token", 502))
-    during = await source.access_token()
-    after = await source.access_token()
+    during = (await source.access_token()).value
+    after = (await source.access_token()).value
     await source.api.aclose()
     assert during == first != after
     assert zalo.renewals == 2 and token_row(world, zalo).renewing_by is None

@@ -61,7 +61,7 @@ async def webhook(
     channel = zalo_channel(settings, world.store)
     engine = Engine(client) if client is not None else None
     events = ZaloEvents(world.store, engine, settings, channel)  # type: ignore[arg-type]
-    asgi = app(PATH, settings.zalo.app_id, str(settings.zalo.oa_secret_key), events.handle)
+    asgi = app(PATH, settings.zalo.webhook_keys, events.handle)
     transport = httpx.ASGITransport(app=asgi)
     async with httpx.AsyncClient(transport=transport, base_url="http://hanchot") as http:
         try:

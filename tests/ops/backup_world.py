@@ -212,6 +212,7 @@ def populate(url: str, data_dir: Path) -> None:
             session.add(
                 ZaloToken(
                     oa_id="1234567890123456789",
+                    app_id="4291763606161179100",
                     access_token="at-Zk3u_9Qa",
                     access_expires_at=AT + timedelta(hours=25),
                     access_issued_at=AT,
@@ -221,6 +222,18 @@ def populate(url: str, data_dir: Path) -> None:
                     renewing_by="worker-1:4242",
                     stranded_at=AT,
                     stranded_reason="zalo -14014: Invalid refresh token",
+                    updated_at=AT,
+                )
+            )
+            session.add(  # the standby app's chain of the same OA
+                ZaloToken(
+                    oa_id="1234567890123456789",
+                    app_id="3056112283945570001",
+                    access_token="at-dự-phòng",
+                    access_expires_at=AT + timedelta(hours=19),
+                    access_issued_at=AT - timedelta(hours=6),
+                    refresh_token="rt-standby",
+                    generation=3,
                     updated_at=AT,
                 )
             )

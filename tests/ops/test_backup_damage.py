@@ -170,6 +170,7 @@ def _as_previous_revision(good: Path, bad: Path, scratch: str) -> tuple[Path, st
             for t in inspector.get_table_names()
             if t != "alembic_version"
         }
+        keys = {t: inspector.get_pk_constraint(t)["constrained_columns"] for t in found}
     engine.dispose()
     columns = {t: [c["name"] for c in cols] for t, cols in found.items()}
     required = {t: [c["name"] for c in cols if not c["nullable"]] for t, cols in found.items()}
@@ -182,9 +183,11 @@ def _as_previous_revision(good: Path, bad: Path, scratch: str) -> tuple[Path, st
                 del content[name]
                 continue
             rows = [json.loads(line) for line in content[name].splitlines()]
-            # Rows the previous schema could not hold (a value its NOT NULL column lacks)
-            # were never in a backup it wrote.
+            # Rows the previous schema could not hold (a value its NOT NULL column lacks, a
+            # second row under its primary key) were never in a backup it wrote.
             rows = [r for r in rows if all(r[k] is not None for k in required[table])]
+            if keys[table]:
+                rows = list({tuple(r[k] for k in keys[table]): r for r in rows[::-1]}.values())
             kept[table] = len(rows)
             content[name] = b"".join(
                 json.dumps({k: r[k] for k in columns[table]}, ensure_ascii=False).encode() + b"\n"
