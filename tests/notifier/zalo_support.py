@@ -1,4 +1,6 @@
-"""The Zalo pieces pointed at a fake Zalo API: settings, channel, webhook app and events."""
+"""The Zalo pieces pointed at a fake Zalo API: settings, channel, webhook app, its inbound
+queue and events. `Hook.post` answers as the webhook does (at once) and then waits until
+the queue has handled what it stored, so a test reads the effect right after."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
+import asyncio
+
 import httpx
 from temporalio.client import Client
 
@@ -14,6 +18,7 @@ from notifier.inbound import Engine
 from notifier.service import zalo_channel
 from notifier.settings import NotifierSettings, Secret, ZaloSettings
 from notifier.zalo.events import ZaloEvents
+from notifier.zalo.inbox import Inbox
 from notifier.zalo.transport import ZaloChannel
 from notifier.zalo.webhook import app
 from tests.fakes.zalo_api import FakeZalo
@@ -43,8 +48,17 @@ class Hook:
     fake: FakeZalo
     http: httpx.AsyncClient
     channel: ZaloChannel
+    inbox: Inbox
+    events: ZaloEvents
 
     async def post(self, event: dict[str, Any], signature: str | None = None) -> int:
+        """Deliver as Zalo does; then wait until the queue is drained."""
+        status = await self.answer(event, signature)
+        await self.inbox.idle()
+        return status
+
+    async def answer(self, event: dict[str, Any], signature: str | None = None) -> int:
+        """Deliver as Zalo does: the webhook's answer, whatever is handled after."""
         raw, mac = self.fake.signed(event)
         headers = {"content-type": "application/json"}
         if signature != "":
@@ -61,10 +75,14 @@ async def webhook(
     channel = zalo_channel(settings, world.store)
     engine = Engine(client) if client is not None else None
     events = ZaloEvents(world.store, engine, settings, channel)  # type: ignore[arg-type]
-    asgi = app(PATH, settings.zalo.app_id, str(settings.zalo.oa_secret_key), events.handle)
+    inbox = Inbox(world.store, events.handle, lease_seconds=float(settings.job_lease_seconds))
+    asgi = app(PATH, settings.zalo.app_id, str(settings.zalo.oa_secret_key), inbox.accept)
     transport = httpx.ASGITransport(app=asgi)
+    handling = asyncio.create_task(inbox.run())
     async with httpx.AsyncClient(transport=transport, base_url="http://hanchot") as http:
         try:
-            yield Hook(fake, http, channel)
+            yield Hook(fake, http, channel, inbox, events)
         finally:
+            await inbox.stop()
+            await handling
             await channel.aclose()
