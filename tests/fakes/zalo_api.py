@@ -7,8 +7,8 @@ lives `access_ttl` seconds and is not revoked by a renewal; a refresh token is u
 (the renewal that uses it issues the next and it stops working: -14014); a user who does
 not follow the OA gets -213; more than `per_minute` calls in a minute get -32; more than
 `per_user_day` messages to one user get -218; a user silent for too long (`silent`) gets
--230. Failures can be injected per call. It also writes webhook events the way Zalo
-does: `X-ZEvent-Signature: mac=sha256(app_id + body + timestamp + OA secret key)`.
+-230. Failures can be injected per call; a file download can be held (`file_gate`). It
+also writes webhook events the way Zalo does (texts, files, images): `X-ZEvent-Signature: mac=sha256(app_id + body + timestamp + OA secret key)`.
 """
 
 from __future__ import annotations
@@ -48,6 +48,9 @@ class FakeZalo:
     """Bytes of files written to clients (a refused download stops early)."""
     failures: list[tuple[str, int]] = field(default_factory=list)
     """(path suffix, Zalo error code or HTTP status >= 500), each used once."""
+    file_gate: threading.Event | None = None
+    """When set to an Event: a file download waits for it before its first byte (a slow
+    download, held as long as a test needs)."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -90,6 +93,8 @@ class FakeZalo:
                 if data is None:
                     self._answer(404, b"{}")
                     return
+                if fake.file_gate is not None:
+                    fake.file_gate.wait(30)
                 self.send_response(200)
                 self.send_header("content-type", "application/octet-stream")
                 self.end_headers()  # no length: the client finds the size as it reads
@@ -222,6 +227,17 @@ class FakeZalo:
         return self.event(
             "user_send_file", user, {"attachments": [{"type": "file", "payload": payload}]}
         )
+
+    def image(self, user: str, *photos: bytes, text: str = "") -> dict[str, Any]:
+        """A `user_send_image` event: one or several photos (Zalo sends a batch of photos
+        as one message), each a link to the image, as Zalo gives it, with a thumbnail."""
+        attachments = []
+        for data in photos:
+            key = hashlib.sha256(data).hexdigest()[:16]
+            self.files[key] = data
+            url = f"{self.base}/files/{key}"
+            attachments.append({"type": "image", "payload": {"url": url, "thumbnail": url}})
+        return self.event("user_send_image", user, {"text": text, "attachments": attachments})
 
     def signed(self, event: dict[str, Any], key: str | None = None) -> tuple[bytes, str]:
         raw = json.dumps(event, ensure_ascii=False).encode()

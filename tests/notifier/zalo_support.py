@@ -4,12 +4,11 @@ the queue has handled what it stored, so a test reads the effect right after."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any
-
-import asyncio
 
 import httpx
 from temporalio.client import Client
