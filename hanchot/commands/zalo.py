@@ -76,7 +76,7 @@ def serve(
         try:
             async with serving(asgi, host, int(port)) as url:  # type: ignore[arg-type]
                 text = MSG["ready"].format(oa=zalo.oa_id, url=url, path=path)
-                Console(highlight=False).print(Text(text))
+                Console(highlight=False, soft_wrap=True).print(Text(text))  # the URL whole
                 await until_stopped()
         finally:
             await inbox.stop()
