@@ -24,6 +24,7 @@ from typing import Any
 
 from notifier import inbound
 from notifier.filing import add_to_filed
+from notifier.inbound import Owed
 from notifier.photos import photo_name, photo_type
 from notifier.render import text
 from notifier.telegram.keyboard import Action, encode
@@ -194,22 +195,23 @@ class FileEvents:
             names = ", ".join(f.file_name for f in files)
             await self._say(user, text(lang, "file_held_more", name=names, count=count))
             return True
-        lines = []
+        lines: list[str] = []
+        last: Owed | None = None
         for stored in files:
             added = add_to_filed(self.store, self.pending, chat, [p.id for p in people], stored)
             if added is None:
-                if lines:  # the filing lapsed between two photos of one message
-                    break
-                return False
-            owed = added.owed
+                if last is None:
+                    return False
+                break  # the filing lapsed between two photos of one message
+            last = added.owed
             lines.append(
-                text(lang, "file_added", name=stored.file_name, what=owed.label, count=added.files)
+                text(lang, "file_added", name=stored.file_name, what=last.label, count=added.files)
             )
             lines.append(
                 text(
                     lang, "receipt_file", name=stored.file_name, size=stored.size, sha=stored.sha256
                 )
             )
-        self._record(user, ref, InboundOutcome.APPLIED, "file added", people, owed)
+        self._record(user, ref, InboundOutcome.APPLIED, "file added", people, last)
         await self._say(user, "\n".join(lines))
         return True

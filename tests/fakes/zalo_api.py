@@ -8,7 +8,8 @@ lives `access_ttl` seconds and is not revoked by a renewal; a refresh token is u
 not follow the OA gets -213; more than `per_minute` calls in a minute get -32; more than
 `per_user_day` messages to one user get -218; a user silent for too long (`silent`) gets
 -230. Failures can be injected per call; a file download can be held (`file_gate`). It
-also writes webhook events the way Zalo does (texts, files, images): `X-ZEvent-Signature: mac=sha256(app_id + body + timestamp + OA secret key)`.
+also writes webhook events the way Zalo does (texts, files, images), signed
+`X-ZEvent-Signature: mac=sha256(app_id + body + timestamp + OA secret key)`.
 """
 
 from __future__ import annotations
