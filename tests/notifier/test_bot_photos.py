@@ -12,8 +12,9 @@ import sqlalchemy as sa
 
 from notifier.telegram.bot import HanchotBot
 from notifier.telegram.keyboard import Action, decode, encode
+from notifier.telegram.pending import PAGES
 from store.enums import InboundOutcome
-from store.models import AuditEntry, Evidence, InboundMessage, Submission
+from store.models import AuditEntry, Evidence, InboundMessage, Submission, TelegramPending
 from tests.fakes.telegram_api import FakeTelegram
 from tests.notifier.engine import bot_app, feed, running
 from tests.notifier.world import World
@@ -137,3 +138,27 @@ async def test_a_photo_that_is_not_an_image_or_too_large_changes_nothing(
     assert not list(world.tmp.glob("evidence/*/*"))
     with world.store.read() as session:
         assert session.query(InboundMessage).filter_by(outcome=InboundOutcome.REFUSED).count() == 2
+
+
+async def test_the_same_photo_twice_is_kept_once_and_a_photo_after_the_pages_window_is_new(
+    world: World, telegram: FakeTelegram
+) -> None:
+    world.link_telegram("fp-a", str(FP_A))
+    async with running(world) as engine, bot_app(world, engine.client) as (_, app):
+        await feed(app, telegram.photo(FP_A, page(1)))  # the only deadline owed
+        await feed(app, telegram.photo(FP_A, page(2)))
+        await feed(app, telegram.photo(FP_A, page(2)))  # sent twice by mistake
+        with world.store.write() as session:
+            for row in session.scalars(sa.select(TelegramPending)):
+                assert row.filed_at is not None
+                row.filed_at -= PAGES  # half an hour later: another matter
+        await feed(app, telegram.photo(FP_A, page(3)))
+        state = await engine.state()
+
+    assert state.submission is not None
+    assert [sha for _, _, sha in files(world)] == [
+        hashlib.sha256(p).hexdigest() for p in (page(1), page(2))
+    ]
+    texts = telegram.texts(FP_A)
+    assert "nay có 2 tệp" in texts[1] and "nay có 2 tệp" in texts[2]
+    assert "không còn báo cáo nào phải nộp" in texts[3]  # not added, not a second submission
