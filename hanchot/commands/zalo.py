@@ -43,7 +43,7 @@ def serve(
     from hanchot.worker import store_access
     from notifier.inbound import Engine
     from notifier.service import zalo_channel
-    from notifier.zalo.events import ZaloEvents
+    from notifier.zalo.events import HANDLED, ZaloEvents
     from notifier.zalo.inbox import Inbox
     from notifier.zalo.webhook import app
     from web.server import serving
@@ -69,7 +69,9 @@ def serve(
         store = store_access()
         channel = zalo_channel(settings, store)
         events = ZaloEvents(store, Engine(client), settings, channel)
-        inbox = Inbox(store, events.handle, lease_seconds=float(settings.job_lease_seconds))
+        inbox = Inbox(
+            store, events.handle, lease_seconds=float(settings.job_lease_seconds), names=HANDLED
+        )
         zalo = settings.zalo
         asgi = app(path, zalo.app_id, str(zalo.oa_secret_key), inbox.accept)
         handling = asyncio.create_task(inbox.run())

@@ -39,6 +39,8 @@ from store.models import Person, TelegramQuestion
 log = logging.getLogger(__name__)
 
 CODE_RE = re.compile(r"^\s*(?:/start\s+)?([A-Za-z0-9]{22})\s*$")
+HANDLED = frozenset({"follow", "unfollow", "user_send_text", "user_send_file", "user_send_image"})
+"""The events `ZaloEvents.handle` acts on; the webhook stores no other."""
 PRESS_RE = re.compile(r"^[a-z]:\d+:\S*$")
 """The shape of button data: a message like it that does not verify is a forged press."""
 

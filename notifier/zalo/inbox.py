@@ -39,6 +39,7 @@ POLL = 1.0
 """Seconds between looks at the store for events another process stored."""
 KEEP = timedelta(days=30)
 """How long a handled event stays in the queue (its outcome is in `inbound_messages`)."""
+PRUNE_EVERY = 3600.0
 
 
 def event_key(event: dict[str, Any]) -> tuple[str, str, str]:
@@ -59,8 +60,12 @@ class Inbox:
         lease_seconds: float = 30.0,
         concurrency: int = 8,
         poll: float = POLL,
+        names: frozenset[str] | None = None,
     ) -> None:
         self.store, self.handle = store, handle
+        self.names = names
+        """The event names worth storing (None: all): Zalo also posts an event for every
+        message the OA itself sends, which nothing here handles."""
         self.lease = timedelta(seconds=lease_seconds)
         self.concurrency, self.poll = concurrency, poll
         self.claim_id = f"{instance_id()}/zalo"
@@ -76,6 +81,8 @@ class Inbox:
         """Store a verified event (once) and wake the loop; raises when the store cannot
         take it, so Zalo is not answered 200 and delivers it again."""
         key, user, name = event_key(event)
+        if self.names is not None and name not in self.names:
+            return
         body = json.dumps(event, ensure_ascii=False)
         with self.store.write() as session:
             stored = zalo_inbound.accept(session, key, user, name, body)
@@ -88,10 +95,13 @@ class Inbox:
     async def run(self) -> None:
         """Handle stored events until `stop`."""
         keeper = asyncio.create_task(self._keep())
+        loop = asyncio.get_running_loop()
+        pruned = -PRUNE_EVERY
         try:
-            with self.store.write() as session:
-                zalo_inbound.prune(session, utcnow() - KEEP)
             while not self._stopping:
+                if loop.time() - pruned >= PRUNE_EVERY:
+                    pruned = loop.time()
+                    self._prune()
                 self._wake.clear()
                 for claimed in self._claim():
                     task = asyncio.create_task(self._one(claimed))
@@ -103,6 +113,13 @@ class Inbox:
             keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await keeper
+
+    def _prune(self) -> None:
+        try:
+            with self.store.write() as session:
+                zalo_inbound.prune(session, utcnow() - KEEP)
+        except Exception as exc:  # the store away: the next look
+            log.warning("zalo inbound queue not pruned: %s", exc)
 
     def _claim(self) -> list[Claimed]:
         free = self.concurrency - len(self._tasks)

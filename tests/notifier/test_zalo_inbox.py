@@ -175,3 +175,12 @@ async def test_two_processes_share_the_queue_each_event_once_each_user_in_order(
     assert not overlap and busiest[0] <= 6
     assert one.inbox.handled + two.inbox.handled == 36
     assert all(r.status is ZaloEventStatus.DONE and r.attempts == 1 for r in queue(world))
+
+
+async def test_events_of_the_oa_own_messages_are_answered_and_not_stored(
+    world: World, zalo: FakeZalo
+) -> None:
+    event = zalo.event("oa_send_text", zalo.oa_id, {"text": "Nhắc hạn nộp báo cáo"})
+    async with webhook(world, zalo, None) as hook:
+        assert await hook.post(event) == 200
+    assert queue(world) == []

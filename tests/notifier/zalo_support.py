@@ -16,7 +16,7 @@ from temporalio.client import Client
 from notifier.inbound import Engine
 from notifier.service import zalo_channel
 from notifier.settings import NotifierSettings, Secret, ZaloSettings
-from notifier.zalo.events import ZaloEvents
+from notifier.zalo.events import HANDLED, ZaloEvents
 from notifier.zalo.inbox import Inbox
 from notifier.zalo.transport import ZaloChannel
 from notifier.zalo.webhook import app
@@ -74,7 +74,9 @@ async def webhook(
     channel = zalo_channel(settings, world.store)
     engine = Engine(client) if client is not None else None
     events = ZaloEvents(world.store, engine, settings, channel)  # type: ignore[arg-type]
-    inbox = Inbox(world.store, events.handle, lease_seconds=float(settings.job_lease_seconds))
+    inbox = Inbox(
+        world.store, events.handle, lease_seconds=float(settings.job_lease_seconds), names=HANDLED
+    )
     asgi = app(PATH, settings.zalo.app_id, str(settings.zalo.oa_secret_key), inbox.accept)
     transport = httpx.ASGITransport(app=asgi)
     handling = asyncio.create_task(inbox.run())
