@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from notifier.telegram.bot import HanchotBot
 from notifier.telegram.keyboard import Action, decode, encode
-from notifier.telegram.pending import PAGES
+from notifier.telegram.pending import PAGES, Pending
 from store.enums import InboundOutcome
+from store.evidence import EvidenceStore
 from store.models import AuditEntry, Evidence, InboundMessage, Submission, TelegramPending
 from tests.fakes.telegram_api import FakeTelegram
+from tests.notifier.conftest import BACKENDS
 from tests.notifier.engine import bot_app, feed, running
 from tests.notifier.world import World
 
@@ -162,3 +166,27 @@ async def test_the_same_photo_twice_is_kept_once_and_a_photo_after_the_pages_win
     texts = telegram.texts(FP_A)
     assert "nay có 2 tệp" in texts[1] and "nay có 2 tệp" in texts[2]
     assert "không còn báo cáo nào phải nộp" in texts[3]  # not added, not a second submission
+
+
+@pytest.mark.parametrize("world", BACKENDS, indirect=True)
+def test_held_files_gather_and_the_filing_is_kept_on_each_backend(world: World) -> None:
+    pending, chat = Pending(world.store), "-1001"
+    world.open()
+    evidence = EvidenceStore(world.tmp)
+    one, two = (evidence.put(page(n), f"anh-{n}.jpg", "image/jpeg") for n in (1, 2))
+    assert pending.hold(chat, None, one) == 1
+    assert pending.hold(chat, "45/BC-UBND", two) == 2
+    assert pending.hold(chat, None, two) == 2  # the same file again: held once
+    held = pending.held(chat)
+    assert held is not None and held.files == (one, two) and held.number == "45/BC-UBND"
+    stale = datetime.now(UTC) - timedelta(hours=25)
+    pending.release(chat)
+    pending.hold(chat, None, one, now=stale)
+    assert pending.hold(chat, None, two) == 1  # what expired is replaced, not gathered
+    pending.release(chat)
+    pending.filed(chat, world.deadline_id())
+    filing = pending.filing(chat)
+    assert filing is not None and filing.deadline_id == world.deadline_id()
+    assert not filing.expired() and filing.expired(filing.at + PAGES)
+    pending.forget(chat, "tg:none")  # clearing a question leaves the filing
+    assert pending.filing(chat) is not None
