@@ -49,6 +49,8 @@ class FakeZalo:
     """Bytes of files written to clients (a refused download stops early)."""
     failures: list[tuple[str, int]] = field(default_factory=list)
     """(path suffix, Zalo error code or HTTP status >= 500), each used once."""
+    file_bytes_per_s: float | None = None
+    """A download's pace (None: as fast as the socket goes), as Zalo's CDN far away."""
     file_gate: threading.Event | None = None
     """When set to an Event: a file download waits for it before its first byte (a slow
     download, held as long as a test needs)."""
@@ -106,6 +108,8 @@ class FakeZalo:
                     except OSError:
                         return
                     fake.served_bytes += len(data[start : start + 4096])
+                    if fake.file_bytes_per_s:
+                        time.sleep(4096 / fake.file_bytes_per_s)
 
             def _answer(self, status: int, body: bytes, kind: str = "application/json") -> None:
                 self.send_response(status)
