@@ -11,9 +11,10 @@ key taken) and answers 200; this loop handles what is stored:
   `hanchot zalo serve` never handle one event twice, and an event whose process died
   (killed after answering Zalo, before handling) is taken again once the lease runs out,
   here at the next start or by another process;
-- a handler that raises marks its event failed with why, never retried, and the user's
-  later events go on; an event that outlived `MAX_ATTEMPTS` claims (it took its process
-  down each time) is failed without being run again.
+- a handler that raises (or runs past `HANDLE_TIMEOUT`) marks its event failed with why,
+  never retried, and the user's later events go on; an event that outlived
+  `MAX_ATTEMPTS` claims (it took its process down each time) is failed without being run
+  again.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ POLL = 1.0
 KEEP = timedelta(days=30)
 """How long a handled event stays in the queue (its outcome is in `inbound_messages`)."""
 PRUNE_EVERY = 3600.0
+HANDLE_TIMEOUT = 600.0
+"""An event whose handling takes longer (a download that stalls without closing) is failed:
+its user's later events must not wait behind it for ever."""
 
 
 def event_key(event: dict[str, Any]) -> tuple[str, str, str]:
@@ -61,7 +65,9 @@ class Inbox:
         concurrency: int = 8,
         poll: float = POLL,
         names: frozenset[str] | None = None,
+        timeout: float = HANDLE_TIMEOUT,
     ) -> None:
+        self.timeout = timeout
         self.store, self.handle = store, handle
         self.names = names
         """The event names worth storing (None: all): Zalo also posts an event for every
@@ -138,9 +144,11 @@ class Inbox:
             if claimed.attempts > MAX_ATTEMPTS:
                 error = f"abandoned: its handling stopped {claimed.attempts - 1} times"
             else:
-                await self.handle(json.loads(claimed.body))
+                await asyncio.wait_for(self.handle(json.loads(claimed.body)), self.timeout)
         except asyncio.CancelledError:
             return  # a stop: `stop` gives it back
+        except TimeoutError:
+            error = f"timed out: handling took more than {self.timeout:g} s"
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"[:2000]
         finally:

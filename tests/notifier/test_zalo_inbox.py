@@ -184,3 +184,20 @@ async def test_events_of_the_oa_own_messages_are_answered_and_not_stored(
     async with webhook(world, zalo, None) as hook:
         assert await hook.post(event) == 200
     assert queue(world) == []
+
+
+async def test_a_download_that_stalls_is_failed_and_its_user_goes_on(
+    world: World, zalo: FakeZalo
+) -> None:
+    world.link_zalo("fp-a", FP)
+    zalo.file_gate = threading.Event()  # never opened while the event is handled
+    try:
+        async with webhook(world, zalo, None) as hook:
+            hook.inbox.timeout = 1.0
+            assert await hook.post(zalo.file(FP, PDF, "bao-cao.pdf")) == 200
+            assert await hook.post(zalo.text(FP, "alo")) == 200
+    finally:
+        zalo.file_gate.set()
+    stalled, after = queue(world)
+    assert stalled.status is ZaloEventStatus.FAILED and "timed out" in str(stalled.error)
+    assert after.status is ZaloEventStatus.DONE and len(zalo.texts(FP)) == 1
