@@ -1,5 +1,7 @@
 """A focal point replaces or adds the files of a submission until the deadline in force
-passes: a wrong file sent in a hurry is corrected from the same signed link.
+passes: a wrong file sent in a hurry is corrected from the same signed link. The pages of
+a report photographed one by one after a submission (`notifier.filing`) are added a
+little past it too: they belong to the submission just made, on time or not.
 
 The submission itself (when, on time or late) is the workflow's and does not change;
 only its files do, here in the store. Replaced files leave the submission but stay in
@@ -30,16 +32,17 @@ def amend_files(
     replace: bool,
     by: str,
     now: datetime,
+    open_until: datetime | None = None,
 ) -> list[str]:
     """Attach `files` (file_name, content_type, size, sha256, storage_path) to the
     deadline's latest submission, first removing its files when `replace`; the names
-    removed."""
+    removed. Refused from the deadline in force on, or from `open_until` if later."""
     deadline = session.scalar(
         sa.select(UnitDeadline).where(UnitDeadline.workflow_id == workflow_id)
     )
     if deadline is None:
         raise AmendRefused("không tìm thấy hạn nộp này")
-    if now >= deadline.due_at:
+    if now >= max(deadline.due_at, open_until or deadline.due_at):
         raise AmendRefused(
             "đã quá hạn cuối: không thể thay hay bổ sung tệp. Xin liên hệ cán bộ điều phối."
         )

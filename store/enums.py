@@ -59,3 +59,14 @@ class InboundOutcome(enum.StrEnum):
     APPLIED = "applied"
     QUARANTINED = "quarantined"
     REFUSED = "refused"
+
+
+class ZaloEventStatus(enum.StrEnum):
+    """Where a Zalo webhook event is in the inbound queue (`zalo_inbound`)."""
+
+    WAITING = "waiting"
+    HANDLING = "handling"
+    DONE = "done"
+    FAILED = "failed"
+    """The handler raised (or the event outlived `MAX_ATTEMPTS` claims): kept with why,
+    never tried again, and no longer holding back its user's later events."""

@@ -44,7 +44,8 @@ def serve(
     path: Annotated[str, typer.Option("--path", help="Đường dẫn webhook")] = "/zalo/webhook",
 ) -> None:
     """Nhận sự kiện Zalo (đã kiểm chữ ký): mã liên kết, nút Đã nộp / Xin gia hạn / Nhắc lại
-    sau, tệp báo cáo làm minh chứng."""
+    sau, tệp và ảnh báo cáo làm minh chứng. Sự kiện được lưu rồi trả lời Zalo ngay, xử lý
+    sau theo thứ tự của từng người."""
     from temporalio.client import Client
 
     from hanchot.commands._observe import setup_logging, temporal_runtime
@@ -54,7 +55,8 @@ def serve(
     from hanchot.worker import store_access
     from notifier.inbound import Engine
     from notifier.service import zalo_channel
-    from notifier.zalo.events import ZaloEvents
+    from notifier.zalo.events import HANDLED, ZaloEvents
+    from notifier.zalo.inbox import Inbox
     from notifier.zalo.webhook import app
     from web.server import serving
 
@@ -79,14 +81,20 @@ def serve(
         store = store_access()
         channel = zalo_channel(settings, store)
         events = ZaloEvents(store, Engine(client), settings, channel)
+        inbox = Inbox(
+            store, events.handle, lease_seconds=float(settings.job_lease_seconds), names=HANDLED
+        )
         zalo = settings.zalo
-        asgi = app(path, zalo.webhook_keys, events.handle)
+        asgi = app(path, zalo.webhook_keys, inbox.accept)
+        handling = asyncio.create_task(inbox.run())
         try:
             async with serving(asgi, host, int(port)) as url:  # type: ignore[arg-type]
                 text = MSG["ready"].format(oa=zalo.oa_id, url=url, path=path)
-                Console(highlight=False).print(Text(text))
+                Console(highlight=False, soft_wrap=True).print(Text(text))  # the URL whole
                 await until_stopped()
         finally:
+            await inbox.stop()
+            await handling
             await channel.aclose()
         logging.getLogger("hanchot.zalo").info("zalo webhook stopped")
 

@@ -1,5 +1,5 @@
 """The hanchot Telegram bot: linking with a one-time code, /status, the reminder buttons
-and documents sent as evidence.
+and documents and photos sent as evidence.
 
 Every handler first finds who is writing (the people bound to the chat); an unknown chat,
 a forged button, someone else's unit or an oversized file changes nothing and gets a
@@ -55,6 +55,7 @@ class HanchotBot(ButtonHandlers, MessageHandlers):
         app.add_handler(CommandHandler("status", self.status))
         app.add_handler(CallbackQueryHandler(self.button))
         app.add_handler(MessageHandler(filters.Document.ALL, self.document))
+        app.add_handler(MessageHandler(filters.PHOTO, self.photo))
         app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.message))
         app.add_error_handler(self.error)
         return app

@@ -75,7 +75,7 @@ class ButtonHandlers(BotBase):
                 return
             # Released once the engine answered (applied or refused): unreachable, the
             # person can press again.
-            if await self._submit(update, who, owed, held.number, held.stored) is not None:
+            if await self._submit(update, who, owed, held.number, held.files) is not None:
                 self.pending.release(chat_id)
 
     async def _decide(self, update: Update, who: Who, outbox_id: int, approve: bool) -> None:

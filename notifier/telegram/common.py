@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -152,22 +153,16 @@ class BotBase:
         who: Who,
         owed: Owed,
         number: str | None,
-        stored: StoredFile | None,
+        files: Sequence[StoredFile],
         request_id: str | None = None,
     ) -> Result | None:
-        """Submit `number` and/or `stored` for `owed`; the result, or None when the engine
-        could not be reached (nothing changed). `request_id` defaults to the update's."""
-        evidence = []
-        if stored is not None:
-            evidence.append(
-                EvidenceRef(
-                    stored.file_name,
-                    stored.sha256,
-                    stored.size,
-                    stored.content_type,
-                    stored.storage_path,
-                )
-            )
+        """Submit `number` and/or `files` for `owed`; the result, or None when the engine
+        could not be reached (nothing changed). `request_id` defaults to the update's. The
+        chat's next files for a while are pages of this submission (`notifier.filing`)."""
+        evidence = [
+            EvidenceRef(f.file_name, f.sha256, f.size, f.content_type, f.storage_path)
+            for f in files
+        ]
         req = SubmitRequest(
             request_id or f"tg:{update.update_id}",
             owed.actor,
@@ -178,8 +173,9 @@ class BotBase:
         result = await self._act(update, who, owed, "submit", req)
         if result is None or not result.ok:
             return result
+        self.pending.filed(str(update.effective_chat.id), owed.deadline_id)  # type: ignore[union-attr]
         lines = [text(who.lang, "received", what=html.escape(owed.label))]
-        if stored is not None:
+        for stored in files:
             lines.append(
                 text(
                     who.lang,

@@ -1,32 +1,40 @@
-"""Downloading a document sent to the bot, refused as early as possible.
+"""Downloading a document or a photo sent to the bot, refused as early as possible.
 
 The size Telegram declares is checked first, but it is not trusted: the file is streamed
 and the download stops as soon as more than the limit has arrived, so a file whose
 declared size is wrong is never held whole in memory. Its type is checked against the
 list every channel shares (`store.file_types`) on its first bytes, before the rest is
-fetched.
+fetched: a document against its name, a photo (which has none) against the photo types
+(`notifier.photos`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
-from telegram import Bot, Document
+from telegram import Bot
 
 from store.evidence import TooLarge
-from store.file_types import kind_of
 
 CHUNK = 64 * 1024
 HEAD = 16
 """Bytes enough for every signature `store.file_types` knows."""
 
 
-async def fetch(bot: Bot, doc: Document, limit: int, timeout: float) -> tuple[bytes, str]:
-    """The document's bytes and content type; TooLarge or FileRefused (why, in
-    Vietnamese) as soon as it is known."""
-    name = doc.file_name or "tệp"
-    if doc.file_size is not None and doc.file_size > limit:
-        raise TooLarge(doc.file_size, limit)
-    file = await bot.get_file(doc.file_id)
+async def fetch(
+    bot: Bot,
+    file_id: str,
+    size: int | None,
+    limit: int,
+    timeout: float,
+    check: Callable[[bytes], str],
+) -> tuple[bytes, str]:
+    """The file's bytes and the content type `check` gives its first bytes; TooLarge or
+    FileRefused (why, in Vietnamese) as soon as it is known. `size`: as the update says."""
+    if size is not None and size > limit:
+        raise TooLarge(size, limit)
+    file = await bot.get_file(file_id)
     if file.file_size is not None and file.file_size > limit:
         raise TooLarge(file.file_size, limit)
     if not file.file_path:
@@ -46,5 +54,5 @@ async def fetch(bot: Bot, doc: Document, limit: int, timeout: float) -> tuple[by
             if len(data) > limit:
                 raise TooLarge(max(len(data), int(declared or 0)), limit)
             if content_type is None and len(data) >= HEAD:
-                content_type = kind_of(name, bytes(data[:HEAD]))
-    return bytes(data), content_type or kind_of(name, bytes(data[:HEAD]))
+                content_type = check(bytes(data[:HEAD]))
+    return bytes(data), content_type or check(bytes(data[:HEAD]))

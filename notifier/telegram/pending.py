@@ -15,6 +15,11 @@ it is saved), in the same database as everything else, and exported with it.
 
 A question or a held file expires after `TTL`: an exchange left half-finished must not
 capture an unrelated message days later; the person is told instead (`messages`).
+
+A report is often several files (pages photographed one by one): files sent while others
+wait for a deadline to be picked join them, and once a chat has submitted, the files it
+sends within `PAGES` of its last one go to that submission (`filed`, `notifier.filing`)
+instead of asking again which report they are for.
 """
 
 from __future__ import annotations
@@ -34,6 +39,10 @@ TTL_HOURS = 24
 TTL = timedelta(hours=TTL_HOURS)
 """How long a question (or a held file) waits for its answer: a working day is plenty to
 find a document number; anything later is more likely a new conversation."""
+PAGES = timedelta(minutes=30)
+"""How long after a chat's submission (or its last file added to it) a file it sends is
+taken as one more page of that report: long enough to photograph a long report and its
+annexes, short enough that tomorrow's report is not mistaken for today's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,32 +60,52 @@ class Question:
 
 @dataclass(frozen=True, slots=True)
 class Held:
-    """A document number and/or a stored file waiting for the person to pick a deadline."""
+    """A document number and/or stored files waiting for the person to pick a deadline."""
 
     number: str | None
-    stored: StoredFile | None
+    files: tuple[StoredFile, ...]
     held_at: datetime
+
+    @property
+    def stored(self) -> StoredFile | None:
+        return self.files[0] if self.files else None
 
     def expired(self, now: datetime | None = None) -> bool:
         return (now or utcnow()) - self.held_at >= TTL
 
 
-def _held_json(number: str | None, stored: StoredFile | None) -> dict[str, Any]:
-    file = None
-    if stored is not None:
-        file = {
-            "file_name": stored.file_name,
-            "sha256": stored.sha256,
-            "size": stored.size,
-            "content_type": stored.content_type,
-            "storage_path": stored.storage_path,
-        }
-    return {"number": number, "file": file}
+@dataclass(frozen=True, slots=True)
+class Filing:
+    """The deadline a chat submitted last, and when it last sent a file for it."""
+
+    deadline_id: int
+    at: datetime
+
+    def expired(self, now: datetime | None = None) -> bool:
+        return (now or utcnow()) - self.at >= PAGES
+
+
+def file_json(stored: StoredFile) -> dict[str, Any]:
+    return {
+        "file_name": stored.file_name,
+        "sha256": stored.sha256,
+        "size": stored.size,
+        "content_type": stored.content_type,
+        "storage_path": stored.storage_path,
+    }
+
+
+def _held_json(number: str | None, files: list[StoredFile]) -> dict[str, Any]:
+    listed = [file_json(f) for f in files]
+    # `file`: the first, as rows written before several files were held have it
+    return {"number": number, "file": listed[0] if listed else None, "files": listed}
 
 
 def _held_of(data: dict[str, Any], held_at: datetime) -> Held:
-    file = data.get("file")
-    return Held(data.get("number"), StoredFile(**file) if file else None, held_at)
+    files = data.get("files")
+    if files is None:
+        files = [data["file"]] if data.get("file") else []
+    return Held(data.get("number"), tuple(StoredFile(**f) for f in files), held_at)
 
 
 class Pending:
@@ -129,12 +158,23 @@ class Pending:
         number: str | None,
         stored: StoredFile | None,
         now: datetime | None = None,
-    ) -> None:
-        """Keep what was sent until a deadline is picked (replacing anything held)."""
+    ) -> int:
+        """Keep what was sent until a deadline is picked: a file joins the files still
+        held (pages of one report), a number replaces the one held; what expired is
+        replaced. The number of files now held."""
+        now = now or utcnow()
         with self.store.write() as session:
             row = session.get(TelegramPending, chat_id) or TelegramPending(chat_id=chat_id)
-            row.held, row.held_at = _held_json(number, stored), now or utcnow()
+            files: list[StoredFile] = []
+            if row.held is not None and row.held_at is not None:
+                before = _held_of(row.held, row.held_at)
+                if not before.expired(now):
+                    files, number = list(before.files), number or before.number
+            if stored is not None and stored.sha256 not in {f.sha256 for f in files}:
+                files.append(stored)
+            row.held, row.held_at = _held_json(number, files), now
             session.add(row)
+            return len(files)
 
     def held(self, chat_id: str) -> Held | None:
         with self.store.read() as session:
@@ -153,6 +193,21 @@ class Pending:
             )
             self._drop_if_empty(session, chat_id)
 
+    def filed(self, chat_id: str, deadline_id: int, now: datetime | None = None) -> None:
+        """The chat has just submitted (or added a file to) `deadline_id`."""
+        with self.store.write() as session:
+            row = session.get(TelegramPending, chat_id) or TelegramPending(chat_id=chat_id)
+            row.filed_deadline_id, row.filed_at = deadline_id, now or utcnow()
+            session.add(row)
+
+    def filing(self, chat_id: str) -> Filing | None:
+        """The submission the chat's next file may be a page of, expired or not."""
+        with self.store.read() as session:
+            row = session.get(TelegramPending, chat_id)
+            if row is None or row.filed_deadline_id is None or row.filed_at is None:
+                return None
+            return Filing(row.filed_deadline_id, row.filed_at)
+
     @staticmethod
     def _drop_if_empty(session: Any, chat_id: str) -> None:
         session.execute(
@@ -160,5 +215,6 @@ class Pending:
                 TelegramPending.chat_id == chat_id,
                 TelegramPending.question.is_(None),
                 TelegramPending.held_at.is_(None),
+                TelegramPending.filed_at.is_(None),
             )
         )

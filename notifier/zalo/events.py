@@ -1,6 +1,6 @@
 """What people write to the OA, as the webhook delivers it: a link code, a button press
 (a `user_send_text` carrying the button's signed payload), a document number, the days
-and reason of an extension, a file taken as evidence.
+and reason of an extension, a file or photos taken as evidence.
 
 The same rules as the Telegram bot, through the same pieces: who wrote is the person
 bound to the Zalo user (`store.channels`), a press is the signed data of
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from boundary.types import EvidenceRef, ExtensionRequestInput, SnoozeRequest, SubmitRequest
@@ -38,6 +39,8 @@ from store.models import Person, TelegramQuestion
 log = logging.getLogger(__name__)
 
 CODE_RE = re.compile(r"^\s*(?:/start\s+)?([A-Za-z0-9]{22})\s*$")
+HANDLED = frozenset({"follow", "unfollow", "user_send_text", "user_send_file", "user_send_image"})
+"""The events `ZaloEvents.handle` acts on; the webhook stores no other."""
 PRESS_RE = re.compile(r"^[a-z]:\d+:\S*$")
 """The shape of button data: a message like it that does not verify is a forged press."""
 
@@ -81,6 +84,8 @@ class ZaloEvents(FileEvents):
             await self._text(user, ref, people, lang, str(message.get("text", "")))
         elif name == "user_send_file":
             await self._file(user, ref, people, lang, message.get("attachments") or [])
+        elif name == "user_send_image":
+            await self._images(user, ref, people, lang, event, message.get("attachments") or [])
 
     # --- who -------------------------------------------------------------------------
 
@@ -151,7 +156,7 @@ class ZaloEvents(FileEvents):
             owed = self._deadline(question.deadline_id, people)
             if owed is not None and question.kind is TelegramQuestion.SUBMIT:
                 if await self._submit(
-                    user, ref, people, lang, owed, body[:200], None, question.request_id
+                    user, ref, people, lang, owed, body[:200], [], question.request_id
                 ):
                     self.pending.forget(f"zalo:{user}", question.request_id)
                 return
@@ -212,7 +217,7 @@ class ZaloEvents(FileEvents):
                 self.pending.release(chat)
                 await self._say(user, text(lang, "bad_button"))
                 return
-            if await self._submit(user, ref, people, lang, owed, held.number, held.stored):
+            if await self._submit(user, ref, people, lang, owed, held.number, held.files):
                 self.pending.release(chat)
 
     async def _decide(
@@ -294,27 +299,21 @@ class ZaloEvents(FileEvents):
         lang: str,
         owed: Owed,
         number: str | None,
-        stored: StoredFile | None,
+        files: Sequence[StoredFile],
         request_id: str | None = None,
     ) -> bool:
-        evidence = []
-        if stored is not None:
-            evidence.append(
-                EvidenceRef(
-                    stored.file_name,
-                    stored.sha256,
-                    stored.size,
-                    stored.content_type,
-                    stored.storage_path,
-                )
-            )
+        evidence = [
+            EvidenceRef(f.file_name, f.sha256, f.size, f.content_type, f.storage_path)
+            for f in files
+        ]
         req = SubmitRequest(
             request_id or f"zl:{ref}", owed.actor, "zalo", document_number=number, evidence=evidence
         )
         if not await self._apply(user, ref, people, lang, owed, "submit", req):
             return False
+        self.pending.filed(f"zalo:{user}", owed.deadline_id)  # further files: its pages
         lines = [text(lang, "received", what=owed.label)]
-        if stored is not None:
+        for stored in files:
             lines.append(
                 text(
                     lang, "receipt_file", name=stored.file_name, size=stored.size, sha=stored.sha256

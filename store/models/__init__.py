@@ -16,7 +16,7 @@ from store.models.leases import Lease
 from store.models.messages import AuditEntry, InboundMessage, OutboxMessage, RateBudget
 from store.models.tracking import Cycle, Evidence, ExtensionRequest, Submission, UnitDeadline
 from store.models.web import AccountToken, LoginThrottle, WebRole, WebSession, WebUser
-from store.models.zalo import ZaloToken
+from store.models.zalo import ZaloInbound, ZaloToken
 
 __all__ = [
     "AccountToken",
@@ -47,5 +47,6 @@ __all__ = [
     "WebRole",
     "WebSession",
     "WebUser",
+    "ZaloInbound",
     "ZaloToken",
 ]

@@ -108,4 +108,8 @@ class TelegramPending(Base):
     """A document number and/or stored file sent while several deadlines were owed,
     waiting for the person to pick one (`notifier.telegram.pending.Held`)."""
     held_at: Mapped[datetime | None]
+    filed_deadline_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit_deadlines.id"))
+    """The deadline this chat just submitted: files that follow soon after (a report
+    photographed page by page) are added to that submission (`filed_at`, when)."""
+    filed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

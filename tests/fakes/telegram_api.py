@@ -131,7 +131,8 @@ class FakeTelegram(UpdateBuilders):
     ) -> str:
         """A file to download; `declared` is the size getFile reports (a lie if given)."""
         file_id = f"file-{len(self.files) + 1}"
-        self.files[file_id] = (f"documents/{file_id}-{name}", content)
+        folder = "photos" if name.startswith("anh-") else "documents"
+        self.files[file_id] = (f"{folder}/{file_id}-{name}", content)
         if declared is not None:
             self.declared[file_id] = declared
         return file_id

@@ -1,5 +1,5 @@
 """The updates a test hands the fake Bot API (or the bot directly): messages, commands,
-documents and button presses, shaped as Telegram sends them."""
+documents, photos and button presses, shaped as Telegram sends them."""
 
 from __future__ import annotations
 
@@ -48,6 +48,33 @@ class UpdateBuilders:
             "file_size": len(content) if size is None else size,
         }
         return self.message(chat_id, None, document=doc)
+
+    def photo(
+        self,
+        chat_id: int,
+        content: bytes,
+        thumbnail: bytes = b"\xff\xd8\xff\xe0 thumbnail",
+        size: int | None = None,
+        media_group_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A photo as Telegram sends it: no name, several sizes (`PhotoSize`, smallest
+        first), each its own file; `content` is the largest, `size` what it declares."""
+        sizes = []
+        for width, data in ((90, thumbnail), (1280, content)):
+            file_id = self.add_file(data, f"anh-{width}.jpg", size if width == 1280 else None)
+            sizes.append(
+                {
+                    "file_id": file_id,
+                    "file_unique_id": f"u{file_id}",
+                    "width": width,
+                    "height": width * 4 // 3,
+                    "file_size": len(data) if size is None or width != 1280 else size,
+                }
+            )
+        extra: dict[str, Any] = {"photo": sizes}
+        if media_group_id is not None:
+            extra["media_group_id"] = media_group_id  # an album: one update per photo
+        return self.message(chat_id, None, **extra)
 
     def callback(self, chat_id: int, data: str, message_id: int = 1) -> dict[str, Any]:
         return {

@@ -10,8 +10,9 @@ of refresh tokens; any app's access token sends to the OA's followers; a user wh
 not follow the OA gets -213; more than `per_minute` calls in a minute get -32; more than
 `per_user_day` messages to one user get -218; a user silent for too long (`silent`) gets
 -230. Failures can be injected per call, among them `CUT`: the call is done (a renewal
-consumes its refresh token) and the connection closed before the answer. It also writes
-webhook events the way Zalo does, each app with its own key:
+consumes its refresh token) and the connection closed before the answer; a file download
+can be held (`file_gate`). It also writes webhook events the way Zalo does (texts, files,
+images), each app with its own key:
 `X-ZEvent-Signature: mac=sha256(app_id + body + timestamp + OA secret key)`.
 """
 
@@ -73,6 +74,11 @@ class FakeZalo:
     """The most renewal calls of the OA in flight at once (any app)."""
     failures: list[tuple[str, int]] = field(default_factory=list)
     """(path suffix, Zalo error code, HTTP status >= 500 or `CUT`), each used once."""
+    file_bytes_per_s: float | None = None
+    """A download's pace (None: as fast as the socket goes), as Zalo's CDN far away."""
+    file_gate: threading.Event | None = None
+    """When set to an Event: a file download waits for it before its first byte (a slow
+    download, held as long as a test needs)."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -142,6 +148,8 @@ class FakeZalo:
                 if data is None:
                     self._answer(404, b"{}")
                     return
+                if fake.file_gate is not None:
+                    fake.file_gate.wait(30)
                 self.send_response(200)
                 self.send_header("content-type", "application/octet-stream")
                 self.end_headers()  # no length: the client finds the size as it reads
@@ -152,6 +160,8 @@ class FakeZalo:
                     except OSError:
                         return
                     fake.served_bytes += len(data[start : start + 4096])
+                    if fake.file_bytes_per_s:
+                        time.sleep(4096 / fake.file_bytes_per_s)
 
             def _answer(self, status: int, body: bytes, kind: str = "application/json") -> None:
                 self.send_response(status)
@@ -295,6 +305,17 @@ class FakeZalo:
         return self.event(
             "user_send_file", user, {"attachments": [{"type": "file", "payload": payload}]}
         )
+
+    def image(self, user: str, *photos: bytes, text: str = "") -> dict[str, Any]:
+        """A `user_send_image` event: one or several photos (Zalo sends a batch of photos
+        as one message), each a link to the image, as Zalo gives it, with a thumbnail."""
+        attachments = []
+        for data in photos:
+            key = hashlib.sha256(data).hexdigest()[:16]
+            self.files[key] = data
+            url = f"{self.base}/files/{key}"
+            attachments.append({"type": "image", "payload": {"url": url, "thumbnail": url}})
+        return self.event("user_send_image", user, {"text": text, "attachments": attachments})
 
     def signed(self, event: dict[str, Any], key: str | None = None) -> tuple[bytes, str]:
         """Signed as Zalo signs it for the app the event names (or with `key`)."""

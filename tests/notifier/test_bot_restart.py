@@ -224,7 +224,9 @@ async def test_a_file_waiting_for_its_deadline_survives_a_restart(
     assert evidence.file_name == "báo-cáo-sở-gd.pdf" and evidence.size == len(content)
     assert "Đã ghi nhận" in telegram.texts(FP_A)[-2]
     assert "Nút này không hợp lệ hoặc đã cũ" in telegram.texts(FP_A)[-1]
-    assert rows(world) == []
+    [after] = rows(world)  # what stays: further files go to this submission for a while
+    assert (after.question, after.held, after.held_at) == (None, None, None)
+    assert after.filed_deadline_id == world.deadline_id("unit-b")
 
 
 async def test_a_file_held_for_more_than_a_day_is_let_go(

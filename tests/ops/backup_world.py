@@ -33,6 +33,7 @@ from store.enums import (
     InboundChannel,
     InboundOutcome,
     OutboxStatus,
+    ZaloEventStatus,
 )
 from store.evidence import EvidenceStore
 from store.models import (
@@ -49,6 +50,7 @@ from store.models import (
     TelegramPending,
     TelegramQuestion,
     WebRole,
+    ZaloInbound,
     ZaloToken,
 )
 from tests.store.store_factories import HOSTILE_NAME, MARKUP_NAME, calendar, open_deadline
@@ -200,6 +202,8 @@ def populate(url: str, data_dir: Path) -> None:
                         },
                     },
                     held_at=AT + timedelta(minutes=3),
+                    filed_deadline_id=waiting.id,
+                    filed_at=AT + timedelta(minutes=1),
                     updated_at=AT,
                 )
             )
@@ -235,6 +239,21 @@ def populate(url: str, data_dir: Path) -> None:
                     refresh_token="rt-standby",
                     generation=3,
                     updated_at=AT,
+                )
+            )
+            session.add(
+                ZaloInbound(
+                    event_key="8001:user_send_text:u1",
+                    user_id="8001",
+                    event_name="user_send_text",
+                    body='{"event_name": "user_send_text", "message": {"text": "“45/BC” \\ x"}}',
+                    status=ZaloEventStatus.FAILED,
+                    attempts=1,
+                    claimed_by="may-1:4242:ab12/3",
+                    lease_until=AT,
+                    received_at=AT,
+                    handled_at=AT + timedelta(seconds=2),
+                    error="RuntimeError('hỏng')",
                 )
             )
             session.add(

@@ -77,7 +77,7 @@ def test_import_over_data_needs_replace(tmp_path: Path, deployment: dict[str, st
     code, out = _run(["import", str(archive)], deployment)
     assert code == 1
     listed = "calendars: 1, leases: 1, login_throttle: 1"
-    assert f"đã có dữ liệu (61 dòng trong 26 bảng — {listed}" in out
+    assert f"đã có dữ liệu (62 dòng trong 27 bảng — {listed}" in out
     assert "Thêm --replace để xóa hết rồi nhập" in out
     assert out.rstrip().endswith("Không có gì thay đổi.")
 

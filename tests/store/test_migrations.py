@@ -41,6 +41,7 @@ TABLES = {
     "units",
     "web_sessions",
     "web_users",
+    "zalo_inbound",
     "zalo_tokens",
 }
 
@@ -51,6 +52,7 @@ AFTER_0006 = {
     "leases",
     "login_throttle",
     "rate_budgets",
+    "zalo_inbound",
     "zalo_tokens",
 }
 """Tables of revisions after 0006, absent at 0006 and before."""
@@ -121,9 +123,11 @@ def test_0005_adds_and_drops_only_the_telegram_pending_table(db_url: str) -> Non
         assert _tables(db_url) == TABLES - {"telegram_pending", *AFTER_0005}
 
         migrate.upgrade(db_url, "0005")
+        # 0005's columns only: today's model has later ones (0019's filed_*)
+        pending = TelegramPending.__table__
         with db.session_factory(engine).begin() as session:
-            session.add(
-                TelegramPending(
+            session.execute(
+                sa.insert(pending).values(
                     chat_id="-100123",
                     question=TelegramQuestion.EXTENSION,
                     deadline_id=deadline_id,
@@ -134,7 +138,7 @@ def test_0005_adds_and_drops_only_the_telegram_pending_table(db_url: str) -> Non
                 )
             )
         with db.session_factory(engine)() as session:
-            [row] = session.scalars(sa.select(TelegramPending))
+            [row] = session.execute(sa.select(pending.c.question, pending.c.held))
             assert (row.question, row.held) == (
                 TelegramQuestion.EXTENSION,
                 {"number": "45/BC-UBND", "file": None},
