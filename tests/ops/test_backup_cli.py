@@ -45,14 +45,14 @@ def test_export_then_import_elsewhere(tmp_path: Path, deployment: dict[str, str]
     archive = tmp_path / "sao-luu.zip"
     code, out = _run(["export", str(archive)], deployment)
     assert code == 0, out
-    assert f"Đã xuất bản sao lưu {archive}: {len(tables())} bảng, 61 dòng, 2 tệp" in out
+    assert f"Đã xuất bản sao lưu {archive}: {len(tables())} bảng, 62 dòng, 2 tệp" in out
     assert "Không kèm khóa triển khai (thêm --include-secret nếu cần)" in out
     assert "unit_deadlines" in out
 
     target_url = f"sqlite:///{tmp_path / 'moi' / 'hanchot.db'}"
     code, out = _run(["import", str(archive), "--check"], _env(tmp_path / "moi", target_url))
     assert code == 0, out
-    assert f"Tệp sao lưu {archive} nguyên vẹn: {len(tables())} bảng, 61 dòng, 2 tệp" in out
+    assert f"Tệp sao lưu {archive} nguyên vẹn: {len(tables())} bảng, 62 dòng, 2 tệp" in out
     assert "kèm khóa triển khai: không. Không có gì được nhập." in out
     assert not (tmp_path / "moi").exists()
 
@@ -62,7 +62,7 @@ def test_export_then_import_elsewhere(tmp_path: Path, deployment: dict[str, str]
 
     code, out = _run(["import", str(archive)], _env(tmp_path / "moi", target_url))
     assert code == 0, out
-    assert f"vào {target_url}: {len(tables())} bảng, 61 dòng, 2 tệp" in out
+    assert f"vào {target_url}: {len(tables())} bảng, 62 dòng, 2 tệp" in out
     assert "2 tệp mới ghi vào" in out
     assert f"lược đồ phiên bản {migrate.head()}" in out
     assert "Bản sao lưu không kèm khóa triển khai" in out
@@ -83,7 +83,7 @@ def test_import_over_data_needs_replace(tmp_path: Path, deployment: dict[str, st
 
     code, out = _run(["import", str(archive), "--replace"], deployment)
     assert code == 0, out
-    assert "Đã xóa 61 dòng có sẵn trước khi nhập (--replace)." in out
+    assert "Đã xóa 62 dòng có sẵn trước khi nhập (--replace)." in out
     assert "0 tệp mới ghi vào" in out
 
 
