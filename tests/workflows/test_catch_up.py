@@ -1,0 +1,123 @@
+"""A cycle that opens after its steps' times catches up once per ladder, in working hours:
+the real Cycle and UnitDeadline workflows and activities, a SQLite store, time skipping.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from activities.store_access import StoreAccess
+from boundary.types import CycleInput, CycleRef
+from store.models import AuditEntry, OutboxMessage
+from tests.workflows.support import (
+    OBLIGATION,
+    calendar_file,
+    cycle_opened,
+    engine_activities,
+    env_year,
+    frozen_h1,
+    make_calendar,
+    run_timeout,
+    sleep_until,
+    sqlite_store,
+    time_skipping,
+    worker,
+)
+from workflows.cycle import Cycle
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def sunday_night_after(instant: datetime) -> datetime:
+    """22:00 local on the first Sunday at least two days after `instant`."""
+    day = instant.astimezone(HCM).date() + timedelta(days=2)
+    while day.weekday() != 6:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(22, 0), HCM).astimezone(UTC)
+
+
+def sent(store: StoreAccess) -> list[tuple[str, str, str]]:
+    """(unit, step, recipient) of every message in the outbox."""
+    with store.read() as session:
+        rows = session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id))
+        return sorted(
+            {(m.workflow_id.rsplit("/", 1)[1], m.step, m.payload["recipient"]) for m in rows}
+        )
+
+
+def audit(store: StoreAccess, action: str) -> dict[str, list[AuditEntry]]:
+    with store.read() as session:
+        rows = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action))
+        out: dict[str, list[AuditEntry]] = {}
+        for row in rows:
+            out.setdefault(row.subject.rsplit("/", 1)[1], []).append(row)
+        return out
+
+
+async def test_a_cycle_opened_after_its_escalations_sends_one_per_unit_next_working_morning(
+    tmp_path: Path,
+) -> None:
+    store = sqlite_store(tmp_path)
+    async with time_skipping() as env:
+        year = await env_year(env)
+        timeline = frozen_h1(make_calendar(year), year).snapshot.timeline
+        opened_at = sunday_night_after(max(s.at for s in timeline.steps))
+        assert opened_at < timeline.closes_at
+        path = calendar_file(tmp_path, year)
+        async with worker(env.client, engine_activities(env.client, store, [path])) as queue:
+            await sleep_until(env, opened_at)
+            ref = CycleRef("test-cal", OBLIGATION, f"{year}-H1")
+            await env.client.start_workflow(
+                Cycle.run,
+                CycleInput(ref),
+                id=ref.workflow_id,
+                task_queue=queue,
+                execution_timeout=run_timeout(),
+            )
+            await cycle_opened(env.client, ref.workflow_id, 2)
+            await sleep_until(env, opened_at + timedelta(hours=2))
+            at_night = sent(store)
+            monday = datetime.combine(
+                opened_at.astimezone(HCM).date() + timedelta(days=1), time(7, 30), HCM
+            )
+            await sleep_until(env, monday + timedelta(hours=3))
+            on_monday = sent(store)
+            opened = audit(store, "opened")
+            escalated = audit(store, "escalated")
+            reminded = audit(store, "reminded")
+
+    assert at_night == []  # nothing on Sunday night: not a burst at whatever hour
+    # one escalation per unit: the highest rung that reaches somebody of the unit
+    # (unit-b has no head); the supervisor's rung is his digest, not a message
+    assert on_monday == [
+        ("unit-a", "escalate:2:head", "head-a"),
+        ("unit-b", "escalate:1:focal_point", "fp-b"),
+    ]
+    assert reminded == {}
+    # fired by the step's timer, set at the next working slot: Monday 07:30
+    assert {u: [e.details["at"] for e in rows] for u, rows in escalated.items()} == {
+        "unit-a": [monday.astimezone(UTC).isoformat()],
+        "unit-b": [monday.astimezone(UTC).isoformat()],
+    }
+    fired = [e.at for rows in escalated.values() for e in rows]
+    assert all(monday <= at < monday + timedelta(minutes=1) for at in fired)
+    reminders = [s.key for s in timeline.steps if s.kind == "remind"]
+    assert opened["unit-a"][0].details["skipped"] == [
+        *reminders,
+        "escalate:1:focal_point",
+        "escalate:3:supervisor",
+    ]
+    assert opened["unit-b"][0].details["skipped"] == [
+        *reminders,
+        "escalate:2:head",
+        "escalate:3:supervisor",
+    ]
+    assert opened["unit-a"][0].details["catch_up"] == [
+        {"step": "escalate:2:head", "at": monday.astimezone(UTC).isoformat()}
+    ]
+    why = escalated["unit-a"][0].details["deferred_because"]
+    assert why.startswith("mở hạn nộp sau mốc ") and "đôn đốc lần 1" in why
