@@ -12,7 +12,9 @@ import sqlalchemy as sa
 
 from activities.store_access import StoreAccess
 from boundary.types import CycleInput, CycleRef
-from store.models import AuditEntry, OutboxMessage
+from deadlines.present import step_text
+from store import unit_history
+from store.models import AuditEntry, OutboxMessage, Unit
 from tests.workflows.support import (
     OBLIGATION,
     calendar_file,
@@ -27,6 +29,7 @@ from tests.workflows.support import (
     time_skipping,
     worker,
 )
+from web.formatting import event_label, event_text
 from workflows.cycle import Cycle
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -47,6 +50,15 @@ def sent(store: StoreAccess) -> list[tuple[str, str, str]]:
         return sorted(
             {(m.workflow_id.rsplit("/", 1)[1], m.step, m.payload["recipient"]) for m in rows}
         )
+
+
+def timeline_text(store: StoreAccess, unit: str) -> list[str]:
+    """The unit page's timeline, each event as the coordinator reads it."""
+    with store.read() as session:
+        unit_id = session.scalar(sa.select(Unit.id).where(Unit.key == unit))
+        assert unit_id is not None
+        events = unit_history.timeline(session, unit_id)
+        return [f"{event_label(e.source, e.kind)}: {event_text(e)}" for e in events]
 
 
 def audit(store: StoreAccess, action: str) -> dict[str, list[AuditEntry]]:
@@ -89,6 +101,7 @@ async def test_a_cycle_opened_after_its_escalations_sends_one_per_unit_next_work
             opened = audit(store, "opened")
             escalated = audit(store, "escalated")
             reminded = audit(store, "reminded")
+            shown = timeline_text(store, "unit-a")
 
     assert at_night == []  # nothing on Sunday night: not a burst at whatever hour
     # one escalation per unit: the highest rung that reaches somebody of the unit
@@ -121,3 +134,15 @@ async def test_a_cycle_opened_after_its_escalations_sends_one_per_unit_next_work
     ]
     why = escalated["unit-a"][0].details["deferred_because"]
     assert why.startswith("mở hạn nộp sau mốc ") and "đôn đốc lần 1" in why
+    # the unit's page says what was skipped and what goes instead, in words
+    day = f"{monday:%d/%m/%Y}"
+    words = ", ".join(step_text(k) for k in reminders)
+    assert words.startswith("nhắc trước hạn 7 ngày, nhắc trước hạn 3 ngày")
+    assert (
+        f"Mở hạn nộp: mở sau thời điểm của các bước đã qua, không gửi: {words}, đôn đốc lần 1 "
+        "(cán bộ đầu mối), đôn đốc lần 3 (lãnh đạo phụ trách); gửi bù đôn đốc lần 2 "
+        f"(thủ trưởng đơn vị) lúc {day} 07:30"
+    ) in shown
+    assert any(
+        t.startswith("Đôn đốc: gửi thủ trưởng đơn vị (dời vì mở hạn nộp sau mốc ") for t in shown
+    ), shown
