@@ -61,7 +61,7 @@ def catch_up(
     the focal point's), of which the highest passed one is caught up."""
     if not any(s.at <= at for s in timeline.steps):
         return timeline
-    send_at = slot(at + CATCH_UP_MARGIN)
+    send_at = _send_at(at, slot, tz)
     steps: list[Step] = []
     skipped = list(timeline.skipped)
     for kind in ("remind", "escalate"):
@@ -79,6 +79,17 @@ def catch_up(
         else:
             skipped += [s.key for s in past]
     return dataclasses.replace(timeline, steps=order_steps(steps), skipped=skipped)
+
+
+def _send_at(at: datetime, slot: Slot, tz: ZoneInfo) -> datetime:
+    """Now (after the margin) if that is a working moment, else the next working morning
+    (a slot moved to another day keeps its time of day: right for a reminder set for
+    15:00, not for a catch-up asked on Sunday at 15:00)."""
+    soon = at + CATCH_UP_MARGIN
+    found = slot(soon)
+    if _day(found, tz) == _day(soon, tz):
+        return found
+    return slot(datetime.combine(_day(found, tz), time(0, 0), tzinfo=tz))
 
 
 def _chosen(past: list[Step], messaged: frozenset[str]) -> Step:

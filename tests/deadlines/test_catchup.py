@@ -66,8 +66,11 @@ def test_no_step_before_opening_one_catch_up_per_ladder_order_kept(
     caught = [s for s in out.steps if s.catch_up]
     assert {s.key for s in caught} <= passed
     assert len({s.kind for s in caught}) == len(caught)  # at most one per ladder
+    soon = slot(at + CATCH_UP_MARGIN)
+    morning = slot(datetime.combine(_day(soon), time(0, 0), HCM))
     for step in caught:
-        assert step.at == slot(at + CATCH_UP_MARGIN)
+        # at once when that is a working moment, else the next working morning
+        assert step.at == (soon if _day(soon) == _day(at + CATCH_UP_MARGIN) else morning)
         _assert_in_working_hours(step.at, hours, work)
         later = [s for s in out.steps if s.kind == step.kind and s is not step]
         assert all(_day(s.at) > _day(step.at) for s in later)  # never two on one day
@@ -136,3 +139,11 @@ def test_after_the_legal_end_no_reminder_goes_and_the_highest_messaging_rung_doe
     assert [s.key for s in no_head.steps] == ["escalate:1:focal_point"]
     nobody = catch_up(timeline, at, _slot, HCM, frozenset())
     assert [s.key for s in nobody.steps] == ["escalate:3:supervisor"]
+
+
+def test_asked_on_a_sunday_afternoon_it_goes_on_monday_morning_not_monday_afternoon() -> None:
+    at = local(date(2027, 6, 27), 15, 51)  # Sunday, every step passed
+    out = catch_up(h1(), at, _slot, HCM, MESSAGED)
+    assert [(s.key, s.at) for s in out.steps] == [
+        ("escalate:2:head", local(date(2027, 6, 28), 7, 30))
+    ]
