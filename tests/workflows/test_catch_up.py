@@ -11,18 +11,20 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from activities.store_access import StoreAccess
-from boundary.types import CycleInput, CycleRef
+from boundary.types import CycleInput, CycleRef, RevisionRun
 from deadlines.present import step_text
 from store import unit_history
 from store.models import AuditEntry, OutboxMessage, Unit
 from tests.workflows.support import (
     OBLIGATION,
     calendar_file,
+    calendar_text,
     cycle_opened,
     engine_activities,
     env_year,
     frozen_h1,
     make_calendar,
+    publish,
     run_timeout,
     sleep_until,
     sqlite_store,
@@ -30,6 +32,7 @@ from tests.workflows.support import (
     worker,
 )
 from web.formatting import event_label, event_text
+from workflows.calendar_revision import CalendarRevision, workflow_id
 from workflows.cycle import Cycle
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -146,3 +149,68 @@ async def test_a_cycle_opened_after_its_escalations_sends_one_per_unit_next_work
     assert any(
         t.startswith("Đôn đốc: gửi thủ trưởng đơn vị (dời vì mở hạn nộp sau mốc ") for t in shown
     ), shown
+
+
+NEW_UNIT = "  - {id: unit-d, name: Sở Tư pháp, kind: department, parent: ubnd, focal_point: fp-c}\n"
+
+
+async def test_a_revision_that_puts_steps_in_the_past_and_a_unit_it_adds_catch_up_too(
+    tmp_path: Path,
+) -> None:
+    """The due date moved three weeks earlier on a Sunday night: every escalation of the new
+    timeline has passed; the deadlines re-planned and the unit the revision adds each send
+    one, on Monday morning."""
+    store = sqlite_store(tmp_path)
+    async with time_skipping() as env:
+        year = await env_year(env)
+        earlier = frozen_h1(make_calendar(year, due="before 01/06"), year).snapshot.timeline
+        revised_at = sunday_night_after(max(s.at for s in earlier.steps))
+        first = frozen_h1(make_calendar(year, due="before 25/06"), year).snapshot
+        assert revised_at < min(s.at for s in first.timeline.steps if s.kind == "escalate")
+        path = calendar_file(tmp_path, year, due="before 25/06")
+        async with worker(env.client, engine_activities(env.client, store, [path])) as queue:
+            await sleep_until(env, first.opens_at + timedelta(hours=1))
+            ref = CycleRef("test-cal", OBLIGATION, f"{year}-H1")
+            await env.client.start_workflow(
+                Cycle.run,
+                CycleInput(ref),
+                id=ref.workflow_id,
+                task_queue=queue,
+                execution_timeout=run_timeout(),
+            )
+            await cycle_opened(env.client, ref.workflow_id, 2)
+            await sleep_until(env, revised_at)
+            before = sent(store)
+            text = calendar_text(year, due="before 01/06")
+            v2 = tmp_path / "v2.yaml"
+            v2.write_text(text.replace("supervisors:\n", NEW_UNIT + "supervisors:\n"), "utf-8")
+            publish(store, [v2])
+            await env.client.execute_workflow(
+                CalendarRevision.run,
+                RevisionRun("test-cal", 2),
+                id=workflow_id("test-cal"),
+                task_queue=queue,
+                execution_timeout=run_timeout(),
+            )
+            await sleep_until(env, revised_at + timedelta(hours=2))
+            at_night = sent(store)
+            monday = datetime.combine(
+                revised_at.astimezone(HCM).date() + timedelta(days=1), time(7, 30), HCM
+            )
+            await sleep_until(env, monday + timedelta(hours=3))
+            on_monday = sent(store)
+            opened = audit(store, "opened")
+
+    assert not [s for s in before if not s[1].startswith("remind:")]  # reminded, on time
+    assert at_night == before  # the revision sent nothing on Sunday night
+    assert sorted(set(on_monday) - set(before)) == [
+        ("unit-a", "escalate:2:head", "head-a"),
+        ("unit-b", "escalate:1:focal_point", "fp-b"),
+        ("unit-d", "escalate:1:focal_point", "fp-c"),
+    ]
+    # the added unit's opening was recorded by the revision, with what it skipped
+    [added] = opened["unit-d"]
+    assert added.details["catch_up"] == [
+        {"step": "escalate:1:focal_point", "at": monday.astimezone(UTC).isoformat()}
+    ]
+    assert "escalate:3:supervisor" in added.details["skipped"]
