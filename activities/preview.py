@@ -152,9 +152,9 @@ def catch_ups(
     that open, the units that start in an open cycle, the deadlines re-planned."""
     out: list[CatchUp] = []
 
-    def add(line: CatchUp, units: list[tuple[CycleSnapshot, Contacts]]) -> None:
-        for cycle, contacts in units:
-            after = caught_up(cycle, now, contacts)
+    def add(line: CatchUp, units: list[tuple[CycleSnapshot, Contacts, frozenset[str]]]) -> None:
+        for cycle, contacts, sent in units:
+            after = caught_up(cycle, now, contacts, sent)
             if after is not cycle:
                 line.add(cycle.timeline, after.timeline)
         if line.units:
@@ -163,11 +163,11 @@ def catch_ups(
     for ref, name, label in plan.opening:
         frozen = freeze(calendar, find_plan(calendar, ref), close_after)
         line = CatchUp(ref.workflow_id, f"{name} — {label}")
-        add(line, [(u.cycle, u.contacts) for u in frozen.units])
+        add(line, [(u.cycle, u.contacts, frozenset()) for u in frozen.units])
     for changes in plan.cycles:
         line = CatchUp(changes.workflow_id, f"{changes.obligation_name} — {changes.period_label}")
-        units = [(c.start.cycle, c.start.contacts) for c in changes.units if c.start]
-        units += [(c.moved[1], c.reaches) for c in changes.units if c.moved and not c.withdraw]
+        units = [(c.start.cycle, c.start.contacts, frozenset()) for c in changes.units if c.start]
+        units += [(c.moved[1], c.reaches, c.sent) for c in changes.units if c.moved]
         add(line, units)
     return out
 

@@ -46,7 +46,7 @@ from boundary.types import (
 from deadlines.expected import DeadlineStatus
 from deadlines.model import Calendar
 from deadlines.vi import fmt_date
-from store import cycle_snapshots, deadlines_repo, revisions
+from store import cycle_snapshots, deadline_facts, deadlines_repo, revisions
 from store.base import utcnow
 from store.enums import CycleStatus
 from store.models import AuditEntry, Cycle
@@ -76,6 +76,8 @@ class UnitChange:
     renamed: bool = False
     reaches: Contacts = field(default_factory=Contacts)
     """The people the deadline reaches once the revision is applied."""
+    sent: frozenset[str] = frozenset()
+    """Steps it has sent already (when `moved`): its catch-up never repeats them."""
 
 
 @dataclass
@@ -187,6 +189,10 @@ def plan_revision(
                         UnitChange(deadline_id, unit.unit_id, unit.unit_name, start=unit)
                     )
                     kept.append(unit)
+        moved = [c for c in changes.units if c.moved]
+        sent = deadline_facts.steps_sent(session, [c.deadline_id for c in moved])
+        for change in moved:
+            change.sent = sent.get(change.deadline_id, frozenset())
         if changes.units:
             cycle = frozen.snapshot if frozen else old_cycle
             changes.snapshot = cycle_snapshots.encode(cycle, kept, frozen_before.frozen_units)
@@ -239,7 +245,7 @@ class RevisionActivities:
                     return
                 moved = None
                 if change.moved:
-                    moved = caught_up(change.moved[1], engine_now(), change.reaches)
+                    moved = caught_up(change.moved[1], engine_now(), change.reaches, change.sent)
                 update = RevisionUpdate(
                     request_id=by,
                     by=by,

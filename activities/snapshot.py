@@ -220,15 +220,18 @@ def messaged(contacts: Contacts) -> frozenset[str]:
     )
 
 
-def caught_up(cycle: CycleSnapshot, at: datetime, contacts: Contacts) -> CycleSnapshot:
+def caught_up(
+    cycle: CycleSnapshot, at: datetime, contacts: Contacts, sent: frozenset[str] = frozenset()
+) -> CycleSnapshot:
     """The snapshot as a unit's deadline that starts (or is re-planned) at `at` holds it:
     of the steps already passed, one catch-up per ladder at the next working slot, the
-    rest skipped (deadlines.catchup). The stored snapshot keeps the calendar's timeline."""
+    rest skipped (deadlines.catchup); `sent`: steps a re-planned deadline already sent.
+    The stored snapshot keeps the calendar's own timeline."""
     days, obligation = rules_model(cycle.rules, cycle.obligation_id)
 
     def slot(instant: datetime) -> datetime:
         return snooze_slot(days, obligation, instant)
 
     tz = ZoneInfo(cycle.rules.timezone)
-    timeline = catch_up(cycle.timeline, at, slot, tz, messaged(contacts))
+    timeline = catch_up(cycle.timeline, at, slot, tz, messaged(contacts), sent)
     return cycle if timeline is cycle.timeline else replace(cycle, timeline=timeline)

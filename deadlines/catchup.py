@@ -54,11 +54,14 @@ def catch_up(
     slot: Slot,
     tz: ZoneInfo,
     messaged: frozenset[str] = MESSAGED,
+    sent: frozenset[str] = frozenset(),
 ) -> Timeline:
     """`timeline` as a deadline opening at `at` holds it (unchanged if no step passed).
 
     `messaged`: the rungs that reach somebody of this unit (a unit with no head: only
-    the focal point's), of which the highest passed one is caught up."""
+    the focal point's), of which the highest passed one is caught up. `sent`: the steps a
+    re-planned deadline has already sent (never sent again, so neither skipped nor caught
+    up); a reminder already sent, or the chosen rung, means that ladder needs no catch-up."""
     if not any(s.at <= at for s in timeline.steps):
         return timeline
     send_at = _send_at(at, slot, tz)
@@ -72,12 +75,14 @@ def catch_up(
         if not past:
             continue
         chosen = _chosen(past, messaged)
-        if _sendable(chosen, send_at, ahead, timeline, tz):
-            others = [s.key for s in past if s is not chosen]
+        unsent = [s for s in past if s.key not in sent]
+        reached = chosen.key in sent or (kind == "remind" and len(unsent) < len(past))
+        if not reached and _sendable(chosen, send_at, ahead, timeline, tz):
+            others = [s.key for s in unsent if s is not chosen]
             steps.append(_caught_up(chosen, send_at, others, tz))
             skipped += others
         else:
-            skipped += [s.key for s in past]
+            skipped += [s.key for s in unsent]
     return dataclasses.replace(timeline, steps=order_steps(steps), skipped=skipped)
 
 

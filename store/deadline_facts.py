@@ -60,6 +60,24 @@ def escalations_sent(session: Session, workflow_ids: Iterable[str]) -> dict[str,
     return out
 
 
+def steps_sent(session: Session, workflow_ids: Iterable[str]) -> dict[str, frozenset[str]]:
+    """workflow id -> the timeline steps it has sent (its `reminded` and `escalated` events),
+    for re-planning it without sending any again."""
+    subjects = [f"deadline:{w}" for w in workflow_ids]
+    out: dict[str, set[str]] = defaultdict(set)
+    for chunk in range(0, len(subjects), 500):
+        rows = session.execute(
+            sa.select(AuditEntry.subject, AuditEntry.details).where(
+                AuditEntry.action.in_(("reminded", "escalated")),
+                AuditEntry.subject.in_(subjects[chunk : chunk + 500]),
+            )
+        )
+        for subject, details in rows:
+            if isinstance(details, dict) and details.get("step"):
+                out[subject.removeprefix("deadline:")].add(str(details["step"]))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
 def manual_reminders(session: Session, workflow_ids: Iterable[str]) -> dict[str, int]:
     """workflow id -> reminders a coordinator sent by hand ("Nhắc ngay mọi đơn vị quá
     hạn", store.resend): one per `manual:` step, whatever its recipients and channels. The
