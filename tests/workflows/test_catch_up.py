@@ -214,3 +214,38 @@ async def test_a_revision_that_puts_steps_in_the_past_and_a_unit_it_adds_catch_u
         {"step": "escalate:1:focal_point", "at": monday.astimezone(UTC).isoformat()}
     ]
     assert "escalate:3:supervisor" in added.details["skipped"]
+
+
+async def test_a_cycle_opened_between_reminders_sends_the_latest_now_and_the_next_on_time(
+    tmp_path: Path,
+) -> None:
+    store = sqlite_store(tmp_path)
+    async with time_skipping() as env:
+        year = await env_year(env)
+        timeline = frozen_h1(make_calendar(year), year).snapshot.timeline
+        reminders = [s for s in timeline.steps if s.kind == "remind"]
+        # two hours after the first reminder's time, on its (working) day
+        opened_at = reminders[0].at + timedelta(hours=2)
+        assert opened_at < reminders[1].at
+        path = calendar_file(tmp_path, year)
+        async with worker(env.client, engine_activities(env.client, store, [path])) as queue:
+            await sleep_until(env, opened_at)
+            ref = CycleRef("test-cal", OBLIGATION, f"{year}-H1")
+            await env.client.start_workflow(
+                Cycle.run,
+                CycleInput(ref),
+                id=ref.workflow_id,
+                task_queue=queue,
+                execution_timeout=run_timeout(),
+            )
+            await cycle_opened(env.client, ref.workflow_id, 2)
+            await sleep_until(env, reminders[1].at + timedelta(hours=1))
+            reminded = audit(store, "reminded")
+
+    first, second = reminders[0].key, reminders[1].key
+    for unit in ("unit-a", "unit-b"):
+        steps = [(e.details["step"], e.details["at"]) for e in reminded[unit]]
+        # the reminder just missed goes within minutes, in working hours; the next as planned
+        assert [k for k, _ in steps] == [first, second]
+        assert opened_at < datetime.fromisoformat(steps[0][1]) <= opened_at + timedelta(minutes=10)
+        assert steps[1][1] == reminders[1].at.isoformat()
