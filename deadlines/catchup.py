@@ -4,7 +4,9 @@ A cycle opened late (a first deployment in mid-year, a sync that was down), a un
 by a revision, a timeline re-planned by a revision: every reminder and escalation whose
 instant has passed would otherwise fall due at once, at whatever hour it is. Instead, of
 each ladder only the step that says where the deadline stands now goes, at the next
-working slot; the others are recorded as skipped (`Timeline.skipped`), never sent.
+working slot (within minutes in working hours, else the next working morning); the others
+are recorded as skipped (`Timeline.skipped`), never sent. A re-planned deadline never
+sends again a step it sent (a reminder already sent: no reminder catch-up at all).
 
 - Reminders: the most recent passed one, if it can still arrive before the day it counts
   down to ends (the legal end; for a campaign with nothing to submit, the eve of its first
@@ -42,8 +44,6 @@ WHY_SKIPPED = "; không gửi: {steps}"
 
 Slot = Callable[[datetime], datetime]
 """The first moment at or after an instant inside working hours on a working day."""
-
-
 MESSAGED = frozenset({"focal_point", "head"})
 """The rungs whose escalation is a message (a supervisor's goes to his digest)."""
 
