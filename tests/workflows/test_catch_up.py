@@ -15,6 +15,8 @@ from boundary.types import CycleInput, CycleRef, RevisionRun
 from deadlines.present import step_text
 from store import unit_history
 from store.models import AuditEntry, OutboxMessage, Unit
+from store.models import Cycle as CycleRow
+from store.next_steps import NextStep, next_steps
 from tests.workflows.support import (
     OBLIGATION,
     calendar_file,
@@ -96,6 +98,10 @@ async def test_a_cycle_opened_after_its_escalations_sends_one_per_unit_next_work
             await cycle_opened(env.client, ref.workflow_id, 2)
             await sleep_until(env, opened_at + timedelta(hours=2))
             at_night = sent(store)
+            with store.read() as session:
+                cycle_row = session.scalar(sa.select(CycleRow.id))
+                assert cycle_row is not None
+                coming = next_steps(session, [cycle_row], opened_at + timedelta(hours=2))
             monday = datetime.combine(
                 opened_at.astimezone(HCM).date() + timedelta(days=1), time(7, 30), HCM
             )
@@ -107,6 +113,8 @@ async def test_a_cycle_opened_after_its_escalations_sends_one_per_unit_next_work
             shown = timeline_text(store, "unit-a")
 
     assert at_night == []  # nothing on Sunday night: not a burst at whatever hour
+    # the overview's "next step" is the catch-up, though the cycle's timeline has none left
+    assert coming == {cycle_row: NextStep("escalate", monday.astimezone(UTC))}
     # one escalation per unit: the highest rung that reaches somebody of the unit
     # (unit-b has no head); the supervisor's rung is his digest, not a message
     assert on_monday == [
