@@ -21,10 +21,10 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities import contracts as act
 from activities.calendars import PublishedCalendars
-from activities.snapshot import DEFAULT_CLOSE_AFTER, freeze, timeline_of
+from activities.snapshot import DEFAULT_CLOSE_AFTER, caught_up, freeze, messaged, timeline_of
 from activities.store_access import StoreAccess
 from boundary.client import EngineClient, UpdateRefused
-from boundary.types import CloseRequest, CycleInput, CycleRef, UnitDeadlineInput
+from boundary.types import CloseRequest, CycleInput, CycleRef, CycleSnapshot, UnitDeadlineInput
 from deadlines.model import Calendar
 from deadlines.opening import opening
 from deadlines.periods import periods_in_year
@@ -45,6 +45,56 @@ def find_plan(calendar: Calendar, ref: CycleRef) -> CyclePlan:
         if period.id == ref.period_id:
             return plan_cycle(calendar, obligation, period, rule)
     raise LookupError(f"{ref.workflow_id}: no such period in calendar {calendar.id}")
+
+
+def engine_now() -> datetime:
+    """Now by the Temporal server's clock, which the workflows' timers follow (a test's
+    time-skipping server runs ahead of the wall clock): when this activity attempt
+    started, or the wall clock if that is later."""
+    return max(activity.info().started_time, datetime.now(UTC))
+
+
+def with_catch_up(units: list[UnitDeadlineInput], at: datetime) -> list[UnitDeadlineInput]:
+    """Units starting at `at`, each holding its cycle's timeline caught up to that instant
+    (computed once per snapshot and kind of contacts: a batch shares one snapshot)."""
+    done: dict[tuple[int, frozenset[str]], CycleSnapshot] = {}
+    out = []
+    for unit in units:
+        key = (id(unit.cycle), messaged(unit.contacts))
+        if key not in done:
+            done[key] = caught_up(unit.cycle, at, unit.contacts)
+        cycle = done[key]
+        out.append(unit if cycle is unit.cycle else dataclasses.replace(unit, cycle=cycle))
+    return out
+
+
+def record_openings(
+    store: StoreAccess, cycle_workflow_id: str, units: list[UnitDeadlineInput], at: datetime
+) -> list[UnitDeadlineInput]:
+    """The units, their "opened" events recorded at `at` in one transaction (each unit
+    learns when, and does not record it again)."""
+    if not units:
+        return units
+    events = []
+    for unit in units:
+        opened = opening(unit, at)
+        events.append(
+            deadline_openings.Opened(
+                unit.cycle.deadline_id(unit.unit_id),
+                unit.unit_id,
+                opened.status.value,
+                unit.cycle.timeline.legal_end_at,
+                opened.details,
+            )
+        )
+    with store.write() as session:
+        recorded = deadline_openings.record_opened(
+            session, cycle_workflow_id, units[0].cycle.calendar_id, events, at
+        )
+    return [
+        dataclasses.replace(u, opened_at=recorded.get(e.workflow_id))
+        for u, e in zip(units, events, strict=True)
+    ]
 
 
 def due_refs(calendar: Calendar, now: datetime, close_after: timedelta) -> list[CycleRef]:
@@ -108,37 +158,17 @@ class CycleActivities:
         with self._store.read() as session:
             return cycle_snapshots.read(session, cycle_workflow_id).batch(offset, limit)
 
-    def _open(self, cycle_workflow_id: str, offset: int, limit: int) -> list[UnitDeadlineInput]:
-        """The batch's units, their "opened" events recorded in one transaction (each unit
-        learns when, and does not record it again)."""
+    def _open(
+        self, cycle_workflow_id: str, offset: int, limit: int, at: datetime
+    ) -> list[UnitDeadlineInput]:
         units = self._batch(cycle_workflow_id, offset, limit)
-        if not units:
-            return units
-        at = datetime.now(UTC)
-        events = []
-        for unit in units:
-            opened = opening(unit, at)
-            events.append(
-                deadline_openings.Opened(
-                    unit.cycle.deadline_id(unit.unit_id),
-                    unit.unit_id,
-                    opened.status.value,
-                    unit.cycle.timeline.legal_end_at,
-                    opened.details,
-                )
-            )
-        with self._store.write() as session:
-            recorded = deadline_openings.record_opened(
-                session, cycle_workflow_id, units[0].cycle.calendar_id, events, at
-            )
-        return [
-            dataclasses.replace(u, opened_at=recorded.get(e.workflow_id))
-            for u, e in zip(units, events, strict=True)
-        ]
+        return record_openings(self._store, cycle_workflow_id, with_catch_up(units, at), at)
 
     @activity.defn(name=act.OPEN_UNIT_BATCH)
     async def open_unit_batch(self, inp: act.UnitBatchInput) -> act.UnitBatchResult:
-        units = await asyncio.to_thread(self._open, inp.cycle_workflow_id, inp.offset, inp.limit)
+        units = await asyncio.to_thread(
+            self._open, inp.cycle_workflow_id, inp.offset, inp.limit, engine_now()
+        )
         result = act.UnitBatchResult()
 
         async def start(unit: UnitDeadlineInput) -> None:

@@ -10,13 +10,20 @@ is computed by the same `plan_revision` the engine applies, so preview and effec
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from activities.cycles import find_plan
 from activities.publishing import current
 from activities.revisions import RevisionPlan, plan_revision
+from activities.snapshot import DEFAULT_CLOSE_AFTER, caught_up, freeze
+from boundary.types import Contacts, CycleSnapshot, Timeline
 from deadlines.model import Calendar
+from deadlines.opening import order_steps
+from deadlines.present import step_text
+from deadlines.vi import fmt_instant
 from store import revisions
 from store.base import utcnow
 from store.changes import Action, Entity
@@ -31,8 +38,13 @@ WHY = {
     "digest_in": "bắt đầu nhận bản tổng hợp",
     "digest_out": "thôi nhận bản tổng hợp",
     "digest_changed": "bản tổng hợp đổi phạm vi đơn vị",
+    "catch_up": "{cycle}: đã qua thời điểm của {passed}; không gửi dồn các bước này",
+    "catch_up_send": "chỉ gửi bù {step} lúc {at} cho {n} đơn vị",
+    "catch_up_none": "không gửi bù bước nào ({n} đơn vị)",
 }
-"""Why a person's next message changes, as the preview says it (Vietnamese)."""
+"""Why a person's next message changes, and what a catch-up sends, as the preview says it
+(Vietnamese)."""
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +55,45 @@ class Moved:
     """(before, after) legal end, ISO dates."""
     reminders: tuple[list[datetime], list[datetime]]
     """(before, after) instants of the steps (reminders and escalations)."""
+
+
+@dataclass
+class CatchUp:
+    """What the deadlines of one cycle, opening or re-planned after some of their steps'
+    times, will send instead of every passed step (deadlines.catchup)."""
+
+    cycle: str
+    label: str
+    """ "obligation — period", as a person reads the cycle."""
+    sends: dict[tuple[str, datetime], int] = field(default_factory=dict)
+    """(step, when) -> how many deadlines send it."""
+    passed: list[str] = field(default_factory=list)
+    """Steps whose time has passed for at least one deadline, in the calendar's order."""
+    units: int = 0
+
+    def add(self, before: Timeline, after: Timeline) -> None:
+        """One deadline's timeline before and after catching up."""
+        self.units += 1
+        for step in after.steps:
+            if step.catch_up:
+                key = (step.key, step.at)
+                self.sends[key] = self.sends.get(key, 0) + 1
+        passed = set(self.passed) | set(after.skipped) - set(before.skipped)
+        passed |= {s.key for s in after.steps if s.catch_up}
+        self.passed = [s.key for s in order_steps(list(before.steps)) if s.key in passed]
+
+    def text(self, tz: ZoneInfo = TZ) -> str:
+        """The preview's line, e.g. "Báo cáo năm — Năm 2026: đã qua thời điểm của nhắc trước
+        hạn 7 ngày, …; không gửi dồn các bước này; chỉ gửi bù đôn đốc lần 2 (thủ trưởng đơn
+        vị) lúc 07/12/2026 07:30 cho 49 đơn vị"."""
+        passed = ", ".join(step_text(k) for k in self.passed)
+        parts = [WHY["catch_up"].format(cycle=self.label, passed=passed)]
+        for (step, at), count in sorted(self.sends.items(), key=lambda x: (x[0][1], x[0][0])):
+            when = fmt_instant(at, tz)
+            parts.append(WHY["catch_up_send"].format(step=step_text(step), at=when, n=count))
+        if not self.sends:
+            parts.append(WHY["catch_up_none"].format(n=self.units))
+        return "; ".join(parts)
 
 
 @dataclass
@@ -58,17 +109,28 @@ class Preview:
     moving: list[Moved] = field(default_factory=list)
     people: dict[str, str] = field(default_factory=dict)
     """person id -> why their next message changes."""
+    catch_up: list[CatchUp] = field(default_factory=list)
+    """Cycles some of whose deadlines start (or are re-planned) after steps' times."""
 
     def __bool__(self) -> bool:
-        return bool(self.opening or self.starting or self.stopping or self.moving or self.people)
+        return bool(
+            self.opening
+            or self.starting
+            or self.stopping
+            or self.moving
+            or self.people
+            or self.catch_up
+        )
 
 
 def preview(session: Session, calendar: Calendar, now: datetime | None = None) -> Preview:
     """What publishing `calendar` now would do (reads the store, writes nothing)."""
     head = revisions.latest(session, calendar.id)
     number = (head.number if head else 0) + 1
-    plan = plan_revision(session, calendar, number, now or utcnow())
+    now = now or utcnow()
+    plan = plan_revision(session, calendar, number, now)
     out = summarise(plan, number)
+    out.catch_up = catch_ups(plan, calendar, now, DEFAULT_CLOSE_AFTER)
     before = current(session, calendar.id)
     if before is not None:
         for change in diff_calendars(before, calendar):
@@ -80,6 +142,33 @@ def preview(session: Session, calendar: Calendar, now: datetime | None = None) -
             elif change.entity is Entity.SUPERVISOR:
                 key = {Action.ADDED: "digest_in", Action.REMOVED: "digest_out"}
                 out.people.setdefault(change.key, WHY[key.get(change.action, "digest_changed")])
+    return out
+
+
+def catch_ups(
+    plan: RevisionPlan, calendar: Calendar, now: datetime, close_after: timedelta
+) -> list[CatchUp]:
+    """What each cycle's catch-up sends if the revision is applied at `now`: the cycles
+    that open, the units that start in an open cycle, the deadlines re-planned."""
+    out: list[CatchUp] = []
+
+    def add(line: CatchUp, units: list[tuple[CycleSnapshot, Contacts, frozenset[str]]]) -> None:
+        for cycle, contacts, sent in units:
+            after = caught_up(cycle, now, contacts, sent)
+            if after is not cycle:
+                line.add(cycle.timeline, after.timeline)
+        if line.units:
+            out.append(line)
+
+    for ref, name, label in plan.opening:
+        frozen = freeze(calendar, find_plan(calendar, ref), close_after)
+        line = CatchUp(ref.workflow_id, f"{name} — {label}")
+        add(line, [(u.cycle, u.contacts, frozenset()) for u in frozen.units])
+    for changes in plan.cycles:
+        line = CatchUp(changes.workflow_id, f"{changes.obligation_name} — {changes.period_label}")
+        units = [(c.start.cycle, c.start.contacts, frozenset()) for c in changes.units if c.start]
+        units += [(c.moved[1], c.reaches, c.sent) for c in changes.units if c.moved]
+        add(line, units)
     return out
 
 

@@ -25,8 +25,15 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities import contracts as act
 from activities.calendars import published
-from activities.cycles import _bounded, due_refs, find_plan
-from activities.snapshot import DEFAULT_CLOSE_AFTER, freeze
+from activities.cycles import (
+    _bounded,
+    due_refs,
+    engine_now,
+    find_plan,
+    record_openings,
+    with_catch_up,
+)
+from activities.snapshot import DEFAULT_CLOSE_AFTER, caught_up, freeze
 from activities.store_access import StoreAccess
 from boundary.client import EngineClient, UpdateRefused
 from boundary.types import (
@@ -39,7 +46,7 @@ from boundary.types import (
 from deadlines.expected import DeadlineStatus
 from deadlines.model import Calendar
 from deadlines.vi import fmt_date
-from store import cycle_snapshots, deadlines_repo, revisions
+from store import cycle_snapshots, deadline_facts, deadlines_repo, revisions
 from store.base import utcnow
 from store.enums import CycleStatus
 from store.models import AuditEntry, Cycle
@@ -67,6 +74,10 @@ class UnitChange:
     moved: tuple[CycleSnapshot, CycleSnapshot] | None = None
     """(before, after) when the legal end or the reminder/escalation steps change."""
     renamed: bool = False
+    reaches: Contacts = field(default_factory=Contacts)
+    """The people the deadline reaches once the revision is applied."""
+    sent: frozenset[str] = frozenset()
+    """Steps it has sent already (when `moved`): its catch-up never repeats them."""
 
 
 @dataclass
@@ -161,7 +172,7 @@ def plan_revision(
                         UnitChange(deadline_id, unit.unit_id, unit.unit_name, withdraw=reason)
                     )
                 continue
-            change = UnitChange(deadline_id, unit.unit_id, new.unit_name)
+            change = UnitChange(deadline_id, unit.unit_id, new.unit_name, reaches=new.contacts)
             if new.contacts != unit.contacts:
                 change.contacts = (unit.contacts, new.contacts)
             if _moved(unit.cycle, new.cycle):
@@ -178,6 +189,10 @@ def plan_revision(
                         UnitChange(deadline_id, unit.unit_id, unit.unit_name, start=unit)
                     )
                     kept.append(unit)
+        moved = [c for c in changes.units if c.moved]
+        sent = deadline_facts.steps_sent(session, [c.deadline_id for c in moved])
+        for change in moved:
+            change.sent = sent.get(change.deadline_id, frozenset())
         if changes.units:
             cycle = frozen.snapshot if frozen else old_cycle
             changes.snapshot = cycle_snapshots.encode(cycle, kept, frozen_before.frozen_units)
@@ -210,13 +225,16 @@ class RevisionActivities:
             return result
         by = f"revision:{inp.calendar_id}:{inp.number}"
         for cycle in plan.cycles:
+            starts = await asyncio.to_thread(self._open, cycle, engine_now())
 
-            async def one(change: UnitChange) -> None:
+            async def one(
+                change: UnitChange, starts: dict[str, UnitDeadlineInput] = starts
+            ) -> None:
                 if change.start is not None:
                     try:
                         await self._client.start_workflow(
                             "UnitDeadline",
-                            change.start,
+                            starts[change.deadline_id],
                             id=change.deadline_id,
                             task_queue=inp.task_queue,
                             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
@@ -225,12 +243,15 @@ class RevisionActivities:
                     except WorkflowAlreadyStartedError:
                         pass
                     return
+                moved = None
+                if change.moved:
+                    moved = caught_up(change.moved[1], engine_now(), change.reaches, change.sent)
                 update = RevisionUpdate(
                     request_id=by,
                     by=by,
                     revision=inp.number,
                     contacts=change.contacts[1] if change.contacts else None,
-                    cycle=change.moved[1] if change.moved else None,
+                    cycle=moved,
                     withdraw=change.withdraw,
                     unit_name=change.unit_name if change.renamed else None,
                 )
@@ -243,6 +264,13 @@ class RevisionActivities:
             await _bounded(cycle.units, one)
             await asyncio.to_thread(self._write_snapshot, cycle, inp, by)
         return result
+
+    def _open(self, cycle: CycleChanges, at: datetime) -> dict[str, UnitDeadlineInput]:
+        """The units that start owing in this cycle, caught up to `at`, their "opened"
+        events recorded as a cycle's batch records them."""
+        units = with_catch_up([c.start for c in cycle.units if c.start is not None], at)
+        opened = record_openings(self._store, cycle.workflow_id, units, at)
+        return {u.cycle.deadline_id(u.unit_id): u for u in opened}
 
     def _write_snapshot(self, cycle: CycleChanges, inp: act.RevisionInput, by: str) -> None:
         with self._store.write() as session:

@@ -7,8 +7,9 @@ from the frozen Rules to re-plan an extension with the same code (no calendar ne
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from boundary.types import (
     Contacts,
@@ -21,6 +22,7 @@ from boundary.types import (
     Timeline,
     UnitDeadlineInput,
 )
+from deadlines.catchup import catch_up
 from deadlines.expected import owed_reports, receiver_for
 from deadlines.extension import extension_plan, snooze_slot
 from deadlines.model import (
@@ -207,3 +209,29 @@ def replan(
 def working_slot(rules: Rules, instant: datetime) -> datetime:
     days, obligation = rules_model(rules, "")
     return snooze_slot(days, obligation, instant)
+
+
+def messaged(contacts: Contacts) -> frozenset[str]:
+    """The escalation rungs that message somebody of a unit with these contacts."""
+    return frozenset(
+        role
+        for role, people in (("focal_point", contacts.focal_points), ("head", contacts.head))
+        if people
+    )
+
+
+def caught_up(
+    cycle: CycleSnapshot, at: datetime, contacts: Contacts, sent: frozenset[str] = frozenset()
+) -> CycleSnapshot:
+    """The snapshot as a unit's deadline that starts (or is re-planned) at `at` holds it:
+    of the steps already passed, one catch-up per ladder at the next working slot, the
+    rest skipped (deadlines.catchup); `sent`: steps a re-planned deadline already sent.
+    The stored snapshot keeps the calendar's own timeline."""
+    days, obligation = rules_model(cycle.rules, cycle.obligation_id)
+
+    def slot(instant: datetime) -> datetime:
+        return snooze_slot(days, obligation, instant)
+
+    tz = ZoneInfo(cycle.rules.timezone)
+    timeline = catch_up(cycle.timeline, at, slot, tz, messaged(contacts), sent)
+    return cycle if timeline is cycle.timeline else replace(cycle, timeline=timeline)

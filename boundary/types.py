@@ -37,6 +37,9 @@ class Step:
     deferred_because: str | None = None
     merged: list[str] = field(default_factory=list)
     """Keys of reminders that quiet hours moved onto this one (delivered once, here)."""
+    catch_up: bool = False
+    """Sent in place of its ladder's passed steps: the deadline opened (or was re-planned)
+    after this step's time, so it goes at the next working slot (deadlines.catchup)."""
 
 
 @dataclass
@@ -56,6 +59,9 @@ class Timeline:
     """0 for the calendar's timeline; n after the n-th approved extension."""
     expects_submission: bool = True
     """False for a campaign window with nothing to submit: announced, never missing."""
+    skipped: list[str] = field(default_factory=list)
+    """Keys of steps never to be sent: their time had passed when the deadline opened (or
+    was re-planned), and only a catch-up of each ladder goes (deadlines.catchup)."""
 
 
 @dataclass

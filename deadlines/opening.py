@@ -63,8 +63,8 @@ def reopen_pending(pending: list[Step], now: datetime) -> tuple[list[Step], list
 @dataclass(frozen=True)
 class Opening:
     """A deadline as it opens at `at`: its status, its timers to come, and the details of
-    its "opened" event (a cycle opened late skips reminders about dates already gone;
-    escalations still go out)."""
+    its "opened" event: the steps skipped because their time had passed, and the catch-up
+    sent instead (deadlines.catchup, applied before the deadline starts)."""
 
     at: datetime
     status: DeadlineStatus
@@ -79,6 +79,12 @@ def opening(inp: UnitDeadlineInput, at: datetime) -> Opening:
     )
     pending, skipped = reopen_pending(order_steps(list(timeline.steps)), at)
     details: dict[str, Any] = {"timeline_generation": 0}
+    # A timeline caught up for this opening (deadlines.catchup) names what it skipped and
+    # what it sends instead; a timeline from before catch-up names neither.
+    skipped = [*timeline.skipped, *skipped]
     if skipped:
         details["skipped"] = skipped
+    caught_up = [{"step": s.key, "at": s.at.isoformat()} for s in pending if s.catch_up]
+    if caught_up:
+        details["catch_up"] = caught_up
     return Opening(at, status, pending, details)

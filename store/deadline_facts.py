@@ -1,6 +1,7 @@
 """Facts about deadlines that outputs show beside their status, read in bulk: how many
-escalations went out (the store keeps a count of reminders only; escalations are the
-`escalated` events of the audit log), the latest submission (when, document number) and
+reminders went out (the workflow's count in the row, and those sent by hand from the
+outbox), how many escalations (the `escalated` events of the audit log), the latest
+submission (when, document number) and
 a unit's focal points, for exports handed to leadership and for digests; the receiving
 unit's contacts for reminders and escalations.
 """
@@ -23,12 +24,16 @@ from store.models import (
     Cycle,
     ExtensionRequest,
     Obligation,
+    OutboxMessage,
     Person,
     Submission,
     Unit,
     UnitContact,
     UnitDeadline,
 )
+
+MANUAL_STEP = "manual:"
+"""The outbox step of a reminder a coordinator sent by hand (store.resend)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,52 @@ def escalations_sent(session: Session, workflow_ids: Iterable[str]) -> dict[str,
         for subject, count in rows:
             out[subject.removeprefix("deadline:")] = int(count)
     return out
+
+
+def steps_sent(session: Session, workflow_ids: Iterable[str]) -> dict[str, frozenset[str]]:
+    """workflow id -> the timeline steps it has sent (its `reminded` and `escalated` events),
+    for re-planning it without sending any again."""
+    subjects = [f"deadline:{w}" for w in workflow_ids]
+    out: dict[str, set[str]] = defaultdict(set)
+    for chunk in range(0, len(subjects), 500):
+        rows = session.execute(
+            sa.select(AuditEntry.subject, AuditEntry.details).where(
+                AuditEntry.action.in_(("reminded", "escalated")),
+                AuditEntry.subject.in_(subjects[chunk : chunk + 500]),
+            )
+        )
+        for subject, details in rows:
+            if isinstance(details, dict) and details.get("step"):
+                out[subject.removeprefix("deadline:")].add(str(details["step"]))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def manual_reminders(session: Session, workflow_ids: Iterable[str]) -> dict[str, int]:
+    """workflow id -> reminders a coordinator sent by hand ("Nhắc ngay mọi đơn vị quá
+    hạn", store.resend): one per `manual:` step, whatever its recipients and channels. The
+    workflow counts only its own; the outbox is the record of these."""
+    ids = list(workflow_ids)
+    out: dict[str, int] = {}
+    for chunk in range(0, len(ids), 500):
+        rows = session.execute(
+            sa.select(OutboxMessage.workflow_id, sa.func.count(sa.distinct(OutboxMessage.step)))
+            .where(
+                OutboxMessage.workflow_id.in_(ids[chunk : chunk + 500]),
+                OutboxMessage.step.startswith(MANUAL_STEP),
+            )
+            .group_by(OutboxMessage.workflow_id)
+        )
+        for workflow_id, count in rows:
+            out[workflow_id] = int(count)
+    return out
+
+
+def reminders_sent(session: Session, deadlines: Iterable[UnitDeadline]) -> dict[str, int]:
+    """workflow id -> every reminder a deadline was sent: the workflow's own (mirrored in
+    its row) and a coordinator's by hand. Every output that counts reminders reads this."""
+    rows = list(deadlines)
+    manual = manual_reminders(session, [d.workflow_id for d in rows])
+    return {d.workflow_id: d.reminders_sent + manual.get(d.workflow_id, 0) for d in rows}
 
 
 def latest_submissions(session: Session, cycle_ids: list[int]) -> dict[tuple[int, int], Handed]:

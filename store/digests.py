@@ -213,6 +213,7 @@ def build_digest(session: Session, calendar_key: str, person_key: str, at: datet
     contacts = _focal_points(session, {u.id for *_, u in rows})
     extensions = _extensions(session, [d.id for d, *_ in rows])
     escalated = deadline_facts.escalations_sent(session, [d.workflow_id for d, *_ in rows])
+    reminded = deadline_facts.reminders_sent(session, [d for d, *_ in rows])
     by_obligation: dict[int, list[DigestUnit]] = defaultdict(list)
     obligations: dict[int, Obligation] = {}
     latest: dict[int, str] = {}
@@ -228,7 +229,7 @@ def build_digest(session: Session, calendar_key: str, person_key: str, at: datet
                 period_label=_label(cycle),
                 due_on=due_on.isoformat(),
                 days_overdue=max(-present.days_left(due_on, today), 0),
-                reminders_sent=deadline.reminders_sent,
+                reminders_sent=reminded[deadline.workflow_id],
                 extension=extensions.get(deadline.id),
                 focal_points=contacts.get(unit.id, []),
                 escalations_sent=escalated.get(deadline.workflow_id, 0),

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from deadlines import present
 from deadlines.expected import DeadlineStatus
 from deadlines.model import Role
-from store import outbox
+from store import deadline_facts, outbox
 from store.models import (
     AuditEntry,
     Calendar,
@@ -100,7 +100,7 @@ def remind_overdue(session: Session, cycle_id: int, scope: Scope, by: str, now: 
         )
         .order_by(Unit.id)
     ).all()
-    step = f"manual:{now:%Y%m%dT%H%M}"
+    step = f"{deadline_facts.MANUAL_STEP}{now:%Y%m%dT%H%M}"
     reminded = 0
     for deadline, unit in rows:
         focal = session.scalars(

@@ -127,6 +127,7 @@ def deadlines_of(session: Session, unit_id: int) -> list[DeadlineLine]:
         .order_by(UnitDeadline.legal_end_at.desc())
     ).all()
     escalated = deadline_facts.escalations_sent(session, [d.workflow_id for d, *_ in rows])
+    reminded = deadline_facts.reminders_sent(session, [d for d, *_ in rows])
     return [
         DeadlineLine(
             d.id,
@@ -137,7 +138,7 @@ def deadlines_of(session: Session, unit_id: int) -> list[DeadlineLine]:
             d.legal_end_at,
             d.extended_until,
             d.submitted_at,
-            d.reminders_sent,
+            reminded[d.workflow_id],
             escalated.get(d.workflow_id, 0),
         )
         for d, name, label in rows

@@ -218,6 +218,8 @@ def event_text(event: Any) -> str:
         if d.get("deferred_because"):
             text += f" (dời vì {d['deferred_because']})"
         return text
+    if kind == "opened":
+        return _opened_text(d)
     if kind == "status":
         return f"{_status_word(d.get('from'))} → {_status_word(d.get('to'))}"
     if kind == "extension_requested":
@@ -241,6 +243,19 @@ def event_text(event: Any) -> str:
     if kind == "snoozed":
         return f"{d.get('hours', '?')} giờ"
     return ""
+
+
+def _opened_text(d: dict[str, Any]) -> str:
+    """What a deadline that opened after some of its steps did with them (deadlines.catchup):
+    those skipped, never sent, and the one catch-up of each ladder."""
+    parts = []
+    if d.get("skipped"):
+        steps = ", ".join(present.step_text(str(k)) for k in d["skipped"])
+        parts.append(f"mở sau thời điểm của các bước đã qua, không gửi: {steps}")
+    for caught in d.get("catch_up") or []:
+        at = fmt_datetime(datetime.fromisoformat(caught["at"]))
+        parts.append(f"gửi bù {present.step_text(caught['step'])} lúc {at}")
+    return "; ".join(parts)
 
 
 def _status_word(value: str | None) -> str:

@@ -145,6 +145,8 @@ def status(
             query = query.where(Calendar.key == calendar)
         rows = session.scalars(query).all()
         escalated = deadline_facts.escalations_sent(session, [r.workflow_id for r in rows])
+        reminded = deadline_facts.reminders_sent(session, rows)
+        manual = deadline_facts.manual_reminders(session, [r.workflow_id for r in rows])
         known = rows or session.scalar(
             sa.select(Unit.id)
             .join(Calendar, Unit.calendar_id == Calendar.id)
@@ -176,7 +178,10 @@ def status(
             status_value,
             row.due_at,
             today,
-            state.reminders_sent if state else row.reminders_sent,
+            # the live count is the workflow's own: a coordinator's by hand are added
+            state.reminders_sent + manual.get(row.workflow_id, 0)
+            if state
+            else reminded[row.workflow_id],
             state.escalations_sent if state else escalated.get(row.workflow_id, 0),
             TZ,
         )

@@ -251,11 +251,16 @@ def _next_line(store: StoreAccess) -> str:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
+    import sqlalchemy as sa
+
     from activities.calendars import PublishedCalendars
     from deadlines.vi import fmt_instant
     from hanchot.next_message import next_message
+    from store.models import Cycle
 
-    found = next_message(PublishedCalendars(store).load_all(), datetime.now(UTC))
+    with store.read() as session:
+        opened = dict(session.execute(sa.select(Cycle.workflow_id, Cycle.opened_at)).all())
+    found = next_message(PublishedCalendars(store).load_all(), datetime.now(UTC), opened)
     if found is None:
         return MSG["no_next_message"]
     return MSG["next_message"].format(

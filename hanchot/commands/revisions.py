@@ -40,6 +40,7 @@ MSG = {
     "moving": "  dời hạn của {unit}: {before} → {after}; nhắc/đôn đốc: {steps}",
     "moving_steps": "  đổi lịch nhắc của {unit}: {steps}",
     "person": "  {person}: {why}",
+    "catch_up": "  {text}",
     "people": "Người có tin nhắn tiếp theo thay đổi:",
 }
 HISTORY = ("Phiên bản", "Thời điểm", "Người công bố", "Nguồn", "Thay đổi", "Hệ thống đã áp dụng")
@@ -204,6 +205,8 @@ def print_preview(out: Console, found: Preview) -> None:
         before, after = (fmt_date(date.fromisoformat(d)) for d in moved.legal_end)
         key = "moving" if before != after else "moving_steps"
         out.print(Text(MSG[key].format(unit=moved.unit, before=before, after=after, steps=steps)))
+    for line in found.catch_up:
+        out.print(Text(MSG["catch_up"].format(text=line.text())))
     if found.people:
         out.print(Text(MSG["people"]))
         for person, why in sorted(found.people.items()):

@@ -3,10 +3,11 @@ cycle, on SQLite and PostgreSQL: what the engine will do, and nothing written.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from activities.calendars import PublishedCalendars
 from activities.cycles import CycleActivities, due_refs
@@ -14,10 +15,12 @@ from activities.preview import preview
 from activities.publishing import read_file
 from activities.snapshot import DEFAULT_CLOSE_AFTER
 from activities.store_access import StoreAccess
+from deadlines.present import step_text
 from store import db, models
 from tests.integration.test_dev_server import big_calendar
 from tests.integration.test_live_calendar import changed_calendar
-from tests.workflows.support import publish
+from tests.workflows.support import OBLIGATION, frozen_h1, make_calendar, publish
+from tests.workflows.test_catch_up import HCM, sunday_night_after
 
 
 def test_preview_names_every_effect_and_writes_nothing(migrated_url: str, tmp_path: Path) -> None:
@@ -80,3 +83,31 @@ def test_an_open_cycle_and_an_unchanged_calendar_preview_nothing(
             assert not preview(session, calendar)
     finally:
         store.engine.dispose()
+
+
+def test_a_cycle_that_would_open_after_its_escalations_previews_its_catch_up(
+    migrated_url: str,
+) -> None:
+    year = 2027
+    calendar = make_calendar(year)
+    timeline = frozen_h1(calendar, year).snapshot.timeline
+    now = sunday_night_after(max(s.at for s in timeline.steps))
+    monday = datetime.combine(now.astimezone(HCM).date() + timedelta(days=1), time(7, 30), HCM)
+    engine = db.create_engine(migrated_url)
+    try:
+        with Session(engine) as session:
+            found = preview(session, calendar, now)
+    finally:
+        engine.dispose()
+
+    assert [c for c, *_ in found.opening] == [f"cycle/test-cal/{OBLIGATION}/{year}-H1"]
+    [line] = found.catch_up
+    assert line.units == 2
+    assert line.sends == {("escalate:2:head", monday): 1, ("escalate:1:focal_point", monday): 1}
+    day = f"{monday:%d/%m/%Y} 07:30"
+    text = line.text()
+    assert text.startswith(f"Báo cáo 6 tháng công tác bình đẳng giới — 6 tháng đầu năm {year}: ")
+    passed = ", ".join(step_text(s.key) for s in timeline.steps)
+    assert f"đã qua thời điểm của {passed}; không gửi dồn các bước này;" in text
+    assert f"chỉ gửi bù đôn đốc lần 1 (cán bộ đầu mối) lúc {day} cho 1 đơn vị" in text
+    assert f"chỉ gửi bù đôn đốc lần 2 (thủ trưởng đơn vị) lúc {day} cho 1 đơn vị" in text

@@ -25,6 +25,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from activities import contracts as act
+from activities.snapshot import caught_up
 from boundary.types import (
     ActorRequest,
     CloseRequest,
@@ -128,6 +129,26 @@ async def unit_opened_by_cycle(env: WorkflowEnvironment, queue: str) -> Workflow
     )
     await sleep_until(env, inp.cycle.timeline.steps[0].at + timedelta(hours=1))
     await handle.execute_update(UnitDeadline.submit, SubmitRequest("s1", "fp-a", "email"))
+    await handle.result()
+    return handle
+
+
+async def unit_caught_up(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
+    """A unit whose cycle opened on a Sunday night after every step's time: its input holds
+    the caught-up timeline (one escalation on Monday morning, the rest skipped), then it
+    closes missing."""
+    inp = unit_input(YEAR)
+    at = max(s.at for s in inp.cycle.timeline.steps) + timedelta(days=3)
+    cycle = caught_up(inp.cycle, at, inp.contacts)
+    inp = dataclasses.replace(inp, cycle=cycle, opened_at=at)
+    await sleep_until(env, at)
+    handle = await env.client.start_workflow(
+        UnitDeadline.run,
+        inp,
+        id=inp.cycle.deadline_id(inp.unit_id),
+        task_queue=queue,
+        execution_timeout=run_timeout(2000),
+    )
     await handle.result()
     return handle
 
@@ -345,6 +366,7 @@ SCENARIOS: dict[str, Scenario] = {
     "calendar_revision": calendar_revision,
     "unit_deadline_revised": unit_revised,
     "unit_deadline_opened_by_cycle": unit_opened_by_cycle,
+    "unit_deadline_caught_up": unit_caught_up,
 }
 
 

@@ -260,6 +260,7 @@ def preview_lines(found: Preview, document: Document) -> dict[str, list[str]]:
                 f"{value_vi(m.legal_end[0])} → {value_vi(m.legal_end[1])}"
                 for m in found.moving
             ),
+            *(line.text() for line in found.catch_up),
         ],
         "people": [f"{people.get(pid, pid)} ({pid}): {why}" for pid, why in found.people.items()],
     }
