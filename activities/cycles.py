@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from temporalio import activity
-from temporalio.client import Client, WorkflowFailureError
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
 from activities import contracts as act
 from activities.calendars import PublishedCalendars
@@ -205,14 +206,28 @@ class CycleActivities:
             # The update returns once the unit has taken the close; the unit stores its
             # "closed" event (status missing) a moment later. The cycle's tally reads the
             # store right after this batch, so wait for the unit to finish first.
-            with contextlib.suppress(TimeoutError, WorkflowFailureError):
-                await asyncio.wait_for(
-                    self._client.get_workflow_handle(workflow_id).result(),
-                    UNIT_CLOSE_WAIT.total_seconds(),
-                )
+            await self._until_finished(workflow_id)
 
         await _bounded(units, close)
         return result
+
+    async def _until_finished(self, workflow_id: str) -> None:
+        """Wait (at most UNIT_CLOSE_WAIT) until the workflow is no longer running.
+
+        Asked with describe, not by awaiting its result: a result is a long poll, and on
+        the time-skipping test server a client awaiting one lets the server skip time, so
+        the poll came back empty ("No completion event found") while the unit was still
+        storing its close."""
+        handle = self._client.get_workflow_handle(workflow_id)
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + UNIT_CLOSE_WAIT.total_seconds()
+        wait = 0.05
+        while loop.time() < give_up:
+            with contextlib.suppress(RPCError):  # a busy server: ask again
+                if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
+                    return
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, 1.0)
 
     @activity.defn(name=act.FINISH_CYCLE)
     async def finish_cycle(self, inp: act.FinishCycleInput) -> dict[str, int]:
