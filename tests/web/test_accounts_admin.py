@@ -172,3 +172,39 @@ def test_the_audit_page_shows_a_district_coordinator_his_district_only(site: Sit
     assert "account:b.moi@thu.example" in district and "a.moi@thu.example" not in district
     export = admin.get("/audit?format=csv")
     assert export.status_code == 200 and "b.moi@thu.example" in export.text
+
+
+def test_the_audit_log_pages_back_to_its_first_entry(site: Site) -> None:
+    """More entries than a page: "Xem các mục cũ hơn" walks back through every entry once,
+    newest first, and the export holds the page shown."""
+    from web.routes.accounts_audit import PAGE
+
+    engine = db.create_engine(site.settings.database_url)
+    with db.session_factory(engine, writes=True)() as session, session.begin():
+        session.add_all(
+            AuditEntry(
+                actor="web:dieuphoi@thu.example",
+                action="account_changed",
+                subject=f"account:nguoi-{n:03d}@thu.example",
+                details={},
+            )
+            for n in range(PAGE + 30)
+        )
+    engine.dispose()
+    admin = site.client("coordinator")
+    seen: list[str] = []
+    url, shown = "/audit", []
+    while url:
+        shown.append(url)
+        page = admin.get(url).text
+        seen += re.findall(r"account:nguoi-(\d{3})@thu\.example", page)
+        more = re.search(r'href="(/audit\?before=\d+)">Xem các mục cũ hơn', page)
+        url = more.group(1) if more else ""
+    numbers = [int(n) for n in seen]
+    assert len(shown) == 2
+    assert numbers == list(range(PAGE + 29, -1, -1))  # each once, newest first, across pages
+    second = admin.get(shown[1]).text
+    assert "Về các mục mới nhất" in second
+    export = admin.get(shown[1] + "&format=csv").text
+    assert "nguoi-000@" in export and f"nguoi-{PAGE + 29:03d}@" not in export
+    assert "Không còn mục nào cũ hơn" in admin.get("/audit?before=999999").text

@@ -2,8 +2,9 @@
 
 Coordinators only; a coordinator over a subtree sees the entries about things under his
 root (`audit_log.unit_id`), one over everything sees every entry. By default what people
-did from the dashboard; `?show=all` adds what the engine recorded. Newest first, the latest
-PAGE entries, exportable like every table.
+did from the dashboard; `?show=all` adds what the engine recorded. Newest first, PAGE
+entries a page: "Xem cũ hơn" asks for those before the page's last (`?before=<id>`, by time
+then id, so an entry written meanwhile never shifts a page). The export holds the page shown.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from store.models import AuditEntry, WebRole
 from store.scopes import Scope
 from store.web_users import SessionUser
 from web.deps import DB, UserScope, render, require
+from web.params import IdQuery
 from web.routes.common import export_or
 from web.tables import Table
 
 router = APIRouter()
 ADMIN = Depends(require("accounts"))
-PAGE = 500
+PAGE = 200
 ACTIONS_VI = {
     "account_created": "Tạo tài khoản (dòng lệnh)",
     "password_set": "Đặt mật khẩu (dòng lệnh)",
@@ -58,6 +60,7 @@ FIELDS_VI = {
 
 @dataclass(frozen=True, slots=True)
 class AuditLine:
+    id: int
     at: datetime
     actor: str
     action: str
@@ -91,12 +94,23 @@ def _words(state: Any, other: Any = None) -> str:
 
 
 def entries(
-    session: Session, scope: Scope, everything: bool = False, limit: int = PAGE
+    session: Session,
+    scope: Scope,
+    everything: bool = False,
+    limit: int = PAGE,
+    before: int | None = None,
 ) -> list[AuditLine]:
-    """The latest entries in `scope`: what people did from the dashboard (actor `web:…`)
-    and every change to an account (the CLI's too), or with `everything` also what the
-    engine and the notifier recorded."""
+    """The latest entries in `scope` (older than entry `before`, when given): what people
+    did from the dashboard (actor `web:…`) and every change to an account (the CLI's too),
+    or with `everything` also what the engine and the notifier recorded."""
     query = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    if before is not None:
+        at = session.scalar(sa.select(AuditEntry.at).where(AuditEntry.id == before))
+        if at is None:
+            return []
+        query = query.where(
+            sa.or_(AuditEntry.at < at, sa.and_(AuditEntry.at == at, AuditEntry.id < before))
+        )
     if not everything:
         query = query.where(
             sa.or_(
@@ -112,6 +126,7 @@ def entries(
         before, after = details.pop("before", None), details.pop("after", None)
         out.append(
             AuditLine(
+                entry.id,
                 entry.at,
                 entry.actor,
                 ACTIONS_VI.get(entry.action, entry.action),
@@ -131,10 +146,13 @@ def audit_page(
     scope: UserScope,
     format: str | None = None,
     show: str | None = None,
+    before: IdQuery = None,
     user: SessionUser = ADMIN,
 ) -> Response:
     everything = show == "all"
-    rows = entries(session, scope, everything)
+    rows = entries(session, scope, everything, PAGE + 1, before)
+    older = rows[PAGE - 1].id if len(rows) > PAGE else None
+    rows = rows[:PAGE]
 
     def table() -> Table:
         t = Table(
@@ -147,5 +165,14 @@ def audit_page(
         return t
 
     return export_or(format, table) or render(
-        request, "accounts_audit.html", rows=rows, limit=PAGE, everything=everything
+        request,
+        "accounts_audit.html",
+        rows=rows,
+        limit=PAGE,
+        everything=everything,
+        older=older,
+        paged=before is not None,
+        export_query="&".join(
+            q for q in ("show=all" if everything else "", f"before={before}" if before else "") if q
+        ),
     )
