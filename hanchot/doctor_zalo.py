@@ -1,21 +1,26 @@
 """`hanchot doctor`'s lines for Zalo: the OA's settings, then the state of each app's
 chain of tokens in the store (valid until when, a renewal in doubt, or stranded and the
-exact command that restores it), and a warning when the OA has no standby app."""
+exact command that restores it), a warning when the OA has no standby app, and the
+webhook's queue (events waiting too long, events failed in the last day)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hanchot.doctor import Check, _reason
 from notifier.settings import ZaloApp, ZaloSettings
 from notifier.zalo.oauth import LEASE
-from store import db, zalo_tokens
+from store import db, zalo_inbound, zalo_tokens
 from store.base import utcnow
 from store.zalo_tokens import Tokens
 
 PART = "Zalo OA"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+QUEUE = "Zalo: sự kiện nhận qua webhook"
+STUCK = timedelta(minutes=5)
+"""An event waiting longer than this: no `hanchot zalo serve` is handling the queue."""
+FAILED_SINCE = timedelta(days=1)
 NO_STANDBY = (
     "không đặt ZALO_STANDBY_APP_ID: chỉ một ứng dụng, nên nếu tiến trình dừng đột ngột đúng "
     "lúc gia hạn token thì Zalo dừng đến khi ủy quyền lại OA; nên thêm một ứng dụng thứ hai "
@@ -65,6 +70,7 @@ def check_zalo(zalo: ZaloSettings, database_url: str) -> list[Check]:
         try:
             with db.session_factory(engine)() as session:
                 chains = zalo_tokens.chains(session, zalo.oa_id)
+                queue = zalo_inbound.backlog(session, utcnow() - FAILED_SINCE)
         finally:
             engine.dispose()
     except Exception as exc:
@@ -76,7 +82,27 @@ def check_zalo(zalo: ZaloSettings, database_url: str) -> list[Check]:
     lines += [_chain(app, chains.get(app.app_id), len(apps) > 1) for app in apps]
     if len(apps) == 1:
         lines.append(Check("Zalo: ứng dụng dự phòng", True, NO_STANDBY, configured=False))
+    lines.append(_queue(queue))
     return lines
+
+
+def _queue(queue: zalo_inbound.Backlog) -> Check:
+    """Events stored and not handled for long (no `zalo serve` running, or one stuck), and
+    events that failed in the last day with the last reason."""
+    problems = []
+    if queue.oldest_open is not None and queue.oldest_open < utcnow() - STUCK:
+        problems.append(
+            f"{queue.open} sự kiện chưa xử lý, cũ nhất từ {_at(queue.oldest_open)}: "
+            "kiểm tra tiến trình `hanchot zalo serve`"
+        )
+    if queue.failed:
+        problems.append(
+            f"{queue.failed} sự kiện lỗi trong 24 giờ qua (gần nhất: {queue.last_error}); "
+            "xem bảng zalo_inbound"
+        )
+    if problems:
+        return Check(QUEUE, False, "; ".join(problems))
+    return Check(QUEUE, True, f"{queue.open} sự kiện đang chờ xử lý")
 
 
 def _chain(app: ZaloApp, tokens: Tokens | None, carried: bool) -> Check:

@@ -160,3 +160,32 @@ def counts(session: Session) -> dict[ZaloEventStatus, int]:
     """How many events are in each state (for `hanchot doctor` and tests)."""
     rows = session.execute(sa.select(_Z.status, sa.func.count()).group_by(_Z.status))
     return {ZaloEventStatus(status): int(n) for status, n in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """What `hanchot doctor` says of the queue: events not yet handled (and since when),
+    and events failed since `since` with the last reason."""
+
+    open: int
+    oldest_open: datetime | None
+    failed: int
+    last_error: str | None
+
+
+def backlog(session: Session, since: datetime) -> Backlog:
+    open_count, oldest = session.execute(
+        sa.select(sa.func.count(), sa.func.min(_Z.received_at)).where(_Z.status.in_(OPEN))
+    ).one()
+    failed = session.scalar(
+        sa.select(sa.func.count()).where(
+            _Z.status == ZaloEventStatus.FAILED, _Z.handled_at >= since
+        )
+    )
+    last = session.scalar(
+        sa.select(_Z.error)
+        .where(_Z.status == ZaloEventStatus.FAILED, _Z.handled_at >= since)
+        .order_by(_Z.handled_at.desc(), _Z.id.desc())
+        .limit(1)
+    )
+    return Backlog(int(open_count or 0), oldest, int(failed or 0), last)

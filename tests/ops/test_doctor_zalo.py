@@ -113,3 +113,54 @@ def test_a_row_from_before_apps_were_told_apart_is_the_primarys(url: str) -> Non
     edit(url, zalo_tokens.UNKNOWN_APP, access_token="at-1", access_expires_at=utcnow())
     edit(url, zalo_tokens.UNKNOWN_APP, stranded_at=utcnow(), stranded_reason="zalo -14014")
     assert not lines(FULL, url)[f"Zalo: ứng dụng chính {APP}"].ok
+
+
+def test_the_webhook_queue_is_said_when_events_wait_too_long_or_failed(url: str) -> None:
+    """Stored events nobody handles (no `zalo serve` running) and failed events of the
+    last day turn the queue's line red; a few fresh events waiting do not."""
+    from store.enums import ZaloEventStatus
+    from store.models import ZaloInbound
+
+    queue = "Zalo: sự kiện nhận qua webhook"
+    assert lines(FULL, url)[queue].ok and "0 sự kiện" in lines(FULL, url)[queue].detail
+
+    engine = db.create_engine(url)
+    with db.session_factory(engine, writes=True)() as session, session.begin():
+        session.add(
+            ZaloInbound(
+                event_key="8001:user_send_text:m1",
+                user_id="8001",
+                event_name="user_send_text",
+                body="{}",
+            )
+        )
+    assert lines(FULL, url)[queue].ok  # just arrived
+    with db.session_factory(engine, writes=True)() as session, session.begin():
+        session.execute(sa.update(ZaloInbound).values(received_at=utcnow() - timedelta(hours=2)))
+        session.add(
+            ZaloInbound(
+                event_key="8002:user_send_file:m2",
+                user_id="8002",
+                event_name="user_send_file",
+                body="{}",
+                status=ZaloEventStatus.FAILED,
+                error="tải tệp quá 10 phút",
+                handled_at=utcnow() - timedelta(hours=1),
+            )
+        )
+        session.add(
+            ZaloInbound(
+                event_key="8003:user_send_file:m3",
+                user_id="8003",
+                event_name="user_send_file",
+                body="{}",
+                status=ZaloEventStatus.FAILED,
+                error="cũ",
+                handled_at=utcnow() - timedelta(days=3),
+            )
+        )
+    engine.dispose()
+    line = lines(FULL, url)[queue]
+    assert not line.ok
+    assert "1 sự kiện chưa xử lý" in line.detail and "hanchot zalo serve" in line.detail
+    assert "1 sự kiện lỗi trong 24 giờ qua (gần nhất: tải tệp quá 10 phút)" in line.detail
