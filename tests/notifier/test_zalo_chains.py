@@ -167,8 +167,9 @@ async def test_kill_9_strands_one_chain_and_the_other_carries_every_send(
     assert await remind("remind:-3d") == S
     assert await remind("remind:-2d") == S
 
-    [zalo_line, primary, standby] = check_zalo(settings.zalo, url_of(world))
+    [zalo_line, primary, standby, queue] = check_zalo(settings.zalo, url_of(world))
     assert zalo_line.ok and standby.ok and not primary.ok
+    assert queue.ok and queue.part == "Zalo: sự kiện nhận qua webhook"
     assert f"hanchot zalo authorize --app {P} REFRESH_TOKEN" in primary.detail
     assert "-14014" in primary.detail and "ứng dụng còn lại" in primary.detail
 
