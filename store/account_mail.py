@@ -35,9 +35,28 @@ def password_url(public_url: str, secret: str, nonce: str) -> str:
     return f"{public_url.rstrip('/')}{PASSWORD_PATH}{account_tokens.derive(secret, nonce)}"
 
 
-def local_text(value: datetime) -> str:
-    """ "13/12/2026 12:40" in Asia/Ho_Chi_Minh, how people read every time."""
-    return f"{value.astimezone(TZ):%d/%m/%Y %H:%M}"
+def local_text(value: datetime, tz: str | None = None) -> str:
+    """ "13/12/2026 12:40" in `tz` (a calendar's; by default Asia/Ho_Chi_Minh), how people
+    read every time."""
+    return f"{value.astimezone(ZoneInfo(tz) if tz else TZ):%d/%m/%Y %H:%M}"
+
+
+def queue(session: Session, user: WebUser, step: str, payload: dict[str, Any]) -> OutboxMessage:
+    """An email to the account's address, pending in the outbox under `step` (no recipient
+    person: `notifier.reader` reads it as the account's)."""
+    row = OutboxMessage(
+        workflow_id=workflow_id(user.id),
+        step=step,
+        channel=Channel.EMAIL,
+        recipient_id=None,
+        address=user.email,
+        deadline_id=None,
+        payload={"name": user.name, "email": user.email, **payload},
+        status=OutboxStatus.PENDING,
+    )
+    session.add(row)
+    session.flush()
+    return row
 
 
 def enqueue(
@@ -48,24 +67,15 @@ def enqueue(
     facts: dict[str, Any],
 ) -> OutboxMessage:
     """The token's email, pending in the outbox (`facts`: who invited, role, scope)."""
-    row = OutboxMessage(
-        workflow_id=workflow_id(user.id),
-        step=f"{STEP_PREFIX}{purpose}:{issued.id}",
-        channel=Channel.EMAIL,
-        recipient_id=None,
-        address=user.email,
-        deadline_id=None,
-        payload={
+    return queue(
+        session,
+        user,
+        f"{STEP_PREFIX}{purpose}:{issued.id}",
+        {
             "kind": KINDS[purpose],
-            "name": user.name,
-            "email": user.email,
             "nonce": issued.nonce,
             "expires_at": issued.expires_at.isoformat(),
             "expires_text": local_text(issued.expires_at),
             **facts,
         },
-        status=OutboxStatus.PENDING,
     )
-    session.add(row)
-    session.flush()
-    return row

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from deadlines.model import Role
 from store import links
+from store.account_mail import local_text
 from store.base import utcnow
 from store.enums import Channel, OutboxStatus
 from store.models import (
@@ -37,7 +37,6 @@ from store.models import (
 )
 from store.scopes import Scope
 
-DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 STEP_PREFIX = "telegram-link:"
 AUDIT_ACTION = "link_code_sent"
 """Audited as such since codes link Zalo too (older entries: `telegram_link_sent`)."""
@@ -75,11 +74,6 @@ class Queued:
     url: str
     """The link the email leads with: Telegram's deep link, else the OA's follow link."""
     expires_text: str
-
-
-def local_text(value: datetime, tz: str | None) -> str:
-    """ "16/06/2025 08:00" in the calendar's time zone, as every message writes times."""
-    return f"{value.astimezone(ZoneInfo(tz or DEFAULT_TZ)):%d/%m/%Y %H:%M}"
 
 
 def queue_code(

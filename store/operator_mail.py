@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from store import account_mail
-from store.enums import Channel, OutboxStatus
 from store.models import OutboxMessage, WebRole, WebUser
 
 
@@ -45,18 +44,6 @@ def enqueue(session: Session, step: str, payload: dict[str, Any]) -> list[str]:
             )
         )
         if queued is None:
-            session.add(
-                OutboxMessage(
-                    workflow_id=workflow_id,
-                    step=step,
-                    channel=Channel.EMAIL,
-                    recipient_id=None,
-                    address=user.email,
-                    deadline_id=None,
-                    payload={"name": user.name, "email": user.email, **payload},
-                    status=OutboxStatus.PENDING,
-                )
-            )
+            account_mail.queue(session, user, step, payload)
             sent.append(user.email)
-    session.flush()
     return sent

@@ -78,7 +78,7 @@ def _value(key: str, value: Any) -> str:
     if key == "role" and value in {r.value for r in WebRole}:
         return WebRole(value).label_vi()
     if key == "code_expires" and isinstance(value, str):
-        return link_mail.local_text(datetime.fromisoformat(value), None)
+        return link_mail.local_text(datetime.fromisoformat(value))
     return str(value)
 
 
